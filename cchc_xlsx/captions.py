@@ -1,0 +1,40 @@
+"""Captions of the sheets, rendered from the jinja2 templates in ``templates/``.
+
+Each template renders ``key: text`` lines, so the wording lives in one editable
+text file and the writers only place the lines.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+
+from .catalog import project_root
+
+
+@lru_cache(maxsize=1)
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(project_root() / "templates")),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=False,
+    )
+
+
+def render_captions(template: str, **context: Any) -> dict[str, str]:
+    """Render ``template`` and return its ``key: text`` lines as a dict."""
+    text = _env().get_template(template).render(**context)
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and " " not in key.strip():
+            out[key.strip()] = value.strip()
+    return out
+
+
+def render_text(template: str, **context: Any) -> str:
+    """Render a whole text template (the narrative report draft)."""
+    return _env().get_template(template).render(**context)

@@ -1,0 +1,430 @@
+"""FormLayout: where every row, input, formula, validation and rule of a form lives.
+
+Pure: computed once from a catalogue and a level, shared by the template
+writer and the reader, so the two can never disagree about a cell.
+Coordinates are zero-based ``(row, col)`` inside; A1 strings only at the edges.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .catalog import Catalog, Row, Rule
+from .rules import excel_message, excel_string
+
+# columns of the form (zero-based)
+COL_STT, COL_LABEL, COL_UNIT, COL_VALUE, COL_NOTE, COL_CHECK, COL_NERR, COL_NWARN = range(8)
+# rows of the title block and header (zero-based)
+ROW_UNIT, ROW_TITLE, ROW_PERIOD, ROW_ATTACHED, ROW_WINDOW, ROW_STATUS = range(6)
+ROW_HEAD1, ROW_HEAD2 = 6, 7
+FIRST_DATA_ROW = 8
+# the cell where a generic template's unit is chosen or typed (B1)
+UNIT_INPUT_CELL = (ROW_UNIT, COL_LABEL)
+META_SHEET = "_cchc_meta"
+LISTS_SHEET = "_cchc_lists"
+NOTE_MAX = 500
+TEXT_MAX = 255
+FORMAT_VERSION = "1"
+
+
+def col_letter(col: int) -> str:
+    s = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def a1(row: int, col: int, absolute: bool = False) -> str:
+    """``(8, 3)`` → ``D9`` (``$D$9`` when absolute)."""
+    if absolute:
+        return f"${col_letter(col)}${row + 1}"
+    return f"{col_letter(col)}{row + 1}"
+
+
+def parse_a1(ref: str) -> tuple[int, int]:
+    """``D9`` → ``(8, 3)``; raises ValueError for anything else."""
+    ref = ref.replace("$", "").upper()
+    i = 0
+    while i < len(ref) and ref[i].isalpha():
+        i += 1
+    letters, digits = ref[:i], ref[i:]
+    if not letters or not digits.isdigit() or len(letters) > 3:
+        raise ValueError(f"bad cell reference {ref!r}")
+    col = 0
+    for ch in letters:
+        col = col * 26 + (ord(ch) - 64)
+    return int(digits) - 1, col - 1
+
+
+def quote_sheet(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+def defined_name(code: str) -> str:
+    """Workbook-scoped name of an input cell: ``3.3.1.a`` → ``CCHC_3_3_1_a``.
+
+    NOTE: a name that looks like a cell reference (``CT001``) is invalid in Excel;
+    the ``CCHC_`` prefix and the underscores keep ours from ever looking like one.
+    """
+    return "CCHC_" + code.replace(".", "_")
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What a value cell accepts; turned into an Excel data validation by the writer."""
+
+    kind: str  # "integer", "decimal", "list", "length"
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    input_title: str = ""
+    input_message: str = ""
+    error_title: str = ""
+    error_message: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "min": self.minimum,
+            "max": self.maximum,
+            "choices": list(self.choices),
+            "input_title": self.input_title,
+            "input_message": self.input_message,
+            "error_title": self.error_title,
+            "error_message": self.error_message,
+        }
+
+
+@dataclass(frozen=True)
+class RowLayout:
+    """One catalogue row placed on a sheet."""
+
+    row: Row
+    sheet: int
+    r: int
+    formula: str | None = None  # column D, without the leading "="
+    validation: Validation | None = None
+    check_formula: str | None = None  # column F
+    error_count_formula: str | None = None  # column G (hidden)
+    warning_count_formula: str | None = None  # column H (hidden)
+    rules: tuple[Rule, ...] = ()
+    value_check: str | None = None  # Excel condition TRUE when the typed value is invalid
+
+    @property
+    def code(self) -> str:
+        return self.row.code
+
+    @property
+    def value_cell(self) -> tuple[int, int]:
+        return (self.r, COL_VALUE)
+
+    @property
+    def note_cell(self) -> tuple[int, int]:
+        return (self.r, COL_NOTE)
+
+    @property
+    def is_input(self) -> bool:
+        return self.row.is_input
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    name: str
+    title: str
+    rows: tuple[RowLayout, ...]
+
+    @property
+    def last_row(self) -> int:
+        return self.rows[-1].r if self.rows else FIRST_DATA_ROW - 1
+
+
+@dataclass(frozen=True)
+class FormLayout:
+    """The complete placement of one catalogue's form at one level."""
+
+    catalog: Catalog
+    level: str
+    sheets: tuple[SheetLayout, ...]
+    rules: tuple[Rule, ...]
+    fingerprint: str
+    status_formula: str
+    _by_code: Mapping[str, RowLayout] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getitem__(self, code: str) -> RowLayout:
+        return self._by_code[code]
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    @property
+    def rows(self) -> tuple[RowLayout, ...]:
+        return tuple(r for s in self.sheets for r in s.rows)
+
+    @property
+    def inputs(self) -> tuple[RowLayout, ...]:
+        return tuple(r for r in self.rows if r.is_input)
+
+    def cell_ref(self, code: str, from_sheet: int, absolute: bool = False) -> str:
+        """The A1 reference of a row's value cell, seen from ``from_sheet``."""
+        rl = self._by_code[code]
+        ref = a1(rl.r, COL_VALUE, absolute)
+        if rl.sheet != from_sheet:
+            return f"{quote_sheet(self.sheets[rl.sheet].name)}!{ref}"
+        return ref
+
+
+def _validation(row: Row) -> Validation | None:
+    lo, hi = row.bounds()
+    unit = f" ({row.unit})" if row.unit and row.type not in ("boolean", "choice") else ""
+    if row.type == "count":
+        rng = _range_text(lo, hi)
+        return Validation(
+            "integer", lo, hi,
+            input_title=_cut(f"Chỉ tiêu {row.code}", 32),
+            input_message=_cut(f"Nhập số nguyên{rng}{unit}. Để trống nếu không có số liệu.", 255),
+            error_title="Số liệu không hợp lệ",
+            error_message=_cut(f"Chỉ tiêu {row.code} phải là số nguyên{rng}.", 255),
+        )
+    if row.type in ("decimal", "percent"):
+        what = "phần trăm (0–100, không nhập dấu %)" if row.type == "percent" else "số"
+        rng = _range_text(lo, hi) if row.type != "percent" or (lo, hi) != (0.0, 100.0) else ""
+        return Validation(
+            "decimal", lo, hi,
+            input_title=_cut(f"Chỉ tiêu {row.code}", 32),
+            input_message=_cut(f"Nhập {what}{rng}{unit}. Để trống nếu không có số liệu.", 255),
+            error_title="Số liệu không hợp lệ",
+            error_message=_cut(f"Chỉ tiêu {row.code} phải là {what}{rng}.", 255),
+        )
+    if row.type in ("boolean", "choice"):
+        labels = ("Có", "Không") if row.type == "boolean" else tuple(o.label for o in row.options)
+        return Validation(
+            "list", choices=labels,
+            input_title=_cut(f"Chỉ tiêu {row.code}", 32),
+            input_message=_cut("Chọn trong danh sách: " + "; ".join(labels) + ".", 255),
+            error_title="Giá trị không có trong danh sách",
+            error_message=_cut("Hãy chọn một giá trị trong danh sách: " + "; ".join(labels) + ".", 255),
+        )
+    if row.type == "text":
+        return Validation(
+            "length", 0, TEXT_MAX,
+            input_title=_cut(f"Chỉ tiêu {row.code}", 32),
+            input_message=f"Nhập nội dung, tối đa {TEXT_MAX} ký tự.",
+            error_title="Nội dung quá dài",
+            error_message=f"Tối đa {TEXT_MAX} ký tự.",
+        )
+    return None
+
+
+NOTE_VALIDATION = Validation(
+    "length", 0, NOTE_MAX,
+    input_title="Ghi chú",
+    input_message=f"Ghi chú cho chỉ tiêu này, tối đa {NOTE_MAX} ký tự.",
+    error_title="Ghi chú quá dài",
+    error_message=f"Ghi chú tối đa {NOTE_MAX} ký tự.",
+)
+
+
+def _range_text(lo: float | None, hi: float | None) -> str:
+    def f(x: float) -> str:
+        return str(int(x)) if float(x).is_integer() else str(x).replace(".", ",")
+
+    if lo is not None and hi is not None:
+        return f" từ {f(lo)} đến {f(hi)}"
+    if lo is not None:
+        return f" từ {f(lo)} trở lên" if lo else " không âm"
+    if hi is not None:
+        return f" không quá {f(hi)}"
+    return ""
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def value_check_condition(row: Row, ref: str) -> str | None:
+    """Excel condition TRUE when the typed value of an input cell is not acceptable.
+
+    Kept in step with :func:`cchc_xlsx.values.read_value` (which also accepts
+    unambiguous Vietnamese notation typed as text, with a warning).
+    """
+    lo, hi = row.bounds()
+    if row.type in ("count", "decimal", "percent"):
+        bad = [f"NOT(ISNUMBER({ref}))"]
+        if lo is not None:
+            bad.append(f"{ref}<{_num(lo)}")
+        if hi is not None:
+            bad.append(f"{ref}>{_num(hi)}")
+        if row.type == "count":
+            bad.append(f"{ref}<>INT({ref})")
+        # NOTE: OR() evaluates every argument, and a comparison with text is not an
+        # error in Excel, so text simply makes NOT(ISNUMBER()) TRUE.
+        return f"AND({ref}<>\"\",OR({','.join(bad)}))"
+    if row.type in ("boolean", "choice"):
+        labels = ("Có", "Không") if row.type == "boolean" else tuple(o.label for o in row.options)
+        tests = ",".join(f"{ref}<>{excel_string(lab)}" for lab in labels)
+        return f"AND({ref}<>\"\",{tests})"
+    return None
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def value_check_message(row: Row) -> str:
+    lo, hi = row.bounds()
+    if row.type == "count":
+        return f"{row.code}: phải là số nguyên{_range_text(lo, hi)}. "
+    if row.type == "percent":
+        return f"{row.code}: phải là phần trăm từ 0 đến 100. "
+    if row.type == "decimal":
+        return f"{row.code}: phải là số{_range_text(lo, hi)}. "
+    return f"{row.code}: hãy chọn giá trị trong danh sách. "
+
+
+def ratio_formula(num: str, den: str) -> str:
+    """Ratio in percent points, blank when a part is blank or the denominator is 0."""
+    return f'IF(AND(COUNT({num})=1,COUNT({den})=1),IF({den}=0,"",{num}/{den}*100),"")'
+
+
+def sum_formula(refs: list[str]) -> str:
+    joined = ",".join(refs)
+    return f'IF(COUNT({joined})=0,"",SUM({joined}))'
+
+
+def build_layout(catalog: Catalog, level: str) -> FormLayout:
+    """Place every row of ``catalog`` that appears at ``level``."""
+    if level not in catalog.levels:
+        raise ValueError(f"level {level!r} not in catalogue levels {catalog.levels}")
+    present = {r.code for r in catalog.rows_for_level(level)}
+    # first pass: positions
+    positions: dict[str, tuple[int, int]] = {}
+    sheet_rows: list[list[Row]] = []
+    sheet_meta: list[tuple[str, str]] = []
+    for si, sheet in enumerate(s for s in catalog.sheets if any(r.code in present for r in s.rows)):
+        rows = [r for r in sheet.rows if r.code in present]
+        for i, row in enumerate(rows):
+            positions[row.code] = (si, FIRST_DATA_ROW + i)
+        sheet_rows.append(rows)
+        name = sheet.name if len(catalog.sheets) > 1 else "Phụ lục"
+        sheet_meta.append((name, sheet.title))
+    names = [m[0] for m in sheet_meta]
+
+    def ref_from(si: int, absolute: bool = False):  # type: ignore[no-untyped-def]
+        def cell_of(code: str) -> str:
+            osi, r = positions[code]
+            ref = a1(r, COL_VALUE, absolute)
+            return ref if osi == si else f"{quote_sheet(names[osi])}!{ref}"
+
+        return cell_of
+
+    rules = catalog.rules_for_level(level)
+    anchored: dict[str, list[Rule]] = {}
+    for rule in rules:
+        anchored.setdefault(rule.refs[0], []).append(rule)
+
+    sheets: list[SheetLayout] = []
+    by_code: dict[str, RowLayout] = {}
+    for si, rows in enumerate(sheet_rows):
+        cell_of = ref_from(si)
+        out: list[RowLayout] = []
+        for row in rows:
+            _, r = positions[row.code]
+            formula = None
+            if row.type == "ratio" and row.numerator and row.denominator:
+                formula = ratio_formula(cell_of(row.numerator), cell_of(row.denominator))
+            elif row.type == "sum":
+                formula = sum_formula([cell_of(t) for t in row.terms])
+            own = a1(r, COL_VALUE)
+            vcheck = value_check_condition(row, own) if row.is_input else None
+            row_rules = tuple(anchored.get(row.code, ()))
+            msg_parts: list[str] = []
+            err_parts: list[str] = []
+            warn_parts: list[str] = []
+            if vcheck:
+                msg_parts.append(f"IF({vcheck},{excel_string(value_check_message(row))},\"\")")
+                err_parts.append(f"IF({vcheck},1,0)")
+            for rule in row_rules:
+                cond = rule.check.excel_violated(cell_of)
+                prefix = "Lỗi: " if rule.severity == "error" else "Cảnh báo: "
+                msg = excel_message(prefix + rule.message + ". ", cell_of)
+                msg_parts.append(f"IF({cond},{msg},\"\")")
+                (err_parts if rule.severity == "error" else warn_parts).append(f"IF({cond},1,0)")
+            check = f"TRIM({'&'.join(msg_parts)})" if msg_parts else None
+            rl = RowLayout(
+                row=row,
+                sheet=si,
+                r=r,
+                formula=formula,
+                validation=_validation(row) if row.is_input else None,
+                check_formula=check,
+                error_count_formula="+".join(err_parts) if err_parts else None,
+                warning_count_formula="+".join(warn_parts) if warn_parts else None,
+                rules=row_rules,
+                value_check=vcheck,
+            )
+            out.append(rl)
+            by_code[row.code] = rl
+        sheets.append(SheetLayout(sheet_meta[si][0], sheet_meta[si][1], tuple(out)))
+
+    status = _status_formula(sheets)
+    layout = FormLayout(catalog, level, tuple(sheets), rules, "", status, by_code)
+    fp = fingerprint(layout)
+    return FormLayout(catalog, level, tuple(sheets), rules, fp, status, by_code)
+
+
+def _status_formula(sheets: list[SheetLayout]) -> str:
+    def total(col: int) -> str:
+        parts = []
+        for si, s in enumerate(sheets):
+            rng = f"{a1(FIRST_DATA_ROW, col, True)}:{a1(max(s.last_row, FIRST_DATA_ROW), col, True)}"
+            parts.append(rng if si == 0 else f"{quote_sheet(s.name)}!{rng}")
+        return "SUM(" + ",".join(parts) + ")"
+
+    e, w = total(COL_NERR), total(COL_NWARN)
+    return (
+        f'IF({e}+{w}=0,"Không có lỗi",'
+        f'IF({e}>0,"Còn "&{e}&" lỗi cần sửa","Không có lỗi")'
+        f'&IF({w}>0,", "&{w}&" cảnh báo cần xem lại",""))'
+    )
+
+
+def fingerprint(layout: FormLayout) -> str:
+    """Hash of everything that must not change after issue: codes, labels, units,
+    which cells are inputs, formulas and validations."""
+    payload = {
+        "format": FORMAT_VERSION,
+        "level": layout.level,
+        "sheets": [
+            {
+                "name": s.name,
+                "rows": [
+                    [
+                        rl.r,
+                        rl.row.code,
+                        rl.row.label,
+                        rl.row.hint,
+                        rl.row.unit,
+                        rl.row.type,
+                        rl.is_input,
+                        rl.formula,
+                        rl.validation.as_dict() if rl.validation else None,
+                        rl.check_formula,
+                    ]
+                    for rl in s.rows
+                ],
+            }
+            for s in layout.sheets
+        ],
+    }
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def label_text(row: Row) -> str:
+    """The label as printed in column B (hint in brackets after it)."""
+    return f"{row.label} ({row.hint})" if row.hint else row.label

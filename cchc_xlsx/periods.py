@@ -1,0 +1,105 @@
+"""Reporting periods: ``2024-Q1`` … ``2024-Q4``, ``2024-H1``, ``2024-9M``, ``2024``.
+
+The data window follows Nghị định 09/2019/NĐ-CP: a report's figures run from
+the 15th of the last month of the previous period to the 14th of the last month
+of the period (Quý I 2024 = 15/12/2023 – 14/3/2024); 6-month, 9-month and
+annual reports are cumulative from 15/12 of the previous year. A province that
+uses other dates passes ``cutoff_day`` (and ``window=`` to :func:`parse_period`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .errors import PeriodError
+
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+_FORMS = "2024-Q1 … 2024-Q4 (quý), 2024-H1 (6 tháng), 2024-9M (9 tháng), 2024 (năm)"
+_RE = re.compile(r"^(?P<year>\d{4})(?:-(?P<kind>Q[1-4]|H1|9M))?$")
+# last month of each kind of period
+_END_MONTH = {"Q1": 3, "Q2": 6, "Q3": 9, "Q4": 12, "H1": 6, "9M": 9, "Y": 12}
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A reporting period. ``kind`` is ``Q1``…``Q4``, ``H1``, ``9M`` or ``Y``."""
+
+    year: int
+    kind: str
+    start: dt.date
+    end: dt.date
+
+    @property
+    def code(self) -> str:
+        return str(self.year) if self.kind == "Y" else f"{self.year}-{self.kind}"
+
+    @property
+    def label(self) -> str:
+        """Vietnamese label: ``Quý I năm 2024``, ``6 tháng đầu năm 2024`` …"""
+        if self.kind.startswith("Q"):
+            return f"Quý {_ROMAN[int(self.kind[1])]} năm {self.year}"
+        if self.kind == "H1":
+            return f"6 tháng đầu năm {self.year}"
+        if self.kind == "9M":
+            return f"9 tháng năm {self.year}"
+        return f"năm {self.year}"
+
+    @property
+    def window_label(self) -> str:
+        """``Số liệu từ ngày 15/12/2023 đến ngày 14/3/2024``."""
+        return f"Số liệu từ ngày {_d(self.start)} đến ngày {_d(self.end)}"
+
+    @property
+    def is_cumulative(self) -> bool:
+        """6-month, 9-month and annual reports cover the year so far."""
+        return self.kind in ("H1", "9M", "Y")
+
+    @property
+    def end_month(self) -> int:
+        return _END_MONTH[self.kind]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def _d(day: dt.date) -> str:
+    return f"{day.day}/{day.month}/{day.year}"
+
+
+def parse_period(text: str, cutoff_day: int = 14) -> Period:
+    """Parse a period string; raise :class:`PeriodError` naming the accepted forms.
+
+    ``cutoff_day`` is the last day of the data window in the period's last month
+    (14 under Nghị định 09/2019/NĐ-CP); the window starts the day after the
+    cut-off of the month before the period.
+    """
+    s = str(text).strip().upper()
+    m = _RE.match(s)
+    if not m:
+        raise PeriodError(f"Kỳ báo cáo “{text}” không hợp lệ. Dùng một trong các dạng: {_FORMS}.")
+    year = int(m.group("year"))
+    if not 2000 <= year <= 2100:
+        raise PeriodError(f"Năm {year} của kỳ báo cáo “{text}” nằm ngoài khoảng 2000–2100.")
+    if not 1 <= cutoff_day <= 28:
+        raise PeriodError("Ngày chốt số liệu phải từ 1 đến 28.")
+    kind = m.group("kind") or "Y"
+    end_month = _END_MONTH[kind]
+    end = dt.date(year, end_month, cutoff_day)
+    if kind in ("Q1", "Q2", "Q3", "Q4"):
+        start_month = end_month - 3
+    else:
+        start_month = 0  # cumulative from the start of the year
+    start_year = year if start_month >= 1 else year - 1
+    start_month = start_month if start_month >= 1 else start_month + 12
+    start = dt.date(start_year, start_month, cutoff_day) + dt.timedelta(days=1)
+    return Period(year, kind, start, end)
+
+
+def quarters_of(period: Period) -> list[Period]:
+    """The quarters a cumulative period is made of (a quarter: itself)."""
+    if period.kind.startswith("Q"):
+        return [period]
+    last = {"H1": 2, "9M": 3, "Y": 4}[period.kind]
+    return [parse_period(f"{period.year}-Q{q}") for q in range(1, last + 1)]

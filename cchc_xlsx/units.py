@@ -1,0 +1,224 @@
+"""The units file: ``code,name,level,parent`` (UTF-8 with or without BOM).
+
+Lines starting with ``#`` before the header are comments (a file's provenance).
+Every problem (duplicate code, unknown parent, unknown level, cycle, empty name)
+is reported at once with its line number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalog import LEVELS
+from .errors import Problem, UnitsError
+
+HEADER = ["code", "name", "level", "parent"]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One administrative unit."""
+
+    code: str
+    name: str
+    level: str
+    parent: str | None
+    line: int = 0
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+
+class Units:
+    """The units of a file, in file order, with their tree."""
+
+    def __init__(self, units: Iterable[Unit], path: str = "<units>"):
+        self.path = path
+        self._list = list(units)
+        self._by_code = {u.code: u for u in self._list}
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._list)
+
+    def __len__(self) -> int:
+        return len(self._list)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def get(self, code: str) -> Unit | None:
+        return self._by_code.get(code)
+
+    def __getitem__(self, code: str) -> Unit:
+        return self._by_code[code]
+
+    def at_level(self, level: str) -> list[Unit]:
+        return [u for u in self._list if u.level == level]
+
+    def ancestors(self, code: str) -> list[Unit]:
+        out: list[Unit] = []
+        u = self._by_code.get(code)
+        while u is not None and u.parent:
+            u = self._by_code.get(u.parent)
+            if u is None or u in out:
+                break
+            out.append(u)
+        return out
+
+    def descendants(self, code: str, level: str | None = None) -> list[Unit]:
+        """Units below ``code`` (at ``level`` only, when given), in file order."""
+        return [
+            u
+            for u in self._list
+            if any(a.code == code for a in self.ancestors(u.code)) and (level is None or u.level == level)
+        ]
+
+    def levels(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for u in self._list:
+            seen.setdefault(u.level, None)
+        return list(seen)
+
+    def match_name(self, text: str, level: str | None = None) -> tuple[Unit | None, list[Unit]]:
+        """Find a unit by code or by name, diacritics and case aside.
+
+        Returns ``(unit, [])`` on a unique match, else ``(None, closest candidates)``.
+        """
+        import difflib
+
+        pool = [u for u in self._list if level is None or u.level == level]
+        key = fold(text)
+        if not key:
+            return None, []
+        exact = [u for u in pool if fold(u.code) == key or fold(u.name) == key]
+        if len(exact) == 1:
+            return exact[0], []
+        if len(exact) > 1:
+            return None, exact
+        # "Tân Lập" matches "Xã Tân Lập"
+        stripped = [u for u in pool if _strip_prefix(fold(u.name)) == _strip_prefix(key)]
+        if len(stripped) == 1:
+            return stripped[0], []
+        if len(stripped) > 1:
+            return None, stripped
+        names = {fold(u.name): u for u in pool}
+        close = difflib.get_close_matches(key, list(names), n=3, cutoff=0.5)
+        return None, [names[n] for n in close]
+
+
+_PREFIXES = ("xa ", "phuong ", "thi tran ", "huyen ", "quan ", "thi xa ", "thanh pho ", "tinh ", "ubnd ", "uy ban nhan dan ")
+
+
+def _strip_prefix(s: str) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for p in _PREFIXES:
+            if s.startswith(p):
+                s = s[len(p) :]
+                changed = True
+    return s
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII with diacritics removed and spaces collapsed (``Đ`` → ``d``)."""
+    s = unicodedata.normalize("NFD", str(text).replace("Đ", "D").replace("đ", "d"))
+    s = "".join(ch for ch in s if unicodedata.category(ch) != "Mn")
+    return " ".join(s.casefold().split())
+
+
+def slugify(text: str) -> str:
+    """ASCII slug for file names: ``Xã Tân Lập`` → ``xa_tan_lap``."""
+    out = []
+    for ch in fold(text):
+        out.append(ch if ch.isascii() and ch.isalnum() else "_")
+    slug = "_".join(p for p in "".join(out).split("_") if p)
+    return slug or "don_vi"
+
+
+def load_units(path: str | Path, levels: Iterable[str] | None = None) -> Units:
+    """Load a units file; raise :class:`UnitsError` listing every problem.
+
+    ``levels``: the level codes the catalogue knows; a unit at another level is an error.
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise UnitsError([Problem(str(p), None, None, f"không đọc được tệp: {exc.strerror or exc}")]) from exc
+    return parse_units(raw, str(p), levels)
+
+
+def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | None = None) -> Units:
+    problems: list[Problem] = []
+
+    def add(line: int | None, code: str | None, msg: str) -> None:
+        problems.append(Problem(path, line, code, msg))
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnitsError([Problem(path, None, None, "tệp không phải UTF-8 (hãy lưu lại dưới dạng CSV UTF-8)")]) from exc
+    lines = text.splitlines()
+    header_at = None
+    for i, line in enumerate(lines):
+        if line.strip() and not line.lstrip().startswith("#"):
+            header_at = i
+            break
+    if header_at is None:
+        raise UnitsError([Problem(path, None, None, "tệp trống; cần dòng tiêu đề code,name,level,parent")])
+    reader = csv.reader(io.StringIO("\n".join(lines[header_at:])))
+    header = [h.strip().lower() for h in next(reader)]
+    if header != HEADER:
+        raise UnitsError([Problem(path, header_at + 1, None, f"dòng tiêu đề phải là “{','.join(HEADER)}” (gặp “{','.join(header)}”)")])
+    known_levels = set(levels) if levels is not None else set(LEVELS)
+    units: list[Unit] = []
+    seen: dict[str, int] = {}
+    for offset, rec in enumerate(reader, start=1):
+        line = header_at + 1 + offset
+        if not rec or all(not x.strip() for x in rec):
+            continue
+        if rec[0].lstrip().startswith("#"):
+            continue
+        if len(rec) != 4:
+            add(line, None, f"cần 4 cột code,name,level,parent (gặp {len(rec)})")
+            continue
+        code, name, level, parent = (x.strip() for x in rec)
+        if not code:
+            add(line, None, "thiếu mã đơn vị")
+            continue
+        if code in seen:
+            add(line, code, f"mã đơn vị trùng với dòng {seen[code]}")
+            continue
+        seen[code] = line
+        if not name:
+            add(line, code, "thiếu tên đơn vị")
+        if level not in known_levels:
+            add(line, code, f"cấp “{level}” không có trong danh mục (dùng {', '.join(sorted(known_levels))})")
+        units.append(Unit(code, name, level, parent or None, line))
+    by_code = {u.code: u for u in units}
+    for u in units:
+        if u.parent and u.parent not in by_code:
+            add(u.line, u.code, f"đơn vị cấp trên “{u.parent}” không có trong tệp")
+        if u.parent == u.code:
+            add(u.line, u.code, "đơn vị là cấp trên của chính nó")
+    # cycles
+    for u in units:
+        seen_chain = [u.code]
+        cur = u
+        while cur.parent and cur.parent in by_code and cur.parent != cur.code:
+            if cur.parent in seen_chain:
+                if cur.parent == u.code:
+                    add(u.line, u.code, "vòng lặp cấp trên: " + " → ".join(seen_chain + [cur.parent]))
+                break
+            seen_chain.append(cur.parent)
+            cur = by_code[cur.parent]
+    if problems:
+        raise UnitsError(problems)
+    return Units(units, path)
