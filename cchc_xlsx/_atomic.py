@@ -20,6 +20,10 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     except OSError as exc:
         raise OutputError(f"Không ghi được {p}: {exc.strerror or exc}") from exc
     try:
+        # NOTE: mkstemp creates 0600 files; give the output the usual umask-based mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, p)

@@ -221,7 +221,7 @@ class Catalog:
 # --------------------------------------------------------------------------- YAML with lines
 
 
-class _Located(dict):  # type: ignore[type-arg]
+class _Located(dict):  # type: ignore[type-arg,unused-ignore]
     """A mapping that remembers the line of each key (1-based)."""
 
     line: int = 0
@@ -249,7 +249,20 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Located:
     return result
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)  # type: ignore[arg-type]
+class _YamlFloat(float):
+    """A float that remembers how it was written (``1.10`` stays ``1.10``)."""
+
+    text: str = ""
+
+
+def _construct_float(loader: _LineLoader, node: yaml.ScalarNode) -> _YamlFloat:
+    value = _YamlFloat(yaml.SafeLoader.construct_yaml_float(loader, node))
+    value.text = str(node.value)
+    return value
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 # --------------------------------------------------------------------------- the loader
@@ -297,7 +310,7 @@ def _text(c: _Collector, d: _Located, key: str, code: str | None, required: bool
         if required:
             c.add(_line(d), code, f"thiếu “{key}”")
         return ""
-    if isinstance(value, bool) or isinstance(value, (dict, list)):
+    if isinstance(value, (bool, dict, list)):
         c.add(_line(d, key), code, f"“{key}” phải là chuỗi ký tự")
         return ""
     return str(value).strip()
@@ -308,8 +321,9 @@ def _code_value(c: _Collector, d: _Located, key: str, code: str | None) -> str |
     if value is None:
         return None
     if isinstance(value, float):
-        c.add(_line(d, key), code, f"“{key}: {value}” bị YAML đọc thành số — đặt mã trong dấu ngoặc kép")
-        return str(value)
+        text = getattr(value, "text", "") or str(value)
+        c.add(_line(d, key), code or text if key == "code" else code, f"“{key}: {text}” bị YAML đọc thành số — đặt mã trong dấu ngoặc kép (\"{text}\")")
+        return text
     if isinstance(value, (dict, list, bool)):
         c.add(_line(d, key), code, f"“{key}” phải là một mã chỉ tiêu")
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from .catalog import Catalog, Row, Rule
@@ -260,9 +260,9 @@ def value_check_condition(row: Row, ref: str) -> str | None:
         if hi is not None:
             bad.append(f"{ref}>{_num(hi)}")
         if row.type == "count":
-            bad.append(f"{ref}<>INT({ref})")
-        # NOTE: OR() evaluates every argument, and a comparison with text is not an
-        # error in Excel, so text simply makes NOT(ISNUMBER()) TRUE.
+            # NOTE: INT("abc") is #VALUE! and OR() passes errors on (Excel and
+            # LibreOffice alike); IF evaluates only the branch it takes.
+            bad.append(f"IF(ISNUMBER({ref}),{ref}<>INT({ref}),FALSE)")
         return f"AND({ref}<>\"\",OR({','.join(bad)}))"
     if row.type in ("boolean", "choice"):
         labels = ("Có", "Không") if row.type == "boolean" else tuple(o.label for o in row.options)
@@ -314,7 +314,7 @@ def build_layout(catalog: Catalog, level: str) -> FormLayout:
         sheet_meta.append((name, sheet.title))
     names = [m[0] for m in sheet_meta]
 
-    def ref_from(si: int, absolute: bool = False):  # type: ignore[no-untyped-def]
+    def ref_from(si: int, absolute: bool = False) -> Callable[[str], str]:
         def cell_of(code: str) -> str:
             osi, r = positions[code]
             ref = a1(r, COL_VALUE, absolute)

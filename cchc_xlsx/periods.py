@@ -4,7 +4,7 @@ The data window follows Nghị định 09/2019/NĐ-CP: a report's figures run fr
 the 15th of the last month of the previous period to the 14th of the last month
 of the period (Quý I 2024 = 15/12/2023 – 14/3/2024); 6-month, 9-month and
 annual reports are cumulative from 15/12 of the previous year. A province that
-uses other dates passes ``cutoff_day`` (and ``window=`` to :func:`parse_period`).
+uses other dates passes ``cutoff_day`` to :func:`parse_period`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,12 @@ _RE = re.compile(r"^(?P<year>\d{4})(?:-(?P<kind>Q[1-4]|H1|9M))?$")
 _END_MONTH = {"Q1": 3, "Q2": 6, "Q3": 9, "Q4": 12, "H1": 6, "9M": 9, "Y": 12}
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Period:
-    """A reporting period. ``kind`` is ``Q1``…``Q4``, ``H1``, ``9M`` or ``Y``."""
+    """A reporting period. ``kind`` is ``Q1``…``Q4``, ``H1``, ``9M`` or ``Y``.
+
+    Periods sort by their data window (end, then start), so 2024-Q1 < 2024-H1.
+    """
 
     year: int
     kind: str
@@ -62,6 +65,9 @@ class Period:
 
     def __str__(self) -> str:
         return self.code
+
+    def __lt__(self, other: Period) -> bool:
+        return (self.end, self.start) < (other.end, other.start)
 
 
 def _d(day: dt.date) -> str:
@@ -102,4 +108,26 @@ def quarters_of(period: Period) -> list[Period]:
     if period.kind.startswith("Q"):
         return [period]
     last = {"H1": 2, "9M": 3, "Y": 4}[period.kind]
-    return [parse_period(f"{period.year}-Q{q}") for q in range(1, last + 1)]
+    return [parse_period(f"{period.year}-Q{q}", cutoff_day=period.end.day) for q in range(1, last + 1)]
+
+
+_LABEL_RE = [
+    (re.compile(r"qu[ýy]\s+(I{1,3}|IV|[1-4])\s+(?:n[ăa]m\s+)?(\d{4})", re.I), "Q"),
+    (re.compile(r"6\s+th[áa]ng\s+(?:đầu\s+)?(?:n[ăa]m\s+)?(\d{4})", re.I), "H1"),
+    (re.compile(r"9\s+th[áa]ng\s+(?:đầu\s+)?(?:n[ăa]m\s+)?(\d{4})", re.I), "9M"),
+    (re.compile(r"n[ăa]m\s+(\d{4})", re.I), "Y"),
+]
+_ROMAN_NUM = {"I": 1, "II": 2, "III": 3, "IV": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+def period_from_label(text: str) -> Period | None:
+    """Read a period back from a caption such as ``(Quý I năm 2024)``; None if there is none."""
+    for pattern, kind in _LABEL_RE:
+        m = pattern.search(text)
+        if not m:
+            continue
+        if kind == "Q":
+            return parse_period(f"{m.group(2)}-Q{_ROMAN_NUM[m.group(1).upper()]}")
+        code = m.group(1) if kind == "Y" else f"{m.group(1)}-{kind}"
+        return parse_period(code)
+    return None

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 OPS = ("<=", ">=", "==", "!=", "<", ">")
 # Excel's comparison operators for ours
 _EXCEL_OP = {"<=": "<=", ">=": ">=", "==": "=", "!=": "<>", "<": "<", ">": ">"}
-# Absolute tolerance of every comparison, in both compilations.
+# Relative tolerance of every comparison (times max(1, |left|, |right|)), in both compilations.
 EPS = 1e-9
 
 _TOKEN = re.compile(
@@ -89,18 +89,20 @@ class Check:
             if math.isnan(v) or math.isinf(v):
                 return None
             nums[code] = float(v)
-        diff = self.left.evaluate(nums) - self.right.evaluate(nums)
+        left, right = self.left.evaluate(nums), self.right.evaluate(nums)
+        diff = left - right
+        tol = EPS * max(1.0, abs(left), abs(right))
         if self.op == "<=":
-            return diff <= EPS
+            return diff <= tol
         if self.op == ">=":
-            return diff >= -EPS
+            return diff >= -tol
         if self.op == "<":
-            return diff < -EPS
+            return diff < -tol
         if self.op == ">":
-            return diff > EPS
+            return diff > tol
         if self.op == "==":
-            return abs(diff) <= EPS
-        return abs(diff) > EPS  # "!="
+            return abs(diff) <= tol
+        return abs(diff) > tol  # "!="
 
     def excel_violated(self, cell_of: Callable[[str], str]) -> str:
         """An Excel boolean expression, TRUE when the rule is checked and broken.
@@ -108,8 +110,9 @@ class Check:
         ``cell_of`` maps a row code to its cell reference (``D12`` or ``'Biểu 1'!D12``).
         """
         refs = [cell_of(c) for c in self.refs()]
-        diff = f"({self.left.excel(cell_of)})-({self.right.excel(cell_of)})"
-        eps = _excel_number(EPS)
+        left, right = self.left.excel(cell_of), self.right.excel(cell_of)
+        diff = f"({left})-({right})"
+        eps = f"{_excel_number(EPS)}*MAX(1,ABS({left}),ABS({right}))"
         holds = {
             "<=": f"{diff}<={eps}",
             ">=": f"{diff}>=-{eps}",
@@ -119,8 +122,10 @@ class Check:
             "!=": f"ABS({diff})>{eps}",
         }[self.op]
         # NOTE: COUNT counts numbers only, so text or blanks mean "not checked",
-        # exactly like Check.holds returning None.
-        return f"AND(COUNT({','.join(refs)})={len(refs)},NOT({holds}))"
+        # exactly like Check.holds returning None. IF (not AND) so that text in a
+        # cell never reaches the arithmetic: AND evaluates every argument and
+        # would pass #VALUE! on.
+        return f"IF(COUNT({','.join(refs)})={len(refs)},NOT({holds}),FALSE)"
 
 
 def parse_check(text: str) -> Check:
@@ -129,6 +134,7 @@ def parse_check(text: str) -> Check:
     sides: list[list[Term]] = [[]]
     op: str | None = None
     sign = 1
+    sign_seen = False
     expect_operand = True
     while pos < len(text):
         if text[pos:].strip() == "":
@@ -148,15 +154,14 @@ def parse_check(text: str) -> Check:
             else:
                 sides[-1].append(Term(sign, constant=float(m.group("num"))))
             sign = 1
+            sign_seen = False
             expect_operand = False
         elif m.group("sign") is not None:
-            if expect_operand:
-                if sides[-1]:
-                    raise RuleSyntaxError("hai dấu liền nhau")
-                sign = -1 if m.group("sign") == "-" else 1
-            else:
-                sign = -1 if m.group("sign") == "-" else 1
-                expect_operand = True
+            if expect_operand and (sides[-1] or sign_seen):
+                raise RuleSyntaxError("hai dấu liền nhau")
+            sign = -1 if m.group("sign") == "-" else 1
+            sign_seen = True
+            expect_operand = True
         else:
             if op is not None:
                 raise RuleSyntaxError("chỉ được một phép so sánh")
@@ -164,6 +169,7 @@ def parse_check(text: str) -> Check:
                 raise RuleSyntaxError("thiếu số hạng trước phép so sánh")
             op = m.group("op")
             sides.append([])
+            sign_seen = False
             expect_operand = True
     if op is None:
         raise RuleSyntaxError("thiếu phép so sánh (<=, <, >=, >, ==, !=)")
@@ -184,10 +190,10 @@ def format_value(value: float | None) -> str:
     """How a value is quoted in a message (the same as Excel's ``&`` of a number)."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, float):
-        return repr(round(value, 10)).rstrip("0").rstrip(".")
+        return format(value, ".15g")
     return str(value)
 
 

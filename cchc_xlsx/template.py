@@ -189,6 +189,10 @@ def _write_title_block(ws: Any, fmts: dict[str, Any], caps: dict[str, str], shee
     last = COL_NOTE
     if generic:
         ws.write_string(ROW_UNIT, COL_STT, "Đơn vị:", fmts["unit_line"])
+        if si > 0:
+            first = quote_sheet(layout.sheets[0].name)
+            ws.merge_range(ROW_UNIT, COL_LABEL, ROW_UNIT, COL_UNIT, "", fmts["unit_line"])
+            ws.write_formula(ROW_UNIT, COL_LABEL, f'IF({first}!B1="","",{first}!B1)', fmts["unit_line"], "")
     else:
         ws.merge_range(ROW_UNIT, COL_STT, ROW_UNIT, COL_UNIT, caps["unit_line"], fmts["unit_line"])
     title = caps["title"] + (f" — {sheet_title.upper()}" if sheet_title else "")
@@ -451,6 +455,16 @@ def generate(
     if units is not None and not targets:
         raise UsageError(f"Tệp đơn vị {units.path} không có đơn vị nào ở cấp “{level}” ({LEVELS.get(level, level)}).")
     paths = [out / template_filename(period, level, u) for u in targets]
+    seen_names: dict[str, Unit | None] = {}
+    for u, p in zip(targets, paths):
+        key = p.name.casefold()
+        if key in seen_names:
+            other = seen_names[key]
+            raise UsageError(
+                f"Hai đơn vị cho cùng một tên tệp {p.name}: {other.code if other else ''} và {u.code if u else ''}; "
+                "hãy đổi mã đơn vị trong tệp đơn vị cho khác nhau."
+            )
+        seen_names[key] = u
     existing = [p for p in paths if p.exists()]
     if existing and not force:
         shown = "\n".join(f"  - {p}" for p in existing[:10])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +43,7 @@ class Units:
         self._list = list(units)
         self._by_code = {u.code: u for u in self._list}
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Unit]:
         return iter(self._list)
 
     def __len__(self) -> int:
@@ -167,8 +167,8 @@ def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | None 
         raise UnitsError([Problem(path, None, None, "tệp không phải UTF-8 (hãy lưu lại dưới dạng CSV UTF-8)")]) from exc
     lines = text.splitlines()
     header_at = None
-    for i, line in enumerate(lines):
-        if line.strip() and not line.lstrip().startswith("#"):
+    for i, text_line in enumerate(lines):
+        if text_line.strip() and not text_line.lstrip().startswith("#"):
             header_at = i
             break
     if header_at is None:
@@ -189,7 +189,7 @@ def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | None 
         if len(rec) != 4:
             add(line, None, f"cần 4 cột code,name,level,parent (gặp {len(rec)})")
             continue
-        code, name, level, parent = (x.strip() for x in rec)
+        code, name, level, parent = (x.strip() for x in rec[:4])
         if not code:
             add(line, None, "thiếu mã đơn vị")
             continue

@@ -1,0 +1,47 @@
+# Two commands on a fresh clone with only python3 and make: `make demo`, `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint typecheck unit libreoffice bench pictures clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/cchc-xlsx demo --out demo-output
+
+test: $(STAMP) libreoffice lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check cchc_xlsx tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest
+
+# The real-client tests need LibreOffice; install it when missing and we are root.
+libreoffice:
+	@if command -v soffice >/dev/null 2>&1 || [ -n "$$CCHC_SKIP_LIBREOFFICE" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Cài LibreOffice (libreoffice-calc-nogui) cho các kiểm thử với ứng dụng thật…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null; \
+	else \
+		echo "Thiếu LibreOffice (soffice): chạy 'make test' với quyền root, hoặc 'sudo apt-get install --no-install-recommends libreoffice-calc-nogui'." >&2; \
+	fi
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_generate.py
+	$(BIN)/python benchmarks/bench_consolidate.py
+
+pictures: $(STAMP) demo
+	$(BIN)/python scripts/render_pictures.py demo-output docs/img
+
+clean:
+	rm -rf demo-output .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,462 @@
+"""A small, defensive reader of .xlsx packages (zip + SpreadsheetML) for untrusted files.
+
+Why not openpyxl: on hostile input it exhausts memory on a far-away cell,
+silently drops rows under a stale ``<dimension>``, reports encrypted,
+truncated and HTML files alike, and loads macros silently; it is also ~20×
+slower. This reader sniffs the bytes, checks the zip's sizes, ratio and entry
+count before inflating anything, refuses DTDs and entities, and keeps only the
+cells inside the bounds it is asked for.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+from xml.parsers import expat
+
+from .values import RawCell
+
+MAX_ENTRIES = 2000
+MAX_ENTRY_SIZE = 64 * 1024 * 1024
+MAX_TOTAL_SIZE = 256 * 1024 * 1024
+MAX_RATIO = 200  # uncompressed / compressed, for entries over 1 MiB
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
+
+
+class XlsxError(Exception):
+    """The file cannot be read as a workbook; ``code`` is an issue code."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class SheetInfo:
+    name: str
+    state: str
+    path: str
+
+
+@dataclass
+class SheetData:
+    cells: dict[tuple[int, int], RawCell] = field(default_factory=dict)
+    protected: bool = False
+    outside: list[str] = field(default_factory=list)  # first few references outside the bounds
+    outside_count: int = 0
+
+
+def sniff(data: bytes, name: str = "") -> None:
+    """Raise :class:`XlsxError` for what is plainly not an .xlsx package."""
+    if not data:
+        raise XlsxError("empty-file", "Tệp rỗng (0 byte); hãy gửi lại tệp.")
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        if "EncryptedPackage".encode("utf-16-le") in data or b"EncryptedPackage" in data:
+            raise XlsxError("encrypted", "Tệp được đặt mật khẩu mở; hãy gỡ mật khẩu (Tệp › Thông tin › Bảo vệ sổ làm việc) rồi gửi lại.")
+        raise XlsxError("xls-format", "Tệp ở định dạng Excel 97–2003 (.xls); hãy điền vào biểu mẫu .xlsx đã được gửi.")
+    if data[:4] != b"PK\x03\x04":
+        head = data[:512].lstrip().lower()
+        if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+            raise XlsxError("not-xlsx", "Tệp là một trang web (HTML) được lưu với đuôi Excel, không phải biểu mẫu; hãy tải lại đúng tệp .xlsx.")
+        if head.startswith(b"<?xml"):
+            raise XlsxError("not-xlsx", "Tệp là XML (có thể là Bảng tính XML 2003), không phải .xlsx; hãy lưu lại dạng Sổ làm việc Excel (.xlsx).")
+        if data[:4] == b"%PDF":
+            raise XlsxError("not-xlsx", "Tệp là PDF, không phải biểu mẫu Excel.")
+        if data[:2] == b"PK":
+            raise XlsxError("corrupt-zip", "Tệp nén bị hỏng; hãy gửi lại tệp.")
+        raise XlsxError("not-xlsx", f"Tệp {name or ''} không phải tệp Excel .xlsx.".replace("  ", " "))
+
+
+class Package:
+    """An opened .xlsx package: workbook parts parsed on demand, within limits."""
+
+    def __init__(self, data: bytes, name: str = ""):
+        sniff(data, name)
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+            infos = self.zip.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+            raise XlsxError("corrupt-zip", "Tệp bị hỏng hoặc chưa tải về đầy đủ (không mở được tệp nén); hãy gửi lại tệp.") from exc
+        self._check_entries(infos)
+        self.names = {i.filename for i in infos}
+        if "mimetype" in self.names and b"opendocument" in self._read("mimetype", 200):
+            raise XlsxError("ods-format", "Tệp ở định dạng OpenDocument (.ods); hãy lưu lại dạng Excel (.xlsx) rồi gửi.")
+        if "xl/workbook.bin" in self.names:
+            raise XlsxError("xlsb-format", "Tệp ở định dạng Excel nhị phân (.xlsb); hãy lưu lại dạng Sổ làm việc Excel (.xlsx).")
+        if any(n.lower().endswith("vbaproject.bin") for n in self.names):
+            raise XlsxError("macro", "Tệp chứa macro (VBA); biểu mẫu không dùng macro. Hãy lưu lại dạng .xlsx (không macro) rồi gửi.")
+        ctypes = self._read("[Content_Types].xml", 1 << 20) if "[Content_Types].xml" in self.names else b""
+        if b"macroEnabled" in ctypes:
+            raise XlsxError("macro", "Tệp là sổ làm việc có macro (.xlsm); hãy lưu lại dạng .xlsx (không macro) rồi gửi.")
+        self.workbook_path = self._workbook_path()
+        self._parse_workbook()
+        self._shared: list[str] | None = None
+        self._percent: set[int] | None = None
+
+    # -- package structure
+
+    def _check_entries(self, infos: list[zipfile.ZipInfo]) -> None:
+        if len(infos) > MAX_ENTRIES:
+            raise XlsxError("zip-bomb", f"Tệp nén có {len(infos)} mục, quá nhiều cho một biểu mẫu.")
+        seen: set[str] = set()
+        total = 0
+        for i in infos:
+            if i.filename in seen:
+                raise XlsxError("duplicate-entry", f"Tệp nén có hai mục cùng tên “{i.filename}”; tệp có thể đã bị sửa có chủ ý.")
+            seen.add(i.filename)
+            total += i.file_size
+            if i.file_size > MAX_ENTRY_SIZE or total > MAX_TOTAL_SIZE:
+                raise XlsxError("zip-bomb", "Tệp nén khi giải nén quá lớn so với một biểu mẫu.")
+            if i.file_size > (1 << 20) and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+                raise XlsxError("zip-bomb", f"Mục “{i.filename}” có tỷ lệ nén bất thường ({i.file_size // max(i.compress_size, 1)}:1).")
+            if i.flag_bits & 0x1:
+                raise XlsxError("encrypted", "Tệp nén được mã hóa; hãy gỡ mật khẩu rồi gửi lại.")
+
+    def _read(self, name: str, limit: int = MAX_ENTRY_SIZE) -> bytes:
+        try:
+            with self.zip.open(name) as fh:
+                data = fh.read(limit + 1)
+        except KeyError as exc:
+            raise XlsxError("not-xlsx", f"Thiếu phần “{name}” trong tệp.") from exc
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            raise XlsxError("corrupt-zip", f"Phần “{name}” của tệp bị hỏng; hãy gửi lại tệp.") from exc
+        if len(data) > limit:
+            raise XlsxError("zip-bomb", f"Phần “{name}” khi giải nén lớn hơn khai báo.")
+        return data
+
+    def _workbook_path(self) -> str:
+        if "_rels/.rels" in self.names:
+            for _rid, target, rtype in _parse_rels(self._read("_rels/.rels", 1 << 20)):
+                if rtype.endswith("/officeDocument"):
+                    path = target.lstrip("/")
+                    if path in self.names:
+                        return path
+        if "xl/workbook.xml" in self.names:
+            return "xl/workbook.xml"
+        raise XlsxError("not-xlsx", "Tệp nén không phải sổ làm việc Excel (không có xl/workbook.xml).")
+
+    def _parse_workbook(self) -> None:
+        data = self._read(self.workbook_path, 16 << 20)
+        sheets: list[tuple[str, str, str]] = []
+        names: dict[str, str] = {}
+        state: dict[str, Any] = {"ns": None, "locked": False, "dn": None, "dn_text": []}
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            ns, _, local = tag.rpartition(" ")
+            if state["ns"] is None:
+                state["ns"] = ns
+            if local == "sheet":
+                rid = attrs.get(f"{REL_NS} id") or attrs.get(f"{STRICT_REL_NS} id") or ""
+                sheets.append((attrs.get("name", ""), attrs.get("state", "visible"), rid))
+            elif local == "workbookProtection":
+                state["locked"] = attrs.get("lockStructure", "0") in ("1", "true")
+            elif local == "definedName":
+                state["dn"] = attrs.get("name", "")
+                state["dn_text"] = []
+
+        def end(tag: str) -> None:
+            if tag.endswith(" definedName") and state["dn"] is not None:
+                names[str(state["dn"])] = "".join(state["dn_text"])
+                state["dn"] = None
+
+        def chars(text: str) -> None:
+            if state["dn"] is not None:
+                state["dn_text"].append(text)
+
+        parse_xml(data, start, end, chars, part=self.workbook_path)
+        if state["ns"] == STRICT_NS:
+            raise XlsxError("strict-ooxml", "Tệp được lưu dạng “Strict Open XML”; hãy lưu lại dạng Sổ làm việc Excel (.xlsx) thông thường.")
+        if state["ns"] != MAIN_NS:
+            raise XlsxError("not-xlsx", "Phần sổ làm việc của tệp không đúng định dạng Excel.")
+        base = self.workbook_path.rsplit("/", 1)[0]
+        rels_path = f"{base}/_rels/{self.workbook_path.rsplit('/', 1)[-1]}.rels"
+        targets: dict[str, str] = {}
+        if rels_path in self.names:
+            for rid, target, _t in _parse_rels(self._read(rels_path, 1 << 20)):
+                targets[rid] = _resolve(base, target)
+        self.sheets = [SheetInfo(n, st, targets.get(rid, "")) for n, st, rid in sheets]
+        self.defined_names = names
+        self.structure_locked = bool(state["locked"])
+        self._styles_path = next((v for v in targets.values() if v.endswith("styles.xml")), f"{base}/styles.xml")
+        self._sst_path = next((v for v in targets.values() if v.endswith("sharedStrings.xml")), f"{base}/sharedStrings.xml")
+
+    def sheet(self, name: str) -> SheetInfo | None:
+        for s in self.sheets:
+            if s.name == name:
+                return s
+        return None
+
+    # -- shared parts
+
+    @property
+    def shared_strings(self) -> list[str]:
+        if self._shared is None:
+            self._shared = _parse_sst(self._read(self._sst_path)) if self._sst_path in self.names else []
+        return self._shared
+
+    @property
+    def percent_styles(self) -> set[int]:
+        if self._percent is None:
+            self._percent = _parse_percent_styles(self._read(self._styles_path, 16 << 20)) if self._styles_path in self.names else set()
+        return self._percent
+
+    def read_sheet(self, info: SheetInfo, max_row: int, max_col: int) -> SheetData:
+        """Cells of rows 0..max_row and columns 0..max_col (zero-based); others are counted, not kept."""
+        if info.path not in self.names:
+            raise XlsxError("not-xlsx", f"Thiếu trang tính “{info.name}” trong tệp.")
+        return _parse_sheet(self._read(info.path), self, max_row, max_col, info.path)
+
+
+def _resolve(base: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = (base + "/" + target).split("/")
+    out: list[str] = []
+    for p in parts:
+        if p == "..":
+            if out:
+                out.pop()
+        elif p and p != ".":
+            out.append(p)
+    return "/".join(out)
+
+
+def parse_xml(data: bytes, start: Any, end: Any = None, chars: Any = None, part: str = "") -> None:
+    """Parse with expat, refusing any DTD or entity declaration."""
+    p = expat.ParserCreate(namespace_separator=" ")
+    p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def no_dtd(*_a: object) -> None:
+        raise XlsxError("xml-dtd", f"Phần “{part}” của tệp có khai báo DTD/thực thể XML — không được phép (có thể là tệp độc hại).")
+
+    p.StartDoctypeDeclHandler = no_dtd
+    p.EntityDeclHandler = no_dtd
+    def no_external(*_a: object) -> int:
+        raise XlsxError("xml-dtd", f"Phần “{part}” của tệp tham chiếu thực thể XML bên ngoài — không được phép.")
+
+    p.ExternalEntityRefHandler = no_external
+    p.StartElementHandler = start
+    if end is not None:
+        p.EndElementHandler = end
+    if chars is not None:
+        p.CharacterDataHandler = chars
+    p.buffer_text = True
+    try:
+        p.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise XlsxError("xml-invalid", f"Phần “{part}” của tệp không phải XML hợp lệ ({exc}).") from exc
+    except RecursionError as exc:
+        raise XlsxError("xml-invalid", f"Phần “{part}” của tệp lồng quá sâu.") from exc
+
+
+def _parse_rels(data: bytes) -> list[tuple[str, str, str]]:
+    out: list[tuple[str, str, str]] = []
+
+    def start(tag: str, a: dict[str, str]) -> None:
+        if tag.endswith(" Relationship") or tag == "Relationship":
+            out.append((a.get("Id", ""), a.get("Target", ""), a.get("Type", "")))
+
+    parse_xml(data, start, part="rels")
+    return out
+
+
+def _parse_sst(data: bytes) -> list[str]:
+    out: list[str] = []
+    buf: list[str] = []
+    st: dict[str, Any] = {"in_t": False, "skip": 0}
+
+    def start(tag: str, _a: dict[str, str]) -> None:
+        local = tag.rpartition(" ")[2]
+        if local == "si":
+            buf.clear()
+        elif local == "t" and not st["skip"]:
+            st["in_t"] = True
+        elif local == "rPh":
+            st["skip"] += 1
+
+    def end(tag: str) -> None:
+        local = tag.rpartition(" ")[2]
+        if local == "t":
+            st["in_t"] = False
+        elif local == "rPh":
+            st["skip"] -= 1
+        elif local == "si":
+            out.append("".join(buf))
+
+    def chars(text: str) -> None:
+        if st["in_t"]:
+            buf.append(text)
+
+    parse_xml(data, start, end, chars, part="sharedStrings.xml")
+    return out
+
+
+_QUOTED = re.compile(r'"[^"]*"|\\.')
+
+
+def _parse_percent_styles(data: bytes) -> set[int]:
+    custom: dict[int, str] = {}
+    xf_fmt: list[int] = []
+    st: dict[str, Any] = {"in_xfs": False}
+
+    def start(tag: str, a: dict[str, str]) -> None:
+        local = tag.rpartition(" ")[2]
+        if local == "numFmt":
+            try:
+                custom[int(a.get("numFmtId", "-1"))] = a.get("formatCode", "")
+            except ValueError:
+                pass
+        elif local == "cellXfs":
+            st["in_xfs"] = True
+        elif local == "xf" and st["in_xfs"]:
+            try:
+                xf_fmt.append(int(a.get("numFmtId", "0")))
+            except ValueError:
+                xf_fmt.append(0)
+
+    def end(tag: str) -> None:
+        if tag.endswith("cellXfs"):
+            st["in_xfs"] = False
+
+    parse_xml(data, start, end, part="styles.xml")
+    out: set[int] = set()
+    for i, fid in enumerate(xf_fmt):
+        if fid in (9, 10) or (fid in custom and "%" in _QUOTED.sub("", custom[fid])):
+            out.add(i)
+    return out
+
+
+_REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _parse_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str) -> SheetData:
+    sd = SheetData()
+    cur: dict[str, object] = {}
+    text: list[str] = []
+    formula: list[str] = []
+    st: dict[str, Any] = {"row": -1, "col": -1, "mode": "", "in_is": False, "skip": 0, "has_f": False}
+
+    def start(tag: str, a: dict[str, str]) -> None:
+        local = tag.rpartition(" ")[2]
+        if local == "c":
+            ref = a.get("r")
+            if ref:
+                m = _REF.match(ref)
+                if m:
+                    st["row"], st["col"] = int(m.group(2)) - 1, _col_index(m.group(1))
+                else:
+                    st["row"], st["col"] = -1, -1
+            else:
+                st["col"] = int(st["col"]) + 1
+            cur.clear()
+            cur["t"] = a.get("t", "n")
+            cur["s"] = a.get("s")
+            text.clear()
+            formula.clear()
+            st["has_f"] = False
+        elif local == "row":
+            r = a.get("r")
+            if r and r.isdigit():
+                st["row"] = int(r) - 1
+            else:
+                st["row"] = int(st["row"]) + 1
+            st["col"] = -1
+        elif local == "v":
+            st["mode"] = "v"
+        elif local == "f":
+            st["mode"] = "f"
+            st["has_f"] = True
+        elif local == "is":
+            st["in_is"] = True
+        elif local == "t" and st["in_is"] and not st["skip"]:
+            st["mode"] = "t"
+        elif local == "rPh":
+            st["skip"] = int(st["skip"]) + 1
+        elif local == "sheetProtection":
+            sd.protected = a.get("sheet", "0") in ("1", "true")
+
+    def end(tag: str) -> None:
+        local = tag.rpartition(" ")[2]
+        if local in ("v", "f", "t"):
+            st["mode"] = ""
+        elif local == "is":
+            st["in_is"] = False
+        elif local == "rPh":
+            st["skip"] = int(st["skip"]) - 1
+        elif local == "c":
+            r, c = int(st["row"]), int(st["col"])
+            if r < 0 or c < 0:
+                return
+            if r > max_row or c > max_col:
+                sd.outside_count += 1
+                if len(sd.outside) < 3 and (text or st["has_f"]):
+                    sd.outside.append(_a1(r, c))
+                return
+            sd.cells[(r, c)] = _make_cell(str(cur.get("t")), "".join(text), "".join(formula) if st["has_f"] else None, cur.get("s"), pkg)
+
+    def chars(data_: str) -> None:
+        mode = st["mode"]
+        if mode in ("v", "t"):
+            text.append(data_)
+        elif mode == "f":
+            formula.append(data_)
+
+    parse_xml(data, start, end, chars, part=part)
+    return sd
+
+
+def _a1(r: int, c: int) -> str:
+    s = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        s = chr(65 + rem) + s
+    return f"{s}{r + 1}"
+
+
+def _make_cell(t: str, text: str, formula: str | None, style: object, pkg: Package) -> RawCell:
+    f = formula if formula is not None else None
+    if f is not None and f == "":
+        f = "(công thức dùng chung)"
+    if t == "s":
+        try:
+            return RawCell("s", pkg.shared_strings[int(text)], f)
+        except (ValueError, IndexError):
+            return RawCell("e", "#REF!", f)
+    if t in ("inlineStr", "str"):
+        if f is not None and t == "str":
+            return RawCell("s", text, f)
+        return RawCell("s", text, f)
+    if t == "b":
+        return RawCell("b", text.strip() in ("1", "true"), f)
+    if t == "e":
+        return RawCell("e", text, f)
+    if t == "d":
+        return RawCell("s", text, f)
+    if text == "":
+        return RawCell(None, None, f)
+    try:
+        num = float(text)
+    except ValueError:
+        return RawCell("s", text, f)
+    pct = False
+    if style is not None:
+        try:
+            pct = int(str(style)) in pkg.percent_styles
+        except ValueError:
+            pct = False
+    return RawCell("n", num, f, pct)

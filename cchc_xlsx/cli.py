@@ -1,0 +1,263 @@
+"""The ``cchc-xlsx`` command line. Messages are Vietnamese; exit codes follow DESIGN.md:
+0 all accepted, 1 output written but something was rejected/missing/in error,
+2 usage, catalogue or I/O error (nothing written)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import unicodedata
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from . import __version__
+from .catalog import LEVELS, Catalog, default_catalog_path, load_catalog
+from .errors import CchcError, UsageError
+from .periods import parse_period
+from .units import Units, load_units
+
+TYPE_NAMES = {
+    "heading": "tiêu đề",
+    "count": "số nguyên",
+    "decimal": "số thập phân",
+    "percent": "phần trăm",
+    "ratio": "tỷ lệ (công thức)",
+    "boolean": "Có/Không",
+    "choice": "lựa chọn",
+    "text": "văn bản",
+    "sum": "tổng (công thức)",
+}
+AGG_NAMES = {
+    "sum": "cộng",
+    "ratio": "tính lại từ tử/mẫu",
+    "count_yes": "đếm số “Có”",
+    "count_options": "đếm theo lựa chọn",
+    "mean": "trung bình",
+    "weighted_mean": "trung bình có trọng số",
+    "min": "nhỏ nhất",
+    "max": "lớn nhất",
+    "none": "không cộng",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        translated = (
+            message.replace("the following arguments are required", "thiếu tham số bắt buộc")
+            .replace("unrecognized arguments", "tham số không hợp lệ")
+            .replace("invalid choice", "lựa chọn không hợp lệ")
+            .replace("expected one argument", "cần một giá trị")
+            .replace("choose from", "chọn một trong")
+        )
+        self.exit(2, f"{self.prog}: lỗi: {translated}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="cchc-xlsx",
+        description="Biểu mẫu thống kê CCHC: tạo biểu Excel có khóa và tự kiểm tra, đọc và kiểm tra biểu đã điền, tổng hợp số liệu.",
+    )
+    p.add_argument("--version", action="version", version=f"cchc-xlsx {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="LỆNH", parser_class=_Parser)
+
+    g = sub.add_parser("generate", help="tạo biểu mẫu Excel cho từng đơn vị")
+    g.add_argument("--level", required=True, help="cấp của đơn vị nhận biểu: xa, huyen, so, tinh")
+    g.add_argument("--period", required=True, help="kỳ báo cáo: 2024-Q1 … 2024-Q4, 2024-H1, 2024-9M, 2024")
+    g.add_argument("--out", required=True, help="thư mục ghi biểu")
+    g.add_argument("--units", help="tệp danh sách đơn vị units.csv (không có: một biểu chung, đơn vị tự chọn)")
+    g.add_argument("--catalog", help="tệp danh mục chỉ tiêu (mặc định: indicator_catalog.yaml)")
+    g.add_argument("--force", action="store_true", help="ghi đè tệp đã có")
+    g.add_argument("--password", help="mật khẩu khóa trang tính (mặc định: biến môi trường CCHC_XLSX_PASSWORD hoặc “cchc”)")
+
+    c = sub.add_parser("consolidate", help="tổng hợp các biểu đã điền thành biểu tổng hợp")
+    c.add_argument("paths", nargs="+", metavar="PATH", help="tệp hoặc thư mục chứa biểu đã điền")
+    c.add_argument("--out", required=True, help="tệp .xlsx tổng hợp")
+    _reader_options(c)
+    c.add_argument("--unit", help="mã đơn vị tổng hợp (đơn vị cấp trên)")
+    c.add_argument("--csv", help="ghi số liệu dạng bảng (unit, period, code, value, sha256)")
+    c.add_argument("--prefer", choices=["latest"], help="khi một đơn vị nộp hai tệp khác nhau: lấy tệp mới nhất")
+    c.add_argument("--force", action="store_true", help="ghi đè tệp tổng hợp đã có")
+
+    k = sub.add_parser("check", help="đọc và kiểm tra biểu đã điền, không ghi biểu tổng hợp")
+    k.add_argument("paths", nargs="+", metavar="PATH", help="tệp hoặc thư mục")
+    _reader_options(k)
+
+    cat = sub.add_parser("catalog", help="kiểm tra danh mục chỉ tiêu và liệt kê các dòng")
+    cat.add_argument("--catalog", help="tệp danh mục (mặc định: indicator_catalog.yaml)")
+    cat.add_argument("--level", help="chỉ liệt kê các dòng của cấp này")
+
+    d = sub.add_parser("demo", help="chạy cả chu trình trên dữ liệu ví dụ")
+    d.add_argument("--out", default="demo-output", help="thư mục kết quả (mặc định: demo-output)")
+    return p
+
+
+def _reader_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--level", help="cấp của các đơn vị nộp biểu")
+    p.add_argument("--period", help="kỳ báo cáo mong đợi")
+    p.add_argument("--units", help="tệp danh sách đơn vị units.csv")
+    p.add_argument("--catalog", help="tệp danh mục chỉ tiêu (mặc định: indicator_catalog.yaml)")
+    p.add_argument("--json", help="ghi báo cáo JSON")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    handlers: dict[str, Callable[[Any], int]] = {
+        "generate": cmd_generate,
+        "catalog": cmd_catalog,
+        "check": cmd_check,
+        "consolidate": cmd_consolidate,
+        "demo": cmd_demo,
+    }
+    try:
+        return handlers[args.command](args)
+    except CchcError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Đã dừng theo yêu cầu.", file=sys.stderr)
+        return 2
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def load_catalog_arg(value: str | None) -> Catalog:
+    return load_catalog(value or default_catalog_path())
+
+
+def load_units_arg(value: str | None, catalog: Catalog) -> Units | None:
+    return load_units(value, catalog.levels) if value else None
+
+
+def check_level(level: str | None, catalog: Catalog, what: str = "--level") -> None:
+    if level is not None and level not in catalog.levels:
+        known = ", ".join(f"{lv} ({LEVELS.get(lv, lv)})" for lv in catalog.levels)
+        raise UsageError(f"{what} “{level}” không có trong danh mục {catalog.id}; các cấp: {known}.")
+
+
+def progress_bar(total: int, desc: str) -> Callable[[int, int], None] | None:
+    """A tqdm bar on a terminal; nothing when the output is a file or a pipe."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit="tệp", leave=False, file=sys.stderr)
+
+    def update(done: int, total_: int) -> None:
+        bar.total = total_
+        bar.n = done
+        bar.refresh()
+        if done >= total_:
+            bar.close()
+
+    return update
+
+
+def _width(text: str) -> int:
+    return sum(0 if unicodedata.combining(ch) else 1 for ch in text)
+
+
+def _cut(text: str, width: int) -> str:
+    text = unicodedata.normalize("NFC", text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def format_table(headers: list[str], rows: list[list[str]], widths: list[int]) -> str:
+    lines = ["  ".join(_pad(_cut(h, w), w) for h, w in zip(headers, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(_pad(_cut(c, w), w) for c, w in zip(r, widths)).rstrip())
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    catalog = load_catalog_arg(args.catalog)
+    check_level(args.level, catalog)
+    rows = catalog.rows_for_level(args.level) if args.level else catalog.rows
+    print(f"Danh mục: {catalog.id} phiên bản {catalog.version} — {catalog.title}")
+    if catalog.source:
+        print(f"Nguồn: {catalog.source}")
+    print(f"Tệp: {catalog.path}")
+    where = f"cấp {args.level} ({LEVELS.get(args.level, args.level)})" if args.level else "mọi cấp"
+    print(f"{len(rows)} dòng ở {where}; {len(catalog.rules_for_level(args.level) if args.level else catalog.rules)} quy tắc kiểm tra.\n")
+    table: list[list[str]] = []
+    sheet = None
+    for r in rows:
+        if len(catalog.sheets) > 1 and r.sheet != sheet:
+            sheet = r.sheet
+            name = next(s.name for s in catalog.sheets if s.id == sheet)
+            table.append(["", f"[{name}]", "", "", ""])
+        agg = AGG_NAMES[r.agg]
+        if r.type == "ratio":
+            agg = f"{r.numerator} / {r.denominator} × 100"
+        elif r.type == "sum":
+            agg = "= " + " + ".join(r.terms)
+        elif r.agg == "weighted_mean":
+            agg = f"trung bình theo {r.weight}"
+        cols = [r.code, r.label, r.unit, TYPE_NAMES[r.type], agg if r.type != "heading" else ""]
+        if not args.level:
+            cols.append(",".join(r.levels))
+        table.append(cols)
+    headers = ["Mã", "Chỉ tiêu", "Đơn vị tính", "Kiểu", "Tổng hợp"]
+    widths = [9, 70, 14, 17, 26]
+    if not args.level:
+        headers.append("Cấp")
+        widths.append(14)
+    print(format_table(headers, table, widths))
+    print("\nDanh mục hợp lệ.")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .template import generate
+
+    catalog = load_catalog_arg(args.catalog)
+    check_level(args.level, catalog)
+    period = parse_period(args.period)
+    units = load_units_arg(args.units, catalog)
+    n = len(units.at_level(args.level)) if units else 1
+    files = generate(
+        catalog, args.level, period, args.out, units,
+        force=args.force, password=args.password, progress=progress_bar(n, "Tạo biểu"),
+    )
+    if units is None:
+        print(f"Đã tạo 1 biểu chung (đơn vị tự chọn hoặc tự gõ) {period.label}, cấp {args.level}: {files[0].path}")
+    else:
+        print(f"Đã tạo {len(files)} biểu {period.label}, cấp {args.level}, trong thư mục {Path(args.out)}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .report import run_check
+
+    return run_check(args)
+
+
+def cmd_consolidate(args: argparse.Namespace) -> int:
+    from .report import run_consolidate
+
+    return run_consolidate(args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(Path(args.out))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,648 @@
+"""Consolidation: the summed appendix with formula-based totals, the submission
+status, the issues and the notes — and reading such a workbook back one level up.
+
+The arithmetic lives in ``aggregate`` (pure); this module places it in a
+workbook whose every formula carries its cached value.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from ._atomic import atomic_write_bytes, atomic_write_text
+from ._ooxml import Package, XlsxError
+from .aggregate import State, consolidate_states, states_from_values, total
+from .batch import Batch, Expectation, read_batch
+from .captions import render_captions
+from .catalog import LEVELS, Catalog, Row
+from .checks import check_rules
+from .errors import OutputError
+from .issues import issue
+from .layout import (
+    FIRST_DATA_ROW,
+    ROW_ATTACHED,
+    ROW_HEAD1,
+    ROW_HEAD2,
+    ROW_PERIOD,
+    ROW_STATUS,
+    ROW_TITLE,
+    ROW_UNIT,
+    ROW_WINDOW,
+    FormLayout,
+    a1,
+    build_layout,
+    col_letter,
+    label_text,
+    quote_sheet,
+    ratio_formula,
+    sum_formula,
+)
+from .periods import parse_period
+from .reader import FileResult
+from .rules import excel_string, format_value
+from .style import add_formats, print_setup
+from .template import Meta, default_password, now_iso, protect_structure, write_meta_sheet
+from .units import Units
+
+SUMMARY_SHEET = "Tổng hợp"
+STATUS_SHEET = "Tình hình nộp báo cáo"
+ISSUES_SHEET = "Kiểm tra"
+NOTES_SHEET = "Ghi chú"
+WEIGHTS_SHEET = "_cchc_n"
+COL_TOTAL = 3
+FIRST_UNIT_COL = 4
+STATE_CHUNK = 30000
+
+STATUS_TEXT = {
+    "submitted": "đã nộp",
+    "missing": "chưa nộp",
+    "rejected": "bị từ chối",
+    "conflict": "nộp trùng",
+}
+
+
+@dataclass
+class UnitColumn:
+    code: str
+    name: str
+    status: str = "missing"  # submitted | missing | rejected | conflict
+    file: FileResult | None = None
+    files: list[FileResult] = field(default_factory=list)
+    state: dict[str, State] = field(default_factory=dict)
+    values: dict[str, object] = field(default_factory=dict)
+    from_consolidated: bool = False
+
+
+@dataclass
+class Consolidation:
+    """The outcome of one consolidation run."""
+
+    batch: Batch
+    catalog: Catalog
+    layout: FormLayout | None
+    columns: list[UnitColumn]
+    totals: dict[str, object]
+    states: dict[str, State]
+    unit: str | None
+    unit_name: str
+    unit_level: str
+    partial: bool
+    out: Path | None = None
+
+    @property
+    def missing_units(self) -> list[str]:
+        return [c.code for c in self.columns if c.status == "missing"]
+
+    @property
+    def submitted(self) -> int:
+        return sum(1 for c in self.columns if c.status == "submitted")
+
+    @property
+    def exit_code(self) -> int:
+        bad = any(f.status == "rejected" for f in self.batch.files)
+        bad = bad or any(c.status != "submitted" for c in self.columns)
+        bad = bad or any(i.severity == "error" for f in self.batch.files for i in f.issues)
+        return 1 if bad else 0
+
+
+def consolidate(
+    paths: Sequence[str | Path],
+    catalog: Catalog,
+    out: str | Path | None,
+    *,
+    level: str | None = None,
+    period: str | None = None,
+    units: Units | None = None,
+    unit: str | None = None,
+    prefer: str | None = None,
+    json_path: str | Path | None = None,
+    csv_path: str | Path | None = None,
+    force: bool = True,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    password: str | None = None,
+) -> Consolidation:
+    """Read, check and add up returned workbooks; write the consolidated workbook to ``out``."""
+    outputs = tuple(Path(p) for p in (out, json_path, csv_path) if p)
+    for p in outputs:
+        if p.exists() and not force:
+            raise OutputError(f"Tệp {p} đã có, không ghi đè (dùng --force để ghi đè).")
+    expect = Expectation(level=level, period=period, units=units, unit=unit, outputs=outputs)
+    batch = read_batch(paths, catalog, expect, workers=workers, progress=progress)
+    result = build_consolidation(batch, catalog, units, unit, prefer)
+    if out is not None:
+        data = write_consolidated(result, password=default_password() if password is None else password)
+        atomic_write_bytes(out, data)
+        result.out = Path(out)
+    if json_path:
+        atomic_write_text(json_path, json.dumps(report_json(result), ensure_ascii=False, indent=2) + "\n")
+    if csv_path:
+        atomic_write_text(csv_path, tidy_csv(result))
+    return result
+
+
+def build_consolidation(batch: Batch, catalog: Catalog, units: Units | None, unit: str | None, prefer: str | None) -> Consolidation:
+    form_level = batch.form_level or batch.level or catalog.levels[0]
+    layout = build_layout(catalog, form_level) if form_level in catalog.levels else None
+    codes = [rl.code for rl in layout.rows] if layout else []
+    # columns: the expected units in units-file order, else the units that sent files
+    if batch.expected is not None and units is not None:
+        columns = [UnitColumn(c, units[c].name) for c in batch.expected]
+    else:
+        seen: dict[str, str] = {}
+        for f in batch.accepted:
+            if f.unit and f.unit not in seen:
+                seen[f.unit] = f.unit_name or f.unit
+        columns = [UnitColumn(c, n) for c, n in sorted(seen.items())]
+    by_code = {c.code: c for c in columns}
+    for f in batch.files:
+        if f.unit in by_code and f.status in ("accepted", "rejected"):
+            by_code[f.unit].files.append(f)
+    for col in columns:
+        ok = [f for f in col.files if f.status == "accepted"]
+        if not ok:
+            col.status = "rejected" if col.files else "missing"
+            continue
+        if len(ok) > 1:
+            if prefer == "latest":
+                ok.sort(key=lambda f: (f.generated_at or "", f.mtime or 0.0, f.path))
+                winner = ok[-1]
+                for f in ok[:-1]:
+                    f.status = "skipped"
+                    f.issues.append(issue("conflict-resolved", f"{col.name} ({col.code}) nộp nhiều tệp khác nhau; dùng tệp mới hơn {Path(winner.path).name} (--prefer latest)."))
+                winner.issues.append(issue("conflict-resolved", f"Tệp mới nhất trong {len(ok)} tệp của {col.name}; được dùng để tổng hợp."))
+                ok = [winner]
+            else:
+                col.status = "conflict"
+                names = ", ".join(Path(f.path).name for f in ok)
+                for f in ok:
+                    f.issues.append(issue("unit-conflict", f"{col.name} ({col.code}) nộp {len(ok)} tệp khác nhau ({names}); không tệp nào được cộng. Hãy xóa tệp sai hoặc dùng --prefer latest."))
+                continue
+        f = ok[0]
+        col.status = "submitted"
+        col.file = f
+        if f.kind == "consolidated" and f.state is not None:
+            col.state = {c: f.state[c] for c in codes if c in f.state}
+            col.from_consolidated = True
+            col.values = dict(f.values)
+        else:
+            col.state = states_from_values(catalog, codes, f.values)
+            col.values = dict(f.values)
+    used = [c.state for c in columns if c.status == "submitted"]
+    states = consolidate_states(catalog, [c for c in codes if catalog.row(c).type not in ("heading", "ratio", "text")], used)
+    totals: dict[str, object] = {}
+    for code in codes:
+        row = catalog.row(code)
+        if row.type in ("heading", "text"):
+            continue
+        v = total(catalog, row, states)
+        if v is not None:
+            totals[code] = v
+    partial = any(c.status != "submitted" for c in columns) or any(
+        c.file is not None and c.file.source.get("partial") for c in columns
+    )
+    unit_name, unit_level = "", ""
+    if unit and units is not None and unit in units:
+        unit_name, unit_level = units[unit].name, units[unit].level
+    return Consolidation(batch, catalog, layout, columns, totals, states, unit, unit_name, unit_level, partial)
+
+
+# --------------------------------------------------------------------------- the workbook
+
+
+def write_consolidated(res: Consolidation, password: str = "") -> bytes:
+    """The consolidated workbook's bytes."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+    import datetime as dt
+
+    wb.set_properties({"title": res.catalog.title, "author": "cchc-xlsx", "created": dt.datetime(2000, 1, 1)})
+    fmts = add_formats(wb)
+    ws = wb.add_worksheet(SUMMARY_SHEET)
+    _write_summary(wb, ws, fmts, res)
+    _write_status(wb.add_worksheet(STATUS_SHEET), fmts, res)
+    _write_issues(wb.add_worksheet(ISSUES_SHEET), fmts, res)
+    _write_notes(wb.add_worksheet(NOTES_SHEET), fmts, res)
+    layout = res.layout
+    period = res.batch.period or ""
+    meta = Meta(
+        kind="consolidated",
+        catalog_id=res.catalog.id,
+        catalog_version=res.catalog.version,
+        catalog_hash=res.catalog.content_hash,
+        level=layout.level if layout else "",
+        period=period,
+        layout_fingerprint=layout.fingerprint if layout else "",
+        unit_code=res.unit or "",
+        unit_name=res.unit_name,
+        unit_level=res.unit_level,
+        generated_at=now_iso(),
+    )
+    state_text = json.dumps(res.states, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    chunks = [state_text[i : i + STATE_CHUNK] for i in range(0, len(state_text), STATE_CHUNK)] or [""]
+    extra = [
+        ("partial", "1" if res.partial else "0"),
+        ("submitted", str(res.submitted)),
+        ("expected", str(len(res.columns))),
+        ("units_level", res.batch.level or ""),
+        ("state_chunks", str(len(chunks))),
+    ] + [(f"state.{i}", c) for i, c in enumerate(chunks)]
+    write_meta_sheet(wb, meta, password, extra)
+    wb.close()
+    return protect_structure(buf.getvalue(), password)
+
+
+def _unit_cols(res: Consolidation) -> list[int]:
+    return [FIRST_UNIT_COL + i for i in range(len(res.columns))]
+
+
+def _write_summary(wb: Any, ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
+    layout = res.layout
+    n_units = len(res.columns)
+    note_col = FIRST_UNIT_COL + n_units
+    period = parse_period(res.batch.period) if res.batch.period else None
+    form_level_name = LEVELS.get(layout.level, layout.level) if layout else ""
+    caps = render_captions(
+        "consolidated_captions.j2",
+        unit_name=res.unit_name,
+        catalog_title=res.catalog.title,
+        period_label=period.label if period else "kỳ chưa xác định",
+        window_label=period.window_label if period else "",
+        form_level_name=form_level_name,
+        partial=res.partial,
+        submitted=res.submitted,
+        expected=len(res.columns),
+        sheet_title="",
+    )
+    last = max(note_col, 5)
+    ws.merge_range(ROW_UNIT, 0, ROW_UNIT, 2, caps["unit_line"], fmts["unit_line"])
+    ws.merge_range(ROW_TITLE, 0, ROW_TITLE, min(last, 12), caps["title"], fmts["title"])
+    ws.set_row(ROW_TITLE, 36)
+    ws.merge_range(ROW_PERIOD, 0, ROW_PERIOD, min(last, 12), caps["period"], fmts["caption"])
+    ws.merge_range(ROW_ATTACHED, 0, ROW_ATTACHED, min(last, 12), caps["attached"], fmts["caption"])
+    ws.merge_range(ROW_WINDOW, 0, ROW_WINDOW, min(last, 12), caps["window"], fmts["status" if res.partial else "window"])
+    ws.write_string(ROW_STATUS, 1, f"Tình hình nộp: {res.submitted}/{len(res.columns)} đơn vị đã nộp", fmts["status_label"])
+    h = fmts["header"]
+    ws.merge_range(ROW_HEAD1, 0, ROW_HEAD2, 0, "STT", h)
+    ws.merge_range(ROW_HEAD1, 1, ROW_HEAD2, 1, "Chỉ tiêu", h)
+    ws.merge_range(ROW_HEAD1, 2, ROW_HEAD2, 2, "Đơn vị tính", h)
+    ws.merge_range(ROW_HEAD1, COL_TOTAL, ROW_HEAD2, COL_TOTAL, "Tổng cộng", h)
+    for i, col in enumerate(res.columns):
+        c = FIRST_UNIT_COL + i
+        ws.write_string(ROW_HEAD1, c, col.name, fmts["unit_header"])
+        ws.write_string(ROW_HEAD2, c, col.code, h)
+    ws.merge_range(ROW_HEAD1, note_col, ROW_HEAD2, note_col, "Ghi chú", h)
+    ws.set_row(ROW_HEAD1, 120)
+    weights = wb.add_worksheet(WEIGHTS_SHEET)
+    weights.hide()
+    if layout is not None:
+        for i, rl in enumerate(layout.rows):
+            _write_summary_row(ws, weights, fmts, res, rl.row, FIRST_DATA_ROW + i, note_col)
+    ws.set_column(0, 0, 9)
+    ws.set_column(1, 1, 55)
+    ws.set_column(2, 2, 12)
+    ws.set_column(COL_TOTAL, COL_TOTAL, 13)
+    if n_units:
+        ws.set_column(FIRST_UNIT_COL, FIRST_UNIT_COL + n_units - 1, 9)
+    ws.set_column(note_col, note_col, 30)
+    ws.freeze_panes(FIRST_DATA_ROW, FIRST_UNIT_COL)
+    print_setup(ws, (ROW_HEAD1, ROW_HEAD2), landscape=True)
+    ws.fit_to_pages(0, 0)
+    ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True, "sort": False})
+
+
+def _row_index(res: Consolidation) -> dict[str, int]:
+    assert res.layout is not None
+    return {rl.code: FIRST_DATA_ROW + i for i, rl in enumerate(res.layout.rows)}
+
+
+def _write_summary_row(ws: Any, weights: Any, fmts: dict[str, Any], res: Consolidation, row: Row, r: int, note_col: int) -> None:
+    cat = res.catalog
+    bold = row.depth <= 2
+    ws.write_string(r, 0, row.code, fmts["stt_bold" if bold else "stt"])
+    ws.write_string(r, 1, label_text(row), fmts["label_bold" if bold else "label"])
+    ws.write_string(r, 2, row.unit, fmts["unit"])
+    idx = _row_index(res)
+    n = len(res.columns)
+    first, lastc = col_letter(FIRST_UNIT_COL), col_letter(FIRST_UNIT_COL + max(n, 1) - 1)
+    rng = f"{first}{r + 1}:{lastc}{r + 1}"
+    wrng = f"{quote_sheet(WEIGHTS_SHEET)}!{rng}"
+    tot = res.totals.get(row.code)
+    note = row.note
+    if row.type == "heading":
+        for c in range(COL_TOTAL, FIRST_UNIT_COL + n):
+            ws.write_blank(r, c, None, fmts["blank"])
+        ws.write_string(r, note_col, note, fmts["label"])
+        return
+    # unit columns
+    for i, col in enumerate(res.columns):
+        c = FIRST_UNIT_COL + i
+        L = col_letter(c)
+        if col.status != "submitted":
+            ws.write_blank(r, c, None, fmts["blank"])
+            weights.write_number(r, c, 0)
+            continue
+        if row.type == "ratio":
+            f = ratio_formula(f"{L}{idx[row.numerator or '']+1}", f"{L}{idx[row.denominator or '']+1}")
+            v = col.values.get(row.code) if not col.from_consolidated else total(cat, row, col.state)
+            ws.write_formula(r, c, f, fmts["value_ratio"], _cache(v))
+            continue
+        if row.type == "sum":
+            f = sum_formula([f"{L}{idx[t]+1}" for t in row.terms])
+            v = total(cat, row, {row.code: col.state[row.code]}) if row.code in col.state else None
+            ws.write_formula(r, c, f, fmts["value"], _cache(v))
+            continue
+        if row.type == "text":
+            text = col.values.get(row.code)
+            if isinstance(text, str):
+                ws.write_string(r, c, text, fmts["value_text"])
+            else:
+                ws.write_blank(r, c, None, fmts["blank"])
+            continue
+        st = col.state.get(row.code, {})
+        _write_unit_cell(ws, weights, fmts, cat, row, r, c, st, col.from_consolidated)
+    # the total
+    if row.type == "ratio":
+        f = ratio_formula(f"D{idx[row.numerator or '']+1}", f"D{idx[row.denominator or '']+1}")
+        ws.write_formula(r, COL_TOTAL, f, fmts["total_ratio"], _cache(tot))
+        note = _join(note, f"Tỷ lệ = tổng {row.numerator} / tổng {row.denominator} × 100")
+    elif row.type == "sum":
+        f = sum_formula([f"D{idx[t]+1}" for t in row.terms])
+        ws.write_formula(r, COL_TOTAL, f, fmts["total"], _cache(tot))
+    elif row.type == "text":
+        ws.write_blank(r, COL_TOTAL, None, fmts["blank"])
+        note = _join(note, "Nội dung từng đơn vị: xem trang Ghi chú")
+    elif row.agg == "sum":
+        ws.write_formula(r, COL_TOTAL, f'IF(COUNT({rng})=0,"",SUM({rng}))', fmts["total"], _cache(tot))
+    elif row.agg in ("min", "max"):
+        fn = row.agg.upper()
+        ws.write_formula(r, COL_TOTAL, f'IF(COUNT({rng})=0,"",{fn}({rng}))', fmts["total"], _cache(tot))
+        note = _join(note, "Giá trị nhỏ nhất" if row.agg == "min" else "Giá trị lớn nhất")
+    elif row.agg in ("mean", "weighted_mean"):
+        f = f'IF(SUM({wrng})=0,"",SUMPRODUCT({rng},{wrng})/SUM({wrng}))'
+        ws.write_formula(r, COL_TOTAL, f, fmts["total_ratio"], _cache(tot))
+        st = res.states.get(row.code, {})
+        if row.agg == "mean":
+            note = _join(note, f"Trung bình cộng của {st.get('n', 0)} đơn vị có số liệu")
+        else:
+            note = _join(note, f"Trung bình có trọng số theo {row.weight} ({st.get('n', 0)} đơn vị có số liệu)")
+    elif row.agg == "count_yes":
+        f = f'IF(SUM({wrng})=0,"",COUNTIF({rng},"Có")+SUM({rng}))'
+        ws.write_formula(r, COL_TOTAL, f, fmts["total"], _cache(tot))
+        st = res.states.get(row.code, {})
+        answered = int(st.get("n", 0))
+        if answered:
+            share = format_value(round(int(st.get("yes", 0)) / answered * 100, 2))
+            note = _join(note, f"Số đơn vị trả lời Có: {st.get('yes', 0)}/{answered} ({share}%)")
+    elif row.agg == "count_options":
+        st = res.states.get(row.code, {})
+        text = _options_text(row, st) if st.get("n") else ""
+        if any(c.from_consolidated for c in res.columns if c.status == "submitted"):
+            ws.write_string(r, COL_TOTAL, text, fmts["value_text"])
+            note = _join(note, "Số đơn vị theo từng lựa chọn (cộng từ các biểu tổng hợp)")
+        else:
+            parts = [f'{excel_string(o.label + ": ")}&COUNTIF({rng},{excel_string(o.label)})' for o in row.options]
+            f = f'IF(SUM({wrng})=0,"",' + '&"; "&'.join(parts) + ")"
+            ws.write_formula(r, COL_TOTAL, f, fmts["value_text"], text)
+            note = _join(note, "Số đơn vị theo từng lựa chọn")
+    ws.write_string(r, note_col, note, fmts["label"])
+
+
+def _write_unit_cell(ws: Any, weights: Any, fmts: dict[str, Any], cat: Catalog, row: Row, r: int, c: int, st: State, from_consolidated: bool) -> None:
+    n = int(st.get("n", 0))
+    if row.agg == "count_yes":
+        if from_consolidated:
+            if n:
+                ws.write_number(r, c, int(st.get("yes", 0)), fmts["value"])
+            else:
+                ws.write_blank(r, c, None, fmts["blank"])
+        elif n:
+            ws.write_string(r, c, "Có" if st.get("yes") else "Không", fmts["value_text"])
+        else:
+            ws.write_blank(r, c, None, fmts["blank"])
+        weights.write_number(r, c, n)
+        return
+    if row.agg == "count_options":
+        if n and not from_consolidated:
+            counts = st.get("counts", {})
+            chosen = next((k for k, v in counts.items() if v), None)
+            opt = row.option_by_value(int(chosen)) if chosen is not None else None
+            ws.write_string(r, c, opt.label if opt else "", fmts["value_text"])
+        elif n:
+            ws.write_string(r, c, _options_text(row, st), fmts["value_text"])
+        else:
+            ws.write_blank(r, c, None, fmts["blank"])
+        weights.write_number(r, c, n)
+        return
+    v = total(cat, row, {row.code: st})
+    if isinstance(v, (int, float)):
+        ws.write_number(r, c, v, fmts["value"] if row.agg == "sum" else fmts["value_ratio"])
+    else:
+        ws.write_blank(r, c, None, fmts["blank"])
+    if row.agg == "weighted_mean":
+        weights.write_number(r, c, float(st.get("w", 0)) if st.get("wsum") is not None else 0)
+    else:
+        weights.write_number(r, c, n)
+
+
+def _options_text(row: Row, st: State) -> str:
+    counts = st.get("counts", {})
+    return "; ".join(f"{o.label}: {counts.get(str(o.value), 0)}" for o in row.options)
+
+
+def _cache(v: object) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, dict):
+        return ""
+    return v
+
+
+def _join(a: str, b: str) -> str:
+    return f"{a}. {b}" if a else b
+
+
+def _write_table(ws: Any, fmts: dict[str, Any], headers: list[str], rows: list[list[object]], widths: list[int]) -> None:
+    for c, h in enumerate(headers):
+        ws.write_string(0, c, h, fmts["header"])
+        ws.set_column(c, c, widths[c])
+    for r, values in enumerate(rows, start=1):
+        for c, v in enumerate(values):
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                ws.write_number(r, c, v, fmts["value"])
+            else:
+                ws.write_string(r, c, "" if v is None else str(v), fmts["label"])
+    ws.freeze_panes(1, 0)
+    if rows:
+        ws.autofilter(0, 0, len(rows), len(headers) - 1)
+    print_setup(ws, (0, 0), landscape=True)
+
+
+def _write_status(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
+    rows: list[list[object]] = []
+    for i, col in enumerate(res.columns, start=1):
+        files = [col.file] if col.file else col.files
+        f = files[0] if files else None
+        status = STATUS_TEXT[col.status]
+        if col.file is not None and col.file.source.get("partial"):
+            status += f" (biểu tổng hợp chưa đầy đủ: {col.file.source.get('submitted')}/{col.file.source.get('expected')})"
+        rows.append([
+            i, col.code, col.name, status,
+            "; ".join(Path(x.path).name for x in files) if files else "",
+            "; ".join(x.sha256 or "" for x in files) if files else "",
+            (f.unit_name or f.unit or "") if f else "",
+            (f.period or "") if f else "",
+            sum(x.errors for x in files),
+            sum(x.warnings for x in files),
+        ])
+    known = {c.code for c in res.columns}
+    for f in res.batch.files:
+        if f.unit not in known:
+            rows.append(["", f.unit or "", f.unit_name or "", {"accepted": "đã đọc", "rejected": "bị từ chối", "skipped": "bỏ qua"}[f.status],
+                         Path(f.path).name, f.sha256 or "", f.unit_name or "", f.period or "", f.errors, f.warnings])
+    rows.append(["", "", f"{res.submitted}/{len(res.columns)} đơn vị đã nộp", "", "", "", "", "", "", ""])
+    _write_table(ws, fmts, ["STT", "Mã đơn vị", "Tên đơn vị", "Tình trạng", "Tệp", "SHA-256", "Đơn vị ghi trong biểu", "Kỳ ghi trong biểu", "Số lỗi", "Số cảnh báo"], rows, [5, 10, 28, 22, 40, 20, 24, 12, 8, 10])
+
+
+SEVERITY_TEXT = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
+
+
+def _write_issues(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
+    names = {c.code: c.name for c in res.columns}
+    rows: list[list[object]] = []
+    for f in res.batch.files:
+        for i in f.issues:
+            rows.append([Path(f.path).name, names.get(f.unit or "", f.unit or ""), i.indicator or "", i.cell or "", SEVERITY_TEXT[i.severity], i.code, i.message])
+    for c in res.columns:
+        if c.status == "missing":
+            rows.append(["", c.name, "", "", "Lỗi", "unit-missing", f"{c.name} ({c.code}) chưa nộp báo cáo."])
+    _write_table(ws, fmts, ["Tệp", "Đơn vị", "Chỉ tiêu", "Ô", "Mức độ", "Mã", "Nội dung"], rows, [36, 24, 10, 8, 10, 18, 90])
+
+
+def _write_notes(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
+    rows: list[list[object]] = []
+    for col in res.columns:
+        if col.status != "submitted" or col.file is None:
+            continue
+        for code, text in col.file.notes.items():
+            rows.append([col.code, col.name, code, "Ghi chú", text])
+        for code, v in col.values.items():
+            if res.catalog.has_row(code) and res.catalog.row(code).type == "text" and isinstance(v, str):
+                rows.append([col.code, col.name, code, "Nội dung", v])
+    _write_table(ws, fmts, ["Mã đơn vị", "Tên đơn vị", "Chỉ tiêu", "Loại", "Nội dung"], rows, [10, 26, 10, 10, 90])
+
+
+# --------------------------------------------------------------------------- reading it back
+
+
+def read_consolidated(res: FileResult, pkg: Package, meta: dict[str, str], layout: FormLayout) -> None:
+    """Read a consolidated workbook as one unit's return (its ``Tổng cộng`` column)."""
+    try:
+        n = int(meta.get("state_chunks", "0"))
+        state = json.loads("".join(meta.get(f"state.{i}", "") for i in range(n)))
+        if not isinstance(state, dict):
+            raise ValueError("state")
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise XlsxError("not-our-template", "Thông tin tổng hợp trong biểu tổng hợp bị hỏng.") from exc
+    info = pkg.sheet(SUMMARY_SHEET)
+    if info is None:
+        raise XlsxError("layout-changed", f"Thiếu trang “{SUMMARY_SHEET}” của biểu tổng hợp.")
+    sd = pkg.read_sheet(info, FIRST_DATA_ROW + len(layout.rows) + 5, COL_TOTAL)
+    catalog = layout.catalog
+    totals: dict[str, object] = {}
+    for i, rl in enumerate(layout.rows):
+        r = FIRST_DATA_ROW + i
+        cell = sd.cells.get((r, 0))
+        code = "" if cell is None or cell.value is None else str(cell.value).strip()
+        if code != rl.code:
+            raise XlsxError("layout-changed", f"Ô {a1(r, 0)} của biểu tổng hợp phải là mã {rl.code} nhưng là “{code}”: cấu trúc biểu đã bị thay đổi.")
+        if rl.row.type in ("heading", "text"):
+            continue
+        expected = total(catalog, rl.row, state)
+        if expected is None:
+            continue
+        if not isinstance(expected, dict):
+            totals[rl.code] = expected
+        shown = sd.cells.get((r, COL_TOTAL))
+        if (
+            isinstance(expected, (int, float))
+            and shown is not None
+            and shown.kind == "n"
+            and abs(float(shown.value) - float(expected)) > 1e-6 * max(1.0, abs(float(expected)))  # type: ignore[arg-type]
+        ):
+            res.issues.append(issue("formula-replaced", f"Ô {a1(r, COL_TOTAL)} (chỉ tiêu {rl.code}) ghi {format_value(float(shown.value))} nhưng tổng tính từ số liệu là {format_value(float(expected))}; dùng số tính lại.", indicator=rl.code, cell=a1(r, COL_TOTAL)))  # type: ignore[arg-type]
+    res.state = state
+    res.values = totals
+    res.source = {
+        "partial": meta.get("partial") == "1",
+        "submitted": int(meta.get("submitted", "0") or 0),
+        "expected": int(meta.get("expected", "0") or 0),
+    }
+    if res.source["partial"]:
+        res.issues.append(issue("partial-source", f"Biểu tổng hợp của {res.unit_name or res.unit} chưa đầy đủ: {res.source['submitted']}/{res.source['expected']} đơn vị cấp dưới đã nộp."))
+    res.issues.extend(check_rules(layout.rules, totals, {rl.code: a1(FIRST_DATA_ROW + i, COL_TOTAL) for i, rl in enumerate(layout.rows)}))
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def report_json(res: Consolidation | Batch, totals: dict[str, object] | None = None) -> dict[str, Any]:
+    """The contract's JSON report."""
+    batch = res.batch if isinstance(res, Consolidation) else res
+    out: dict[str, Any] = {
+        "level": batch.level,
+        "period": batch.period,
+        "files": [
+            {
+                "path": f.path,
+                "unit": f.unit,
+                "status": f.status,
+                "sha256": f.sha256,
+                "issues": [i.as_json() for i in f.issues],
+            }
+            for f in batch.files
+        ],
+    }
+    if isinstance(res, Consolidation):
+        out["missing_units"] = res.missing_units
+        out["conflicting_units"] = [c.code for c in res.columns if c.status == "conflict"]
+        out["totals"] = res.totals
+    else:
+        seen = {f.unit for f in batch.files if f.status == "accepted"}
+        out["missing_units"] = [u for u in (batch.expected or []) if u not in seen]
+        if totals is not None:
+            out["totals"] = totals
+    return out
+
+
+def tidy_csv(res: Consolidation) -> str:
+    """unit, period, code, value, source sha256 — one line per unit and row with a value."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["unit", "period", "code", "value", "sha256"])
+    period = res.batch.period or ""
+    codes = [rl.code for rl in res.layout.rows] if res.layout else []
+    for col in res.columns:
+        if col.status != "submitted" or col.file is None:
+            continue
+        for code in codes:
+            row = res.catalog.row(code)
+            if row.type == "heading":
+                continue
+            v = col.values.get(code)
+            if col.from_consolidated and row.type != "text":
+                v = total(res.catalog, row, col.state) if row.type == "ratio" else total(res.catalog, row, {code: col.state[code]}) if code in col.state else None
+            if v is None:
+                continue
+            if isinstance(v, dict):
+                v = json.dumps(v, ensure_ascii=False, sort_keys=True)
+            w.writerow([col.code, period, code, v, col.file.sha256])
+    return buf.getvalue()

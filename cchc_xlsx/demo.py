@@ -1,0 +1,169 @@
+"""``cchc-xlsx demo``: the whole cycle on the bundled example district.
+
+1. generate the communes' templates (huyện Chợ Đồn and huyện Bạch Thông, tỉnh Bắc Kạn);
+2. fill them with example figures — xã Tân Lập's are seed 000's real ones — plus
+   the mess real returns have (a number typed as text, a broken file, an Excel
+   lock file, a copy sent twice, a commune that did not send);
+3. check the returns;
+4. consolidate each district, then the province from the district books, and
+   the province straight from the communes — the two must agree.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .batch import Expectation, read_batch
+from .catalog import Catalog, load_catalog, project_root
+from .consolidate import consolidate
+from .fill import Filler
+from .layout import FormLayout, build_layout
+from .periods import parse_period
+from .report import print_consolidation, print_summary
+from .template import _Stamper, default_password, now_iso, template_filename
+from .units import Units, load_units
+
+PERIOD = "2024-Q1"
+
+
+def example_values(catalog: Catalog, layout: FormLayout, seed: str, base: dict[str, Any]) -> dict[str, Any]:
+    """Plausible, consistent figures for a commune, varied from Tân Lập's by a seeded generator."""
+    rnd = random.Random(seed)
+    out: dict[str, Any] = {}
+    for code, v in base.items():
+        row = catalog.row(code)
+        if code not in layout:
+            continue
+        if row.type == "count" and isinstance(v, int):
+            out[code] = max(0, int(round(v * rnd.uniform(0.6, 1.4)))) if v else rnd.choice([0, 0, 1, 2])
+        elif row.type == "percent":
+            out[code] = round(min(100.0, float(v) * rnd.uniform(0.85, 1.05)), 1)
+        elif row.type == "boolean":
+            out[code] = rnd.choice(["Có", "Không", "Có"])
+        elif row.type == "choice":
+            out[code] = rnd.choice([o.label for o in row.options])
+        else:
+            out[code] = v
+    # keep the parts within their wholes, as a careful commune would
+    for whole, parts in (("1.2.1", ["1.2.2"]), ("1.4.1", ["1.4.2", "1.4.3", "1.4.4"]), ("3.3.1.a", ["3.3.1.b"]),
+                         ("3.3.2.a", ["3.3.2.b"]), ("7.2.1.a", ["7.2.1.b"]), ("7.2.1.b", ["7.2.1.c"]),
+                         ("7.2.2.a", ["7.2.2.b"]), ("7.2.2.b", ["7.2.2.c"]), ("7.2.3.a", ["7.2.3.b"]),
+                         ("7.2.4.a", ["7.2.4.b"]), ("4.5.1", ["4.5.2"]), ("4.5.2", ["4.5.4"]), ("3.1.4", ["3.1.4.b", "3.2.1", "3.2.2", "3.2.3"])):
+        total = out.get(whole)
+        if not isinstance(total, int):
+            continue
+        for p in parts:
+            if isinstance(out.get(p), int) and out[p] > total:
+                out[p] = rnd.randint(0, total)
+        if whole == "1.4.1":
+            keep = total
+            for p in parts:
+                if isinstance(out.get(p), int):
+                    out[p] = min(out[p], keep)
+                    keep -= out[p]
+    if "3.1.4" in out and "3.1.4.b" in out:
+        out["3.1.4.b"] = out["3.1.4"]
+    out["7.2.3.a"] = out.get("7.2.1.b", 0) + out.get("7.2.2.b", 0)
+    out["7.2.3.b"] = min(out.get("7.2.3.b", 0), out["7.2.3.a"])
+    return out
+
+
+def run_demo(out: Path, stream: Any = None) -> int:
+    stream = stream or sys.stdout
+    root = project_root()
+    catalog = load_catalog(root / "indicator_catalog.yaml")
+    units = load_units(root / "examples" / "units_cho_don.csv", catalog.levels)
+    period = parse_period(PERIOD)
+    for sub in ("1_bieu_mau_xa", "2_bao_cao_xa_nop_ve", "3_tong_hop_huyen", "4_tong_hop_tinh"):
+        shutil.rmtree(out / sub, ignore_errors=True)
+    templates, returns, districts, province = (out / s for s in ("1_bieu_mau_xa", "2_bao_cao_xa_nop_ve", "3_tong_hop_huyen", "4_tong_hop_tinh"))
+
+    def say(text: str = "") -> None:
+        print(text, file=stream)
+
+    say("=== 1. Tạo biểu mẫu cho các xã (quý I/2024) ===")
+    from .template import generate
+
+    files = generate(catalog, "xa", period, templates, units, force=True)
+    say(f"Đã tạo {len(files)} biểu mẫu trong {templates}")
+
+    say("\n=== 2. Các xã điền và gửi về (số liệu ví dụ; xã Tân Lập dùng số liệu thật của seed 000) ===")
+    _fill_returns(catalog, units, period, returns)
+    say(f"Các tệp nộp về: {returns}")
+
+    say("\n=== 3. Kiểm tra các tệp nộp về của huyện Chợ Đồn ===")
+    batch = read_batch([returns / "H01"], catalog, Expectation(level="xa", period=PERIOD, units=units, unit="H01"))
+    print_summary(batch, stream, {u.code: u.name for u in units}, verbose=False)
+
+    say("\n=== 4. Tổng hợp cấp huyện ===")
+    results = {}
+    for code in ("H01", "H02"):
+        name = units[code].name
+        res = consolidate(
+            [returns / code], catalog, districts / f"{PERIOD}_huyen_{code}_tong_hop.xlsx",
+            level="xa", period=PERIOD, units=units, unit=code,
+            json_path=districts / f"{PERIOD}_huyen_{code}_tong_hop.json",
+            csv_path=districts / f"{PERIOD}_huyen_{code}_so_lieu.csv",
+        )
+        results[code] = res
+        say(f"\n--- {name} ---")
+        print_consolidation(res, stream)
+
+    say("\n=== 5. Tổng hợp cấp tỉnh từ biểu tổng hợp của các huyện ===")
+    up = consolidate(
+        [districts], catalog, province / f"{PERIOD}_tinh_T11_tu_huyen.xlsx",
+        level="huyen", period=PERIOD, units=units, unit="T11",
+        json_path=province / f"{PERIOD}_tinh_T11_tu_huyen.json",
+    )
+    print_consolidation(up, stream)
+    direct = consolidate(
+        [returns], catalog, province / f"{PERIOD}_tinh_T11_tu_xa.xlsx",
+        level="xa", period=PERIOD, units=units, unit="T11",
+        json_path=province / f"{PERIOD}_tinh_T11_tu_xa.json",
+    )
+    same = up.totals == direct.totals
+    say(f"\nTổng cấp tỉnh qua cấp huyện {'BẰNG' if same else 'KHÁC'} tổng cấp tỉnh cộng thẳng từ các xã ({len(up.totals)} chỉ tiêu).")
+    for code in ("1.2.1", "1.2.2", "1.2", "3.3.1", "7.2.4", "1.6"):
+        if code in up.totals:
+            say(f"  {code}: {up.totals[code]!r} (qua huyện) — {direct.totals.get(code)!r} (từ xã)")
+    say(f"\nKết quả nằm trong thư mục: {out.resolve()}")
+    say(f"  Biểu tổng hợp huyện Chợ Đồn: {districts / f'{PERIOD}_huyen_H01_tong_hop.xlsx'}")
+    say(f"  Biểu tổng hợp tỉnh: {province / f'{PERIOD}_tinh_T11_tu_huyen.xlsx'}")
+    return 0 if same else 1
+
+
+def _fill_returns(catalog: Catalog, units: Units, period: Any, returns: Path) -> None:
+    layout = build_layout(catalog, "xa")
+    stamper = _Stamper(layout, period, now_iso(), default_password())
+    base = yaml.safe_load((project_root() / "examples" / "returns_seed000_tan_lap.yaml").read_text("utf-8"))["values"]
+    for u in units.at_level("xa"):
+        if u.code == "X0120":  # xã Đồng Lạc has not sent its report
+            continue
+        values = dict(base) if u.code == "X0114" else example_values(catalog, layout, u.code, base)
+        notes: dict[str, str] = {}
+        if u.code == "X0102":
+            values["3.3.1.a"] = "1.594"  # pasted as text, Vietnamese thousands
+            values["3.3.1.b"] = 1500
+            values["7.2.4.a"] = 1600
+            values["7.2.4.b"] = 300
+        if u.code == "X0103":
+            values["7.1.a"] = "47,37"  # decimal comma typed as text
+            notes["7.1.a"] = "Số liệu ước tính đến ngày 14/3"
+        if u.code == "X0110":
+            values["4.5.1"], values["4.5.2"] = 9, 10  # more staff present than allotted: a warning
+        folder = returns / (u.parent or "khac")
+        folder.mkdir(parents=True, exist_ok=True)
+        data = Filler(stamper.stamp(u), layout).fill(values, notes)
+        (folder / template_filename(period, "xa", u)).write_bytes(data)
+        if u.code == "X0114":  # sent twice, byte-identical
+            (folder / "gui_lai").mkdir(exist_ok=True)
+            (folder / "gui_lai" / f"Ban_sao_{template_filename(period, 'xa', u)}").write_bytes(data)
+    h01 = returns / "H01"
+    (h01 / "Bao_cao_CCHC_quy_1.xlsx").write_text("<!DOCTYPE html><html><body>Trang tải về bị lỗi</body></html>", "utf-8")
+    (h01 / f"~${template_filename(period, 'xa', units['X0101'])}").write_bytes(b"\x00" * 165)
