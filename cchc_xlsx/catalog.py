@@ -673,6 +673,16 @@ def _check_row_refs(c: _Collector, row: Row, by_code: dict[str, Row]) -> None:
                 c.add(row.line, row.code, f"“part_of”: cả phần ({row.type}) và tổng ({whole.type}) phải là dòng số")
             elif (row.type == "percent") != (whole.type == "percent"):
                 c.add(row.line, row.code, "“part_of”: phần và tổng phải cùng là số lượng hoặc cùng là phần trăm")
+    if row.fed_by is not None:
+        source = by_code.get(row.fed_by.code)
+        if source is None:
+            c.add(row.line, row.code, f"“fed_by” “{row.fed_by.code}” không có trong danh mục")
+        elif row.fed_by.agg == "sum" and source.type not in NUMBER_TYPES:
+            c.add(row.line, row.code, f"“fed_by” “{row.fed_by.code}” phải là dòng số để cộng (sum)")
+        elif row.fed_by.agg == "count_yes" and source.type != "boolean":
+            c.add(row.line, row.code, f"“fed_by” “{row.fed_by.code}” phải là dòng Có/Không để đếm (count_yes)")
+        elif row.type not in ("count", "decimal"):
+            c.add(row.line, row.code, "chỉ dòng số (count, decimal) mới có “fed_by”")
     if row.parts_exhaustive and not any(r.part_of == row.code for r in by_code.values()):
         c.add(row.line, row.code, "“parts_exhaustive” nhưng không dòng nào có “part_of” trỏ đến dòng này")
 

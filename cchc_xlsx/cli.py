@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--unit", help="mã đơn vị tổng hợp (đơn vị cấp trên)")
     c.add_argument("--csv", help="ghi số liệu dạng bảng (unit, period, code, value, sha256)")
     c.add_argument("--prefer", choices=["latest"], help="khi một đơn vị nộp hai tệp khác nhau: lấy tệp mới nhất")
+    c.add_argument("--own-form", metavar="FILE", help="ghi thêm biểu mẫu của chính đơn vị tổng hợp (--unit), các dòng lấy từ cấp dưới được điền sẵn và khóa")
     c.add_argument("--force", action="store_true", help="ghi đè tệp tổng hợp đã có")
 
     k = sub.add_parser("check", help="đọc và kiểm tra biểu đã điền, không ghi biểu tổng hợp")

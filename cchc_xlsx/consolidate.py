@@ -646,3 +646,49 @@ def tidy_csv(res: Consolidation) -> str:
                 v = json.dumps(v, ensure_ascii=False, sort_keys=True)
             w.writerow([col.code, period, code, v, col.file.sha256])
     return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- the level's own form
+
+
+def own_form_values(res: Consolidation) -> dict[str, object]:
+    """Values of the consolidating unit's own rows that its lower level feeds (``fed_by``)."""
+    if not res.unit_level:
+        return {}
+    out: dict[str, object] = {}
+    for row in res.catalog.rows_for_level(res.unit_level):
+        fb = row.fed_by
+        if fb is None:
+            continue
+        if fb.agg == "count_yes":
+            st = res.states.get(fb.code)
+            if st is not None and st.get("n"):
+                out[row.code] = int(st.get("yes", 0))
+        else:
+            v = res.totals.get(fb.code)
+            if isinstance(v, (int, float)):
+                out[row.code] = v
+    return out
+
+
+def write_own_form(res: Consolidation, path: str | Path, password: str | None = None) -> dict[str, object]:
+    """Write the consolidating unit's own template (its level's form) with the rows
+    fed by its lower level pre-filled and locked; its own rows stay open.
+    Returns the pre-filled values."""
+    from .template import render_template
+
+    if not res.unit or not res.unit_level or res.unit_level not in res.catalog.levels:
+        raise OutputError("Cần --unit (đơn vị tổng hợp có trong tệp đơn vị) để ghi biểu của chính đơn vị đó.")
+    if not res.batch.period:
+        raise OutputError("Chưa xác định được kỳ báo cáo để ghi biểu của đơn vị.")
+    layout = build_layout(res.catalog, res.unit_level)
+    values = own_form_values(res)
+    fed = [r for r in res.catalog.rows_for_level(res.unit_level) if r.fed_by]
+    data = render_template(
+        layout, parse_period(res.batch.period),
+        unit_name=res.unit_name, unit_code=res.unit, unit_level=res.unit_level,
+        generated_at=now_iso(), password=default_password() if password is None else password,
+        prefill=values, locked_codes=frozenset(r.code for r in fed),
+    )
+    atomic_write_bytes(path, data)
+    return values

@@ -21,7 +21,7 @@ import yaml
 
 from .batch import Expectation, read_batch
 from .catalog import Catalog, load_catalog, project_root
-from .consolidate import consolidate
+from .consolidate import consolidate, write_own_form
 from .fill import Filler
 from .layout import FormLayout, build_layout
 from .periods import parse_period
@@ -80,7 +80,7 @@ def run_demo(out: Path, stream: Any = None) -> int:
     catalog = load_catalog(root / "indicator_catalog.yaml")
     units = load_units(root / "examples" / "units_cho_don.csv", catalog.levels)
     period = parse_period(PERIOD)
-    for sub in ("1_bieu_mau_xa", "2_bao_cao_xa_nop_ve", "3_tong_hop_huyen", "4_tong_hop_tinh"):
+    for sub in ("1_bieu_mau_xa", "2_bao_cao_xa_nop_ve", "3_tong_hop_huyen", "4_tong_hop_tinh", "5_bieu_mau_cua_huyen"):
         shutil.rmtree(out / sub, ignore_errors=True)
     templates, returns, districts, province = (out / s for s in ("1_bieu_mau_xa", "2_bao_cao_xa_nop_ve", "3_tong_hop_huyen", "4_tong_hop_tinh"))
 
@@ -114,6 +114,9 @@ def run_demo(out: Path, stream: Any = None) -> int:
         results[code] = res
         say(f"\n--- {name} ---")
         print_consolidation(res, stream)
+        own = out / "5_bieu_mau_cua_huyen" / f"{PERIOD}_huyen_{code}_bieu_cua_huyen.xlsx"
+        fed = write_own_form(res, own)
+        say(f"Biểu mẫu của chính {name} (dòng lấy từ các xã đã điền sẵn: {', '.join(f'{k} = {v}' for k, v in fed.items())}): {own}")
 
     say("\n=== 5. Tổng hợp cấp tỉnh từ biểu tổng hợp của các huyện ===")
     up = consolidate(

@@ -14,7 +14,7 @@ from ._atomic import atomic_write_text
 from .batch import Batch, Expectation, read_batch
 from .catalog import Catalog
 from .cli import check_level, load_catalog_arg, load_units_arg, progress_bar
-from .consolidate import SEVERITY_TEXT, Consolidation, consolidate, report_json
+from .consolidate import SEVERITY_TEXT, Consolidation, consolidate, report_json, write_own_form
 from .issues import Issue
 from .periods import parse_period
 
@@ -96,6 +96,10 @@ def run_consolidate(args: argparse.Namespace) -> int:
         progress=progress_bar(0, "Đọc biểu"),
     )
     print_consolidation(result, sys.stdout)
+    if args.own_form:
+        values = write_own_form(result, args.own_form)
+        shown = ", ".join(f"{k} = {v}" for k, v in values.items()) or "không có dòng nào"
+        print(f"Đã ghi biểu mẫu của {result.unit_name or result.unit} (các dòng lấy từ cấp dưới: {shown}): {args.own_form}")
     if args.json:
         print(f"Đã ghi báo cáo JSON: {args.json}")
     if args.csv:
