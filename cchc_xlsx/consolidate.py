@@ -24,7 +24,7 @@ from .batch import Batch, Expectation, read_batch
 from .captions import render_captions
 from .catalog import LEVELS, Catalog, Row
 from .checks import check_rules
-from .errors import OutputError
+from .errors import OutputError, UsageError
 from .issues import issue
 from .layout import (
     FIRST_DATA_ROW,
@@ -46,7 +46,7 @@ from .layout import (
     sum_formula,
 )
 from .periods import parse_period
-from .reader import FileResult
+from .reader import FileResult, read_meta
 from .rules import excel_string, format_value
 from .style import add_formats, print_setup
 from .template import Meta, default_password, now_iso, protect_structure, write_meta_sheet
@@ -125,7 +125,7 @@ def consolidate(
     prefer: str | None = None,
     json_path: str | Path | None = None,
     csv_path: str | Path | None = None,
-    force: bool = True,
+    force: bool = False,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     password: str | None = None,
@@ -133,8 +133,12 @@ def consolidate(
     """Read, check and add up returned workbooks; write the consolidated workbook to ``out``."""
     outputs = tuple(Path(p) for p in (out, json_path, csv_path) if p)
     for p in outputs:
-        if p.exists() and not force:
-            raise OutputError(f"Tệp {p} đã có, không ghi đè (dùng --force để ghi đè).")
+        if p.exists() and not force and not is_own_output(p):
+            raise OutputError(f"Tệp {p} đã có và không phải kết quả tổng hợp của công cụ này; không ghi đè (dùng --force nếu chắc chắn).")
+    if unit is not None and units is None:
+        raise UsageError("--unit cần tệp danh sách đơn vị (--units) để biết các đơn vị cấp dưới.")
+    if unit is not None and units is not None and unit not in units:
+        raise UsageError(f"Đơn vị tổng hợp “{unit}” không có trong tệp đơn vị {units.path}.")
     expect = Expectation(level=level, period=period, units=units, unit=unit, outputs=outputs)
     batch = read_batch(paths, catalog, expect, workers=workers, progress=progress)
     result = build_consolidation(batch, catalog, units, unit, prefer)
@@ -147,6 +151,20 @@ def consolidate(
     if csv_path:
         atomic_write_text(csv_path, tidy_csv(result))
     return result
+
+
+def is_own_output(p: Path) -> bool:
+    """A consolidated workbook, JSON report or tidy CSV written by this tool (safe to replace)."""
+    from .batch import _is_own_report
+
+    if _is_own_report(p):
+        return True
+    try:
+        data = p.read_bytes()
+        meta = read_meta(Package(data, p.name))
+    except (OSError, XlsxError):
+        return False
+    return meta is not None and meta.get("kind") == "consolidated"
 
 
 def build_consolidation(batch: Batch, catalog: Catalog, units: Units | None, unit: str | None, prefer: str | None) -> Consolidation:

@@ -232,7 +232,7 @@ def _read_form_sheets(pkg: Package, layout: FormLayout) -> list[SheetData]:
         info = pkg.sheet(sl.name)
         if info is None:
             raise XlsxError("layout-changed", f"Thiếu trang tính “{sl.name}” của biểu mẫu (đã bị xóa hoặc đổi tên).")
-        out.append(pkg.read_sheet(info, sl.last_row + EXTRA_ROWS, COL_NWARN))
+        out.append(pkg.read_sheet(info, sl.last_row + EXTRA_ROWS, COL_NWARN, keep_col=COL_NOTE))
     return out
 
 
