@@ -13,15 +13,29 @@ import jinja2
 
 from .catalog import project_root
 
+_LOCAL_GOVERNMENTS = ("xã ", "phường ", "thị trấn ", "huyện ", "quận ", "thị xã ", "thành phố ", "tỉnh ")
+
+
+def authority(name: str) -> str:
+    """How the form names a unit's authority: ``Xã Tân Lập`` → ``UBND xã Tân Lập``;
+    a department (``Sở Nội vụ``) keeps its own name."""
+    if not name:
+        return name
+    if name.casefold().startswith(_LOCAL_GOVERNMENTS):
+        return "UBND " + name[0].lower() + name[1:]
+    return name
+
 
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(project_root() / "templates")),
         autoescape=False,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=False,
     )
+    env.filters["authority"] = authority
+    return env
 
 
 def render_captions(template: str, **context: Any) -> dict[str, str]:

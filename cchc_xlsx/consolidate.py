@@ -49,10 +49,20 @@ from .periods import parse_period
 from .reader import FileResult, read_meta
 from .rules import excel_string, format_value
 from .style import add_formats, print_setup
-from .template import Meta, default_password, now_iso, protect_structure, write_meta_sheet
+from .template import (
+    Meta,
+    default_password,
+    now_iso,
+    protect_structure,
+    row_height,
+    write_meta_sheet,
+)
 from .units import Units
 
 SUMMARY_SHEET = "Tổng hợp"
+SUMMARY_LABEL_WIDTH = 44
+SUMMARY_UNIT_WIDTH = 12
+SUMMARY_NOTE_WIDTH = 24
 STATUS_SHEET = "Tình hình nộp báo cáo"
 ISSUES_SHEET = "Kiểm tra"
 NOTES_SHEET = "Ghi chú"
@@ -99,7 +109,8 @@ class Consolidation:
 
     @property
     def missing_units(self) -> list[str]:
-        return [c.code for c in self.columns if c.status == "missing"]
+        """Expected units with no accepted file: not sent, or every file rejected."""
+        return [c.code for c in self.columns if c.status in ("missing", "rejected")]
 
     @property
     def submitted(self) -> int:
@@ -300,14 +311,16 @@ def _write_summary(wb: Any, ws: Any, fmts: dict[str, Any], res: Consolidation) -
         expected=len(res.columns),
         sheet_title="",
     )
-    last = max(note_col, 5)
+    # the title block spans what is printed on the first page
+    last = COL_TOTAL + min(n_units, 8) if n_units > 12 else max(note_col, 5)
     ws.merge_range(ROW_UNIT, 0, ROW_UNIT, 2, caps["unit_line"], fmts["unit_line"])
-    ws.merge_range(ROW_TITLE, 0, ROW_TITLE, min(last, 12), caps["title"], fmts["title"])
+    ws.merge_range(ROW_TITLE, 0, ROW_TITLE, last, caps["title"], fmts["title"])
     ws.set_row(ROW_TITLE, 36)
-    ws.merge_range(ROW_PERIOD, 0, ROW_PERIOD, min(last, 12), caps["period"], fmts["caption"])
-    ws.merge_range(ROW_ATTACHED, 0, ROW_ATTACHED, min(last, 12), caps["attached"], fmts["caption"])
-    ws.merge_range(ROW_WINDOW, 0, ROW_WINDOW, min(last, 12), caps["window"], fmts["status" if res.partial else "window"])
-    ws.write_string(ROW_STATUS, 1, f"Tình hình nộp: {res.submitted}/{len(res.columns)} đơn vị đã nộp", fmts["status_label"])
+    ws.merge_range(ROW_PERIOD, 0, ROW_PERIOD, last, caps["period"], fmts["caption"])
+    ws.merge_range(ROW_ATTACHED, 0, ROW_ATTACHED, last, caps["attached"], fmts["caption"])
+    window_fmt = fmts["partial_window"] if res.partial else fmts["window"]
+    ws.merge_range(ROW_WINDOW, 0, ROW_WINDOW, last, caps["window"], window_fmt)
+    ws.merge_range(ROW_STATUS, 0, ROW_STATUS, 2, f"Tình hình nộp báo cáo: {res.submitted}/{len(res.columns)} đơn vị đã nộp", fmts["unit_line"])
     h = fmts["header"]
     ws.merge_range(ROW_HEAD1, 0, ROW_HEAD2, 0, "STT", h)
     ws.merge_range(ROW_HEAD1, 1, ROW_HEAD2, 1, "Chỉ tiêu", h)
@@ -318,22 +331,28 @@ def _write_summary(wb: Any, ws: Any, fmts: dict[str, Any], res: Consolidation) -
         ws.write_string(ROW_HEAD1, c, col.name, fmts["unit_header"])
         ws.write_string(ROW_HEAD2, c, col.code, h)
     ws.merge_range(ROW_HEAD1, note_col, ROW_HEAD2, note_col, "Ghi chú", h)
-    ws.set_row(ROW_HEAD1, 120)
+    longest = max((len(c.name) for c in res.columns), default=8)
+    ws.set_row(ROW_HEAD1, max(60, 7.5 * longest + 12))
     weights = wb.add_worksheet(WEIGHTS_SHEET)
     weights.hide()
     if layout is not None:
         for i, rl in enumerate(layout.rows):
             _write_summary_row(ws, weights, fmts, res, rl.row, FIRST_DATA_ROW + i, note_col)
     ws.set_column(0, 0, 9)
-    ws.set_column(1, 1, 55)
-    ws.set_column(2, 2, 12)
+    ws.set_column(1, 1, SUMMARY_LABEL_WIDTH)
+    ws.set_column(2, 2, SUMMARY_UNIT_WIDTH)
     ws.set_column(COL_TOTAL, COL_TOTAL, 13)
     if n_units:
-        ws.set_column(FIRST_UNIT_COL, FIRST_UNIT_COL + n_units - 1, 9)
-    ws.set_column(note_col, note_col, 30)
+        ws.set_column(FIRST_UNIT_COL, FIRST_UNIT_COL + n_units - 1, 8)
+    ws.set_column(note_col, note_col, SUMMARY_NOTE_WIDTH)
     ws.freeze_panes(FIRST_DATA_ROW, FIRST_UNIT_COL)
     print_setup(ws, (ROW_HEAD1, ROW_HEAD2), landscape=True)
-    ws.fit_to_pages(0, 0)
+    # NOTE: a dozen unit columns fit one A3 landscape page wide; beyond that the
+    # pages run across at full size with STT, label, unit and total repeated.
+    ws.set_paper(8)
+    ws.repeat_columns(0, COL_TOTAL)
+    if n_units > 12:
+        ws.set_print_scale(100)
     ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True, "sort": False})
 
 
@@ -347,6 +366,8 @@ def _write_summary_row(ws: Any, weights: Any, fmts: dict[str, Any], res: Consoli
     bold = row.depth <= 2
     ws.write_string(r, 0, row.code, fmts["stt_bold" if bold else "stt"])
     ws.write_string(r, 1, label_text(row), fmts["label_bold" if bold else "label"])
+    # NOTE: neither Excel nor LibreOffice grows a row for wrapped text written by XlsxWriter
+    height = row_height(label_text(row), SUMMARY_LABEL_WIDTH, row.unit, SUMMARY_UNIT_WIDTH, bold)
     ws.write_string(r, 2, row.unit, fmts["unit"])
     idx = _row_index(res)
     n = len(res.columns)
@@ -359,6 +380,7 @@ def _write_summary_row(ws: Any, weights: Any, fmts: dict[str, Any], res: Consoli
         for c in range(COL_TOTAL, FIRST_UNIT_COL + n):
             ws.write_blank(r, c, None, fmts["blank"])
         ws.write_string(r, note_col, note, fmts["label"])
+        ws.set_row(r, max(height, row_height(note, SUMMARY_NOTE_WIDTH)))
         return
     # unit columns
     for i, col in enumerate(res.columns):
@@ -386,7 +408,7 @@ def _write_summary_row(ws: Any, weights: Any, fmts: dict[str, Any], res: Consoli
                 ws.write_blank(r, c, None, fmts["blank"])
             continue
         st = col.state.get(row.code, {})
-        _write_unit_cell(ws, weights, fmts, cat, row, r, c, st, col.from_consolidated)
+        _write_unit_cell(ws, weights, fmts, cat, row, r, c, st, col.from_consolidated, col.values.get(row.code))
     # the total
     if row.type == "ratio":
         f = ratio_formula(f"D{idx[row.numerator or '']+1}", f"D{idx[row.denominator or '']+1}")
@@ -424,17 +446,20 @@ def _write_summary_row(ws: Any, weights: Any, fmts: dict[str, Any], res: Consoli
         st = res.states.get(row.code, {})
         text = _options_text(row, st) if st.get("n") else ""
         if any(c.from_consolidated for c in res.columns if c.status == "submitted"):
-            ws.write_string(r, COL_TOTAL, text, fmts["value_text"])
+            ws.write_string(r, COL_TOTAL, text, fmts["total_text"])
             note = _join(note, "Số đơn vị theo từng lựa chọn (cộng từ các biểu tổng hợp)")
         else:
             parts = [f'{excel_string(o.label + ": ")}&COUNTIF({rng},{excel_string(o.label)})' for o in row.options]
             f = f'IF(SUM({wrng})=0,"",' + '&"; "&'.join(parts) + ")"
-            ws.write_formula(r, COL_TOTAL, f, fmts["value_text"], text)
+            ws.write_formula(r, COL_TOTAL, f, fmts["total_text"], text)
             note = _join(note, "Số đơn vị theo từng lựa chọn")
     ws.write_string(r, note_col, note, fmts["label"])
+    note_lines = row_height(note, SUMMARY_NOTE_WIDTH)
+    total_lines = row_height(_options_text(row, res.states.get(row.code, {})), 13) if row.agg == "count_options" else 0
+    ws.set_row(r, max(height, note_lines, total_lines))
 
 
-def _write_unit_cell(ws: Any, weights: Any, fmts: dict[str, Any], cat: Catalog, row: Row, r: int, c: int, st: State, from_consolidated: bool) -> None:
+def _write_unit_cell(ws: Any, weights: Any, fmts: dict[str, Any], cat: Catalog, row: Row, r: int, c: int, st: State, from_consolidated: bool, typed: object) -> None:
     n = int(st.get("n", 0))
     if row.agg == "count_yes":
         if from_consolidated:
@@ -461,6 +486,8 @@ def _write_unit_cell(ws: Any, weights: Any, fmts: dict[str, Any], cat: Catalog, 
         weights.write_number(r, c, n)
         return
     v = total(cat, row, {row.code: st})
+    if v is None and not from_consolidated and isinstance(typed, (int, float)) and not isinstance(typed, bool):
+        v = typed  # a weighted row whose weight is blank: shown, but weighs nothing
     if isinstance(v, (int, float)):
         ws.write_number(r, c, v, fmts["value"] if row.agg == "sum" else fmts["value_ratio"])
     else:
@@ -597,6 +624,16 @@ def read_consolidated(res: FileResult, pkg: Package, meta: dict[str, str], layou
             and abs(float(shown.value) - float(expected)) > 1e-6 * max(1.0, abs(float(expected)))  # type: ignore[arg-type]
         ):
             res.issues.append(issue("formula-replaced", f"Ô {a1(r, COL_TOTAL)} (chỉ tiêu {rl.code}) ghi {format_value(float(shown.value))} nhưng tổng tính từ số liệu là {format_value(float(expected))}; dùng số tính lại.", indicator=rl.code, cell=a1(r, COL_TOTAL)))  # type: ignore[arg-type]
+    notes_info = pkg.sheet(NOTES_SHEET)
+    if notes_info is not None:
+        nd = pkg.read_sheet(notes_info, 100000, 4)
+        for r in sorted({r for (r, _c) in nd.cells if r > 0}):
+            vals = [nd.cells.get((r, c)) for c in range(5)]
+            texts = ["" if v is None or v.value is None else str(v.value) for v in vals]
+            unit_name, code, text = texts[1], texts[2], texts[4]
+            if code and text and (not catalog.has_row(code) or catalog.row(code).type != "text"):
+                line = f"{unit_name}: {text}" if unit_name else text
+                res.notes[code] = f"{res.notes[code]}\n{line}" if code in res.notes else line
     res.state = state
     res.values = totals
     res.source = {

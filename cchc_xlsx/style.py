@@ -16,10 +16,10 @@ ERROR_FILL = "#FFC7CE"
 ERROR_FONT = "#9C0006"
 HEADER_FILL = "#D9E1F2"
 
-# paper and margins per Nghị định 30/2020/NĐ-CP (inches: 25 mm top/bottom, 30 mm left, 15 mm right)
+# paper and margins per Nghị định 30/2020/NĐ-CP (inches: 20 mm top/bottom, 30 mm left, 15 mm right)
 PAPER_A4 = 9
 MARGINS = {"left": 30 / 25.4, "right": 15 / 25.4, "top": 20 / 25.4, "bottom": 20 / 25.4}
-FOOTER = "&CTrang &P/&N"
+FOOTER = '&C&"Times New Roman,Regular"&11Trang &P/&N'
 
 NUMBER_FORMAT = "#,##0.##;-#,##0.##;0"
 INTEGER_FORMAT = "#,##0"
@@ -48,19 +48,21 @@ FORMATS: dict[str, dict[str, Any]] = {
     "bold": base(bold=True),
     "unit": base(align="center", text_wrap=True, border=1),
     "blank": base(border=1),
-    "input_number": base(border=1, locked=False, bg_color=INPUT_FILL, num_format="General"),
+    "input_number": base(border=1, locked=False, bg_color=INPUT_FILL, num_format="General", indent=1),
     "input_text": base(border=1, locked=False, bg_color=INPUT_FILL, text_wrap=True),
     "input_choice": base(border=1, locked=False, bg_color=INPUT_FILL, align="center"),
-    "formula": base(border=1, bg_color=FORMULA_FILL, num_format=RATIO_FORMAT, bold=True),
-    "formula_sum": base(border=1, bg_color=FORMULA_FILL, num_format=NUMBER_FORMAT, bold=True),
+    "formula": base(border=1, bg_color=FORMULA_FILL, num_format=RATIO_FORMAT, bold=True, indent=1),
+    "formula_sum": base(border=1, bg_color=FORMULA_FILL, num_format=NUMBER_FORMAT, bold=True, indent=1),
     "note": base(border=1, locked=False, bg_color=INPUT_FILL, text_wrap=True, font_size=11),
     "check": base(border=1, text_wrap=True, font_color=ERROR_FONT, font_size=10),
     "hidden_count": base(),
-    "total": base(border=1, bg_color=FORMULA_FILL, num_format=NUMBER_FORMAT, bold=True),
-    "total_ratio": base(border=1, bg_color=FORMULA_FILL, num_format=RATIO_FORMAT, bold=True),
+    "total": base(border=1, bg_color=FORMULA_FILL, num_format=NUMBER_FORMAT, bold=True, indent=1),
+    "total_ratio": base(border=1, bg_color=FORMULA_FILL, num_format=RATIO_FORMAT, bold=True, indent=1),
     "value": base(border=1, num_format=NUMBER_FORMAT),
     "value_ratio": base(border=1, num_format=RATIO_FORMAT),
-    "value_text": base(border=1, align="center"),
+    "value_text": base(border=1, align="center", text_wrap=True),
+    "total_text": base(border=1, bg_color=FORMULA_FILL, bold=True, text_wrap=True, font_size=10),
+    "partial_window": base(italic=True, bold=True, align="center", font_size=11, font_color=ERROR_FONT),
     "unit_header": base(bold=True, align="center", valign="bottom", text_wrap=True, border=1, bg_color=HEADER_FILL, rotation=90),
     "meta": {"font_name": "Calibri", "font_size": 11},
 }

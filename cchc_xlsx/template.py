@@ -22,7 +22,7 @@ import xlsxwriter
 from . import __version__
 from ._atomic import atomic_write_bytes
 from ._zipstamp import StampableZip
-from .captions import render_captions
+from .captions import authority, render_captions
 from .catalog import LEVELS, Catalog
 from .errors import OutputError, UsageError
 from .layout import (
@@ -61,7 +61,8 @@ from .units import Unit, Units, slugify
 
 DEFAULT_PASSWORD = "cchc"
 PASSWORD_ENV = "CCHC_XLSX_PASSWORD"
-_UNIT_NAME = "@@unit_name@@"  # upper-cased by the caption template into @@UNIT_NAME@@
+_UNIT_NAME = "@@unit_name@@"  # in captions; upper-cased by the caption template into @@UNIT_NAME@@
+_META_UNIT_NAME = "@@meta_unit_name@@"
 _UNIT_CODE = "@@unit_code@@"
 _UNIT_LEVEL = "@@unit_level@@"
 
@@ -129,6 +130,7 @@ def render_template(
     generic: bool = False,
     prefill: dict[str, Any] | None = None,
     locked_codes: frozenset[str] = frozenset(),
+    meta_unit_name: str | None = None,
 ) -> bytes:
     """Render one workbook and return its bytes.
 
@@ -176,7 +178,7 @@ def render_template(
         period=period.code,
         layout_fingerprint=layout.fingerprint,
         unit_code=unit_code,
-        unit_name=unit_name,
+        unit_name=unit_name if meta_unit_name is None else meta_unit_name,
         unit_level=unit_level,
         generated_at=generated_at,
     )
@@ -202,7 +204,7 @@ def _write_title_block(ws: Any, fmts: dict[str, Any], caps: dict[str, str], shee
     ws.merge_range(ROW_ATTACHED, COL_STT, ROW_ATTACHED, last, caps["attached"], fmts["caption"])
     ws.merge_range(ROW_WINDOW, COL_STT, ROW_WINDOW, last, caps["window"], fmts["window"])
     ws.merge_range(ROW_STATUS, COL_STT, ROW_STATUS, COL_UNIT, "Kiểm tra số liệu:", fmts["status_label"])
-    ws.merge_range(ROW_STATUS, COL_VALUE, ROW_STATUS, COL_CHECK, "", fmts["status"])
+    ws.merge_range(ROW_STATUS, COL_VALUE, ROW_STATUS, COL_NOTE, "", fmts["status"])
     if si == 0:
         ws.write_formula(ROW_STATUS, COL_VALUE, layout.status_formula, fmts["status"], "Không có lỗi")
     else:
@@ -218,6 +220,8 @@ def _write_header(ws: Any, fmts: dict[str, Any]) -> None:
     ws.write_string(ROW_HEAD2, COL_VALUE, "Số liệu", h)
     ws.merge_range(ROW_HEAD1, COL_NOTE, ROW_HEAD2, COL_NOTE, "Ghi chú", h)
     ws.merge_range(ROW_HEAD1, COL_CHECK, ROW_HEAD2, COL_CHECK, "Kiểm tra (tự động)", h)
+    ws.set_row(ROW_HEAD1, 21)
+    ws.set_row(ROW_HEAD2, 21)
     ws.write_string(ROW_HEAD1, COL_NERR, "Số lỗi")
     ws.write_string(ROW_HEAD1, COL_NWARN, "Số cảnh báo")
 
@@ -305,14 +309,14 @@ def _validation_options(v: Validation) -> dict[str, Any]:
 
 
 LABEL_WIDTH = 62
-UNIT_WIDTH = 14
+UNIT_WIDTH = 16
 
 
 def row_height(label: str, width: int, unit: str = "", unit_width: int = 14, bold: bool = False) -> float:
     """Points for a row whose label (and unit) wrap in columns of these widths."""
     import math
 
-    per_line = max(1.0, width * (0.98 if bold else 1.12))
+    per_line = max(1.0, width * (0.95 if bold else 1.05))
     lines = max(math.ceil(len(label) / per_line), math.ceil(len(unit) / max(1.0, unit_width * 1.05)), 1)
     return 16.5 * lines + 1
 
@@ -399,18 +403,19 @@ class _Stamper:
     def __init__(self, layout: FormLayout, period: Period, generated_at: str, password: str):
         data = render_template(
             layout, period, unit_name=_UNIT_NAME, unit_code=_UNIT_CODE, unit_level=_UNIT_LEVEL,
-            generated_at=generated_at, password=password,
+            generated_at=generated_at, password=password, meta_unit_name=_META_UNIT_NAME,
         )
         self.zip = StampableZip(data)
         self.sst = self.zip.plain["xl/sharedStrings.xml"]
-        for ph in (_UNIT_NAME, _UNIT_NAME.upper(), _UNIT_CODE, _UNIT_LEVEL):
+        for ph in (_UNIT_NAME, _UNIT_NAME.upper(), _META_UNIT_NAME, _UNIT_CODE, _UNIT_LEVEL):
             if ph.encode() not in self.sst:
                 raise RuntimeError(f"placeholder {ph} missing from the rendered template")
 
     def stamp(self, unit: Unit) -> bytes:
         sst = (
-            self.sst.replace(_UNIT_NAME.upper().encode(), _xml(unit.name.upper()))
-            .replace(_UNIT_NAME.encode(), _xml(unit.name))
+            self.sst.replace(_META_UNIT_NAME.encode(), _xml(unit.name))
+            .replace(_UNIT_NAME.upper().encode(), _xml(authority(unit.name).upper()))
+            .replace(_UNIT_NAME.encode(), _xml(authority(unit.name)))
             .replace(_UNIT_CODE.encode(), _xml(unit.code))
             .replace(_UNIT_LEVEL.encode(), _xml(unit.level))
         )

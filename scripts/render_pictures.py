@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DPI = 80
+DEFAULT_LOCALE = "vi-VN"
 MIN_DPI = 40
 MAX_BYTES = 400 * 1024
 SOFFICE_TIMEOUT = 300  # seconds, for a cold start of LibreOffice plus two conversions
@@ -205,13 +207,37 @@ def check_sources(demo_dir: Path) -> list[Path]:
 # --------------------------------------------------------------------------- rendering
 
 
-def to_pdf(soffice: str, sources: list[Path], work: Path) -> list[Path]:
+# The throwaway profile's settings. Recalculate on load: the filled returns carry
+# stale cached results (the tool relies on fullCalcOnLoad, which Excel honours and
+# LibreOffice ignores by default), so without it the status line would say
+# "Không có lỗi" beside cells its own rules paint red. The locale gives the
+# separators a Vietnamese user sees (18,75 and 2.064 rather than 18.75 and 2,064).
+_REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" \
+oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" \
+oor:op="fuse"><value>{locale}</value></prop></item>
+</oor:items>
+"""
+
+
+def make_profile(profile: Path, locale: str) -> None:
+    """A fresh LibreOffice user profile holding only the settings above."""
+    user = profile / "user"
+    user.mkdir(parents=True)
+    (user / "registrymodifications.xcu").write_text(_REGISTRY.format(locale=locale), encoding="utf-8")
+
+
+def to_pdf(soffice: str, sources: list[Path], work: Path, locale: str) -> list[Path]:
     """Convert the workbooks in one LibreOffice run; return the PDFs in the same order."""
     inputs = work / "in"
     outputs = work / "pdf"
     profile = work / "profile"
     inputs.mkdir()
     outputs.mkdir()
+    make_profile(profile, locale)
     copies = []
     for i, src in enumerate(sources):
         # NOTE: a numbered copy keeps the user's folder free of lock files and
@@ -275,7 +301,7 @@ def first_page_png(pdftoppm: str, pdf: Path, out: Path, dpi: int) -> int:
         dpi = max(MIN_DPI, dpi * 3 // 4)
 
 
-def render(demo_dir: Path, out_dir: Path, dpi: int = DEFAULT_DPI) -> list[Path]:
+def render(demo_dir: Path, out_dir: Path, dpi: int = DEFAULT_DPI, locale: str = DEFAULT_LOCALE) -> list[Path]:
     soffice = find_soffice()
     pdftoppm = find_pdftoppm()
     sources = check_sources(demo_dir)
@@ -283,7 +309,7 @@ def render(demo_dir: Path, out_dir: Path, dpi: int = DEFAULT_DPI) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     with tempfile.TemporaryDirectory(prefix="cchc-pictures-") as tmp:
-        pdfs = to_pdf(soffice, sources, Path(tmp))
+        pdfs = to_pdf(soffice, sources, Path(tmp), locale)
         for pic, pdf in zip(PICTURES, pdfs):
             out = out_dir / pic.out
             used = first_page_png(pdftoppm, pdf, out, dpi)
@@ -300,11 +326,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("demo_dir", type=Path, help="thư mục kết quả demo / the demo output folder")
     ap.add_argument("out_dir", type=Path, help="nơi ghi ảnh / where to write the PNGs (docs/img)")
     ap.add_argument("--dpi", type=int, default=DEFAULT_DPI, help=f"độ phân giải / resolution (default {DEFAULT_DPI})")
+    ap.add_argument(
+        "--locale", default=DEFAULT_LOCALE,
+        help=f"ngôn ngữ vùng của LibreOffice (dấu thập phân) / LibreOffice locale (default {DEFAULT_LOCALE})",
+    )
     args = ap.parse_args(argv)
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", args.locale):
+        ap.error(f"--locale {args.locale!r}: cần dạng vi-VN / expected a tag like vi-VN")
     if args.dpi < MIN_DPI:
         ap.error(f"--dpi phải ≥ {MIN_DPI} / must be at least {MIN_DPI}")
     try:
-        render(args.demo_dir, args.out_dir, args.dpi)
+        render(args.demo_dir, args.out_dir, args.dpi, args.locale)
     except RenderError as exc:
         print(f"Lỗi / error: {exc}", file=sys.stderr)
         return 1
