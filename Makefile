@@ -18,7 +18,7 @@ demo: $(STAMP)
 test: $(STAMP) libreoffice lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check cchc_xlsx tests benchmarks
+	$(BIN)/ruff check cchc_xlsx tests benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -512,6 +512,8 @@ def _unescape(raw: bytes) -> str:
 
 def _fast_sst(data: bytes, part: str) -> list[str]:
     _refuse_dtd(data, part)
+    if b"<!--" in data or b"<![CDATA[" in data or b"<?" in data[100:]:
+        return _parse_sst(data)
     out: list[str] = []
     for m in _SI_RE.finditer(data):
         body = m.group(1) or b""
@@ -543,6 +545,8 @@ def _attr(head: bytes, name: bytes) -> bytes | None:
 
 def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str, keep_col: int | None = None) -> SheetData | None:
     _refuse_dtd(data, part)
+    if b"<!--" in data or b"<![CDATA[" in data or b"<?" in data[100:]:
+        return None  # comments, CDATA or processing instructions: let expat read it
     keep = max_col if keep_col is None else keep_col
     sd = SheetData()
     prot = _PROT_RE.search(data)

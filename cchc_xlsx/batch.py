@@ -310,7 +310,8 @@ def assess(batch: Batch, catalog: Catalog, expect: Expectation) -> None:
         live = [f for f in live if f.status == "accepted"]
     batch.level = expect.level or _most_common([f.unit_level for f in live])
     batch.period = expect.period or _most_common([f.period for f in live if f.period])
-    batch.form_level = _most_common([f.level for f in live])
+    # the form: the one the units of the expected level were issued with
+    batch.form_level = _most_common([f.level for f in live if not batch.level or f.unit_level == batch.level]) or _most_common([f.level for f in live])
     if expect.level is not None and expect.level not in catalog.levels:
         raise UsageError(f"Cấp “{expect.level}” không có trong danh mục (có: {', '.join(catalog.levels)}).")
     expected = expect.expected_units() if expect.level else (
@@ -349,6 +350,10 @@ def _attribute(f: FileResult, expect: Expectation, level: str | None, expected: 
             _drop(f, "rejected", issue("unit-unknown", "Biểu không ghi tên đơn vị báo cáo (ô B1 để trống); hãy chọn hoặc gõ tên đơn vị rồi gửi lại.", cell="B1"))
             return
         unit, close = units.match_name(f.unit_name, level)
+        for hint in f.unit_hints if unit is None else ():
+            unit, _near = units.match_name(hint, level)
+            if unit is not None:
+                break
         if unit is None:
             near = "; gần giống: " + ", ".join(f"{u.name} ({u.code})" for u in close) if close else ""
             what = "trùng với nhiều đơn vị" if close and len(close) > 1 and all(_same(u.name, close[0].name) for u in close) else "không có trong danh sách đơn vị"
@@ -365,6 +370,22 @@ def _attribute(f: FileResult, expect: Expectation, level: str | None, expected: 
             scope = f" thuộc {units[expect.unit].name}" if expect.unit and expect.unit in units else ""
             _drop(f, "rejected", issue("unit-unexpected", f"{u.name} ({u.code}) không thuộc các đơn vị cấp “{level}”{scope} đang tổng hợp."))
             return
+
+
+def mark_conflicts(batch: Batch) -> list[str]:
+    """Units with more than one accepted (different) file: each file gets an error. Returns the codes."""
+    by_unit: dict[str, list[FileResult]] = {}
+    for f in batch.files:
+        if f.status == "accepted" and f.unit:
+            by_unit.setdefault(f.unit, []).append(f)
+    out = []
+    for code, files in by_unit.items():
+        if len(files) > 1:
+            out.append(code)
+            names = ", ".join(Path(f.path).name for f in files)
+            for f in files:
+                f.issues.append(issue("unit-conflict", f"Đơn vị {code} có {len(files)} tệp khác nhau ({names}); khi tổng hợp sẽ không cộng tệp nào (hoặc dùng --prefer latest)."))
+    return out
 
 
 def _same(a: str, b: str) -> bool:

@@ -63,6 +63,7 @@ class FileResult:
     values: dict[str, object] = field(default_factory=dict)  # inputs (+ derived for the report)
     notes: dict[str, str] = field(default_factory=dict)
     state: dict[str, dict[str, object]] | None = None  # consolidated inputs: aggregation state
+    unit_hints: list[str] = field(default_factory=list)  # recovered tables: texts that may name the unit
     source: dict[str, object] = field(default_factory=dict)  # consolidated inputs: submitted/expected
 
     def reject(self, code: str, message: str, cell: str | None = None) -> FileResult:
@@ -356,6 +357,8 @@ def _read_recovered(res: FileResult, pkg: Package, catalog: Catalog, layouts: di
             break
     unit_line = _text(sd.cells.get((ROW_UNIT, COL_STT), EMPTY)).strip() or _text(sd.cells.get(UNIT_INPUT_CELL, EMPTY)).strip()
     res.unit_name = unit_line or None
+    res.unit_hints = [t.strip() for t in head if t.strip() and t.strip() != unit_line][:20]
+    res.unit_hints.append(Path(res.path).stem.replace("_", " "))
     # values at the rows where the codes were found
     cell_of: dict[str, str] = {}
     for rl in layout.rows:

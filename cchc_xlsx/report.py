@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ._atomic import atomic_write_text
-from .batch import Batch, Expectation, read_batch
+from .batch import Batch, Expectation, mark_conflicts, read_batch
 from .catalog import Catalog
 from .cli import check_level, load_catalog_arg, load_units_arg, progress_bar
 from .consolidate import SEVERITY_TEXT, Consolidation, consolidate, report_json, write_own_form
@@ -73,6 +73,7 @@ def run_check(args: argparse.Namespace) -> int:
     outputs = tuple(Path(p) for p in [args.json] if p)
     expect.outputs = outputs
     batch = read_batch(args.paths, catalog, expect, progress=progress_bar(0, "Đọc biểu"))
+    mark_conflicts(batch)
     names = {u.code: u.name for u in expect.units} if expect.units else {}
     print_summary(batch, sys.stdout, names)
     report = report_json(batch)

@@ -127,6 +127,7 @@ def _read_coded(row: Row, cell: RawCell, ref: str) -> Reading:
 _INT = re.compile(r"^\d+$")
 _VN_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")  # 1.594 / 1.594.000
 _SPACE_THOUSANDS = re.compile(r"^\d{1,3}( \d{3})+$")  # 1 594
+_SPACE_FULL = re.compile(r"^\d{1,3}( \d{3})+,\d+$")  # 1 234,5
 _VN_DECIMAL = re.compile(r"^\d+,\d+$")  # 47,37
 _VN_FULL = re.compile(r"^\d{1,3}(\.\d{3})+,\d+$")  # 1.234,5
 _DOT_DECIMAL = re.compile(r"^\d+\.(\d{1,2}|\d{4,})$")  # 47.37 (a dot not followed by exactly 3 digits)
@@ -164,6 +165,8 @@ def parse_vn_number(text: str, row_type: str) -> float | str:
         return float(s)
     if _SPACE_THOUSANDS.match(s):
         return float(s.replace(" ", ""))
+    if _SPACE_FULL.match(s):
+        return float(s.replace(" ", "").replace(",", "."))
     if " " in s:
         return "not-a-number"
     if _VN_FULL.match(s):

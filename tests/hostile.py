@@ -7,68 +7,82 @@ a real return take ``good``: the bytes of a filled template written by
 from nothing with :mod:`zipfile`, :mod:`struct` and byte strings, so a test
 shows exactly what it feeds the reader.
 
-Not a workbook at all (status ``rejected``):
+Each class below: the function that makes it — how it is built → what the
+reader must say (status, issue code).
 
-=====================  ====================================================  ==================
-class                  how it is built                                       expected code
-=====================  ====================================================  ==================
-empty file             ``b""``                                               ``empty-file``
-truncated zip          the first half of ``good``                            ``corrupt-zip``
-HTML page              a webmail "download" page saved with .xlsx            ``not-xlsx``
-old .xls               an OLE2 compound file header + a ``Workbook`` stream  ``xls-format``
-                       name (UTF-16LE)
-password-encrypted     an OLE2 file naming ``EncryptionInfo`` and            ``encrypted``
-                       ``EncryptedPackage`` in UTF-16LE (what Excel writes
-                       for "Encrypt with password")
-.xlsb                  a zip whose officeDocument is ``xl/workbook.bin``      ``xlsb-format``
-.ods                   a zip whose first, stored entry ``mimetype`` is        ``ods-format``
-                       ``application/vnd.oasis.opendocument.spreadsheet``
-.docx                  a zip with ``word/document.xml``                       ``not-xlsx``
-=====================  ====================================================  ==================
+Not a workbook at all (``rejected``):
+
+- :func:`empty` — ``b""`` → ``empty-file``
+- :func:`truncated` — the first half of ``good`` → ``corrupt-zip``
+- :func:`html_page` — a webmail login page saved under an .xlsx name → ``not-xlsx``
+- :func:`old_xls` — an OLE2 compound file (magic ``D0 CF 11 E0…``) with a
+  ``Workbook`` stream name in UTF-16LE → ``xls-format``
+- :func:`encrypted` — an OLE2 file naming ``EncryptionInfo`` and
+  ``EncryptedPackage`` in UTF-16LE (what Excel writes for "Encrypt with
+  password") → ``encrypted``
+- :func:`xlsb` — a zip whose officeDocument is ``xl/workbook.bin`` → ``xlsb-format``
+- :func:`ods` — a zip whose first, stored entry ``mimetype`` says
+  ``application/vnd.oasis.opendocument.spreadsheet`` → ``ods-format``
+- :func:`docx` — a zip with ``word/document.xml`` → ``not-xlsx`` (message says Word)
 
 A return tampered with at the package level (``rejected``):
 
-=====================  ====================================================  ==================
-macro (.xlsm)          ``good`` with the workbook's content type changed to   ``macro``
-                       ``…sheet.macroEnabled.main+xml``
-macro (vbaProject)     ``good`` plus ``xl/vbaProject.bin``, content types     ``macro``
-                       left as .xlsx
-Strict OOXML           ``good`` with the transitional namespaces replaced by  ``strict-ooxml``
-                       the ``http://purl.oclc.org/ooxml/…`` ones
-DTD / billion laughs   a ``<!DOCTYPE>`` with nested entities inserted in one  ``xml-dtd``
-                       part (workbook, shared strings or sheet); also an
-                       external entity (XXE) on ``file:///etc/passwd``
-zip bomb: declared     ``good`` with the central directory declaring 3 GB    ``zip-bomb``
-                       for the form sheet
-zip bomb: ratio        the form sheet padded with 8 MiB of spaces            ``zip-bomb``
-                       (deflates ~1000:1)
-zip bomb: actual size  an entry declaring 1,000 bytes whose deflate stream    ``corrupt-zip``
-                       inflates to 80 MiB (the reader stops at the declared
-                       size; the CRC then fails)
-zip bomb: entries      ``good`` plus 2,500 empty entries                     ``zip-bomb``
-duplicate entries      ``good`` with a second ``xl/worksheets/sheet1.xml``    ``duplicate-entry``
-                       holding other figures (two readers could see two
-                       different returns)
-changes while read     :class:`AppendWhileReading` appends to the file        ``file-changed``
-                       between the reader's first ``os.read`` and its
-                       second ``fstat``
-=====================  ====================================================  ==================
+- :func:`xlsm` — ``good`` with the workbook's content type changed to
+  ``…sheet.macroEnabled.main+xml`` → ``macro``
+- :func:`vba_project` — ``good`` plus ``xl/vbaProject.bin``, content types left
+  as .xlsx → ``macro``
+- :func:`strict_ooxml` — ``good`` with the transitional namespaces replaced by
+  the ``http://purl.oclc.org/ooxml/…`` ones → ``strict-ooxml``
+- :func:`with_dtd` — a ``<!DOCTYPE>`` inserted in one part (workbook, shared
+  strings or a sheet) and its entity used: :data:`LAUGHS` (billion laughs) or
+  :data:`XXE` (external entity on ``file:///etc/passwd``) → ``xml-dtd``
+- :func:`zip_bomb_declared` — the central directory declares 3 GB for the form
+  sheet (nothing needs inflating to find out) → ``zip-bomb``
+- :func:`zip_bomb_ratio` — the form sheet padded with 8 MiB of spaces
+  (deflates some 350:1) → ``zip-bomb``
+- :func:`zip_bomb_actual` — the form sheet's deflate stream inflates to 80 MiB
+  but declares 1,000 bytes: the reader stops at the declared size and the CRC
+  fails → ``corrupt-zip``
+- :func:`zip_bomb_entries` — ``good`` plus 2,500 empty entries → ``zip-bomb``
+- :func:`duplicate_entry` — ``good`` with a second ``xl/worksheets/sheet1.xml``
+  holding other figures (two programs could read two different returns)
+  → ``duplicate-entry``
+- :func:`commented_cell` — an XML comment right after a real cell holding a
+  different ``<c>`` for the same reference (Excel shows the real figure)
+  → the real figure, or ``rejected``
+- :func:`cdata_value` — a number in a CDATA section → read as that number
+- :class:`AppendWhileReading` — patches ``os.open``/``os.read`` so that the file
+  grows (or only its mtime moves) between the reader's first ``os.read`` and
+  its last ``fstat``; deterministic, no thread → ``file-changed``
 
-Odd but readable (``accepted`` with an issue): a cell far outside the form
-(:func:`far_cell`, ``XFD1048576`` plus a ``<dimension>`` claiming the whole
-sheet: ``cell-out-of-bounds``).
+Odd but readable (``accepted`` with a warning):
 
-Edits of the template a person can make in Excel, via XML (:func:`set_cell`,
-:func:`formula_replaced`, :func:`remove_sheet_protection`) or openpyxl
-(:func:`openpyxl_edit`, :func:`insert_row`, :func:`swap_rows`,
-:func:`delete_sheet`, :func:`copy_to_new_workbook`, :func:`percent_formatted`).
+- :func:`far_cell` — one more cell at ``XFD1048576`` and a ``<dimension>``
+  claiming the whole sheet (openpyxl's ``iter_rows`` would walk 17 billion
+  cells) → ``cell-out-of-bounds`` naming ``XFD1048576``
 
-Things found in an input folder that are ``skipped`` (:func:`put_skippable`):
-an Excel lock file ``~$…``, LibreOffice's ``.~lock…#``, a download in progress
-(``.crdownload``, ``.part``), an editor backup (``…~``), this tool's own
-temporary file (``.cchc-tmp-…``), this tool's JSON report and tidy CSV;
-a symbolic link to a file and to a folder (:func:`put_symlinks`); a
-byte-identical copy (the test copies the file itself).
+Edits a person can make to the template (the tests give the expected codes):
+
+- via the sheet XML: :func:`set_cell` (a boolean, an error value or a formula
+  in an input cell), :func:`formula_replaced` (a ratio formula overwritten by
+  a number), :func:`remove_sheet_protection`;
+- via openpyxl (load, change, save): :func:`edit_label`, :func:`insert_row`,
+  :func:`swap_rows`, :func:`delete_sheet` (the metadata sheet),
+  :func:`copy_to_new_workbook` (the table pasted into a new workbook, whole,
+  lower down, or with rows lost), :func:`percent_formatted` (0.95 with a %
+  format).
+
+Found in an input folder and ``skipped`` with a note:
+
+- :func:`put_skippable` writes :data:`SKIPPABLE`: an Excel lock file ``~$…``
+  (``lock-file``); LibreOffice's ``.~lock…#``, downloads in progress
+  (``.crdownload``, ``.part``), an editor backup (``…~``) and this tool's own
+  atomic-write temporary ``.cchc-tmp-…`` (``temp-file``); this tool's JSON
+  report and tidy CSV (``own-output``);
+- :func:`put_symlinks` — a symbolic link to a file and one to a folder
+  (``symlink``, never followed);
+- a byte-identical copy (``duplicate-file``) needs no generator: the test
+  writes the same bytes twice.
 
 The cells of a template written by XlsxWriter look like ``<c r="D10" s="14"/>``
 when blank; the form is the first sheet, ``xl/worksheets/sheet1.xml``.
@@ -202,7 +216,7 @@ def html_page() -> bytes:
         "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Đăng nhập hộp thư công vụ</title>"
         "</head><body><form action=\"/login\"><input name=\"user\"><input type=\"password\" name=\"pw\"></form>"
         "<p>Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại để tải tệp đính kèm.</p></body></html>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def _ole(stream_names: list[str], size: int = 4096) -> bytes:
@@ -278,7 +292,7 @@ def docx() -> bytes:
     doc = (
         '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
         "<w:body><w:p><w:r><w:t>Báo cáo công tác cải cách hành chính quý I năm 2024</w:t></w:r></w:p></w:body></w:document>"
-    ).encode("utf-8")
+    ).encode()
     return build_zip([("[Content_Types].xml", ct), ("_rels/.rels", rels), ("word/document.xml", doc)])
 
 
@@ -407,6 +421,22 @@ def far_cell(good: bytes, ref: str = "XFD1048576", text: str = "x") -> bytes:
     return edit_part(good, FORM_SHEET, edit)
 
 
+def commented_cell(good: bytes, ref: str, value: str) -> bytes:
+    """An XML comment holding another ``<c r=ref>`` right after the real cell.
+
+    Excel, LibreOffice and openpyxl ignore comments: they show the real figure.
+    A reader that finds cells by pattern matching would read the comment's."""
+    real = cell_xml(good, ref).encode()
+    fake = f'<!-- <c r="{ref}"><v>{value}</v></c> -->'.encode()
+    return edit_part(good, FORM_SHEET, lambda xml: xml.replace(real, real + fake, 1))
+
+
+def cdata_value(good: bytes, ref: str, value: str) -> bytes:
+    """Cell ``ref`` holding its number in a CDATA section (``<v><![CDATA[5]]></v>``),
+    which any XML parser reads as the text ``5``."""
+    return set_cell(good, ref, f"<v><![CDATA[{value}]]></v>")
+
+
 class AppendWhileReading:
     """Make the file at ``path`` grow between the reader's first read and its end
     (what a file still being copied onto the USB stick or synced looks like).
@@ -493,16 +523,21 @@ def delete_sheet(good: bytes, name: str) -> bytes:
     return openpyxl_edit(good, edit)
 
 
-def copy_to_new_workbook(good: bytes, keep_rows: Callable[[int], bool] = lambda r: True, title: str = "Sheet1") -> bytes:
+def copy_to_new_workbook(
+    good: bytes, keep_rows: Callable[[int], bool] = lambda r: True, title: str = "Sheet1", offset: int = 0, preamble: str | None = None
+) -> bytes:
     """The form's cells (values and formulas, no metadata, no protection) pasted
     into a brand-new workbook, keeping only the 1-based rows ``keep_rows`` accepts
-    (rows not kept are left out and the rest move up)."""
+    (rows not kept are left out and the rest move up), ``offset`` rows lower,
+    with ``preamble`` typed in A1 above the pasted table."""
     src = openpyxl.load_workbook(io.BytesIO(good)).worksheets[0]
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = title
-    out_row = 0
+    if preamble is not None:
+        ws["A1"] = preamble
+    out_row = offset
     for r in range(1, src.max_row + 1):
         if not keep_rows(r):
             continue

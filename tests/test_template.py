@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 
 import cchc_xlsx
 from cchc_xlsx import OutputError, build_layout, generate, load_catalog, parse_period
+from cchc_xlsx.captions import authority
 from cchc_xlsx.catalog import Catalog
 from cchc_xlsx.layout import COL_CHECK, COL_NOTE, COL_VALUE, FIRST_DATA_ROW, FormLayout, RowLayout
 from cchc_xlsx.units import Unit, Units, parse_units
@@ -556,10 +557,10 @@ def test_district_only_rows_appear_only_at_district_level(
 def test_title_block_names_the_unit_period_and_data_window(xa_form: Form) -> None:
     ws = xa_form.wb.worksheets[0]
     assert xa_form.unit.name == "Xã Đại Sảo"
-    assert ws["A1"].value == "XÃ ĐẠI SẢO"
+    assert ws["A1"].value == "UBND XÃ ĐẠI SẢO"
     assert ws["A2"].value == xa_form.catalog.title
     assert ws["A3"].value == "(Quý I năm 2024)"
-    assert "Xã Đại Sảo" in str(ws["A4"].value)
+    assert "của UBND xã Đại Sảo)" in str(ws["A4"].value)
     assert ws["A5"].value == "Số liệu từ ngày 15/12/2023 đến ngày 14/3/2024"
 
 
@@ -651,7 +652,7 @@ def test_force_overwrites_existing_files(tmp_path: Path) -> None:
     files = generate(catalog, "xa", period, tmp_path, units_from(), force=True)
     assert [f.path.name for f in files] == XA_FILES
     assert zipfile.is_zipfile(kept)
-    assert openpyxl.load_workbook(kept).worksheets[0]["A1"].value == "XÃ ĐẠI SẢO"
+    assert openpyxl.load_workbook(kept).worksheets[0]["A1"].value == "UBND XÃ ĐẠI SẢO"
     assert_no_temporary_files(tmp_path, XA_FILES)
 
 
@@ -796,7 +797,8 @@ def test_two_units_files_differ_only_in_identity(
     assert [n for n in pa if pa[n] != pb[n]] == ["xl/sharedStrings.xml"]
     swapped = (
         pa["xl/sharedStrings.xml"]
-        .replace(_esc(a.unit.name.upper()), _esc(b.unit.name.upper()))
+        .replace(_esc(authority(a.unit.name).upper()), _esc(authority(b.unit.name).upper()))
+        .replace(_esc(authority(a.unit.name)), _esc(authority(b.unit.name)))
         .replace(_esc(a.unit.name), _esc(b.unit.name))
         .replace(_esc(a.unit.code), _esc(b.unit.code))
     )
@@ -814,10 +816,10 @@ def test_two_units_files_differ_only_in_identity(
                     differences[(ws.title, c.coordinate)] = (c.value, v)
     meta_rows = {k: i + 1 for i, k in enumerate(meta_of(wa))}
     assert differences == {
-        ("Phụ lục", "A1"): ("XÃ ĐẠI SẢO", "THỊ TRẤN BẰNG LŨNG"),
+        ("Phụ lục", "A1"): ("UBND XÃ ĐẠI SẢO", "UBND THỊ TRẤN BẰNG LŨNG"),
         ("Phụ lục", "A4"): (
-            "(Kèm theo Báo cáo số ……/BC-…… ngày …… của Xã Đại Sảo)",
-            "(Kèm theo Báo cáo số ……/BC-…… ngày …… của Thị trấn Bằng Lũng)",
+            "(Kèm theo Báo cáo số ……/BC-…… ngày …… của UBND xã Đại Sảo)",
+            "(Kèm theo Báo cáo số ……/BC-…… ngày …… của UBND thị trấn Bằng Lũng)",
         ),
         (META_SHEET, f"B{meta_rows['unit_code']}"): ("X0106", "X0101"),
         (META_SHEET, f"B{meta_rows['unit_name']}"): ("Xã Đại Sảo", "Thị trấn Bằng Lũng"),
@@ -828,7 +830,7 @@ def test_unit_names_with_xml_special_characters_are_stamped_intact(tmp_path: Pat
     units = units_from('code,name,level,parent\nX1,"Xã A & B <Mới> ""Đông""",xa,\nX2,Xã Bình,xa,\n')
     a, _ = generate(load_catalog(THANH_HOA_CATALOG), "xa", parse_period("2024-Q1"), tmp_path, units)
     wb = openpyxl.load_workbook(a.path)
-    assert wb.worksheets[0]["A1"].value == 'XÃ A & B <MỚI> "ĐÔNG"'
+    assert wb.worksheets[0]["A1"].value == 'UBND XÃ A & B <MỚI> "ĐÔNG"'
     assert meta_of(wb)["unit_name"] == 'Xã A & B <Mới> "Đông"'
 
 
