@@ -40,7 +40,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_generate.py
 	$(BIN)/python benchmarks/bench_consolidate.py
 
-pictures: $(STAMP) demo
+# README pictures: LibreOffice renders the demo output; the metric-compatible fonts
+# (Liberation for Times New Roman, Carlito for Calibri) keep widths as in Excel.
+pictures: $(STAMP) libreoffice demo
+	@if [ "$$(id -u)" = 0 ] && ! { command -v pdftoppm >/dev/null && fc-list | grep -q "Liberation Serif" && fc-list | grep -q Carlito; }; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils fonts-liberation2 fonts-crosextra-carlito >/dev/null; fi
 	$(BIN)/python scripts/render_pictures.py demo-output docs/img
 
 clean:

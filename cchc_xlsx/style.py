@@ -48,7 +48,7 @@ FORMATS: dict[str, dict[str, Any]] = {
     "bold": base(bold=True),
     "unit": base(align="center", text_wrap=True, border=1),
     "blank": base(border=1),
-    "input_number": base(border=1, locked=False, bg_color=INPUT_FILL, num_format="General", indent=1),
+    "input_number": base(border=1, locked=False, bg_color=INPUT_FILL, num_format="General", align="right", indent=1),
     "input_text": base(border=1, locked=False, bg_color=INPUT_FILL, text_wrap=True),
     "input_choice": base(border=1, locked=False, bg_color=INPUT_FILL, align="center"),
     "formula": base(border=1, bg_color=FORMULA_FILL, num_format=RATIO_FORMAT, bold=True, indent=1),
