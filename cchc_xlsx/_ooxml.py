@@ -201,6 +201,10 @@ class Package:
             self._shared = _fast_sst(self._read(self._sst_path), self._sst_path) if self._sst_path in self.names else []
         return self._shared
 
+    def is_percent_style(self, style: int | None) -> bool:
+        """Whether the cell style shows numbers as percentages (styles parsed on first use)."""
+        return style is not None and style in self.percent_styles
+
     @property
     def percent_styles(self) -> set[int]:
         if self._percent is None:
@@ -432,7 +436,7 @@ def _a1(r: int, c: int) -> str:
 
 
 def _make_cell(t: str, text: str, formula: str | None, style: object, pkg: Package) -> RawCell:
-    f = formula if formula is not None else None
+    f = formula
     if f is not None and f == "":
         f = "(công thức dùng chung)"
     if t == "s":
@@ -440,29 +444,25 @@ def _make_cell(t: str, text: str, formula: str | None, style: object, pkg: Packa
             return RawCell("s", pkg.shared_strings[int(text)], f)
         except (ValueError, IndexError):
             return RawCell("e", "#REF!", f)
-    if t in ("inlineStr", "str"):
-        if f is not None and t == "str":
-            return RawCell("s", text, f)
+    if t in ("inlineStr", "str", "d"):
         return RawCell("s", text, f)
     if t == "b":
         return RawCell("b", text.strip() in ("1", "true"), f)
     if t == "e":
         return RawCell("e", text, f)
-    if t == "d":
-        return RawCell("s", text, f)
     if text == "":
         return RawCell(None, None, f)
     try:
         num = float(text)
     except ValueError:
         return RawCell("s", text, f)
-    pct = False
+    st: int | None = None
     if style is not None:
         try:
-            pct = int(str(style)) in pkg.percent_styles
+            st = int(str(style))
         except ValueError:
-            pct = False
-    return RawCell("n", num, f, pct)
+            st = None
+    return RawCell("n", num, f, False, st)
 
 
 # --------------------------------------------------------------------------- fast paths
@@ -510,16 +510,25 @@ def _unescape(raw: bytes) -> str:
     return _ENT_RE.sub(one, text)
 
 
+_SI_BODY_RE = re.compile(rb"<si>(.*?)</si>|<si/>", re.S)
+_PLAIN_T_RE = re.compile(rb"^<t(?: [^>]*)?>(.*)</t>$", re.S)
+
+
 def _fast_sst(data: bytes, part: str) -> list[str]:
     _refuse_dtd(data, part)
-    if b"<!--" in data or b"<![CDATA[" in data or b"<?" in data[100:]:
+    if b"<!--" in data or b"<![CDATA[" in data or b"<?" in data[100:] or b":si" in data:
         return _parse_sst(data)
     out: list[str] = []
-    for m in _SI_RE.finditer(data):
-        body = m.group(1) or b""
+    append = out.append
+    for body in _SI_BODY_RE.findall(data):
+        m = _PLAIN_T_RE.match(body) if b"<r>" not in body and b"<r " not in body and b"rPh" not in body else None
+        if m is not None and b"<t" not in m.group(1):
+            text = m.group(1)
+            append(_unescape(text) if b"&" in text else text.decode("utf-8", errors="replace"))
+            continue
         if b"rPh" in body:
             body = _RPH_RE.sub(b"", body)
-        out.append("".join(_unescape(t.group(1) or b"") for t in _T_RE.finditer(body)))
+        append("".join(_unescape(t.group(1) or b"") for t in _T_RE.finditer(body)))
     return out
 
 
@@ -543,59 +552,91 @@ def _attr(head: bytes, name: bytes) -> bytes | None:
     return None
 
 
+# cells of columns A.. written the usual way (``r`` first), matched by C code
+_CELL_COLS: dict[int, re.Pattern[bytes]] = {}
+
+
+def _cells_re(keep: int) -> re.Pattern[bytes]:
+    if keep not in _CELL_COLS:
+        last = chr(65 + keep).encode()
+        _CELL_COLS[keep] = re.compile(rb'<c r="([A-' + last + rb'])([0-9]{1,7})"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+    return _CELL_COLS[keep]
+
+_FAR_CELL = re.compile(rb'<c r="((?:[A-Z]{2,3}|[I-Z])[0-9]{1,7})"[^>]*?(/>|>)')
+
+
 def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str, keep_col: int | None = None) -> SheetData | None:
     _refuse_dtd(data, part)
     if b"<!--" in data or b"<![CDATA[" in data or b"<?" in data[100:]:
         return None  # comments, CDATA or processing instructions: let expat read it
+    start = data.find(b"<sheetData")
+    if start < 0:
+        return SheetData()
+    end = data.find(b"</sheetData>", start)
+    end = len(data) if end < 0 else end
+    body_all = data[start:end]
+    # NOTE: only the common spelling is handled here (no namespace prefix, ``r``
+    # first); anything else falls back to expat.
+    if body_all.count(b"<c ") != body_all.count(b'<c r="') or b":c " in body_all or max_col > 7:
+        return None
     keep = max_col if keep_col is None else keep_col
     sd = SheetData()
     prot = _PROT_RE.search(data)
     if prot:
         sd.protected = _attr(b" " + prot.group(1), b"sheet") in (b"1", b"true")
+    for fm in _FAR_CELL.finditer(body_all):
+        sd.outside_count += 1
+        if len(sd.outside) < 3 and fm.group(2) == b">":
+            sd.outside.append(fm.group(1).decode("ascii"))
     cells = sd.cells
-    start = data.find(b"sheetData")
-    end = data.rfind(b"sheetData>")
-    if start < 0:
-        return sd
-    for m in _CELL_RE.finditer(data, start, end + 10 if end > start else len(data)):
-        head = m.group(1)
-        rm = _HEAD_REF.match(head)
-        if rm is None:
-            ref = _attr(head, b"r")
-            if ref is None:
-                return None
-            rm = _REF_B.match(ref)
-            if not rm:
-                continue
-        letters = rm.group(1)
-        c = (ord(letters) - 65) if len(letters) == 1 else _col_index(letters.decode())
-        r = int(rm.group(2)) - 1
-        body = m.group(3)
-        if r > max_row or c > max_col:
-            sd.outside_count += 1
-            if len(sd.outside) < 3 and body:
-                sd.outside.append(_a1(r, c))
-            continue
-        if c > keep:
-            continue
-        t = _attr(head, b"t")
-        s = _attr(head, b"s")
-        style = s.decode() if s else None
+    shared = None
+    # NOTE: columns between ``keep`` and ``max_col`` (the template's check
+    # columns) are not looked at at all; columns beyond are counted above.
+    for letter, rownum, head, body in _cells_re(keep).findall(body_all):
         if not body:
-            cells[(r, c)] = _make_cell((t or b"n").decode(), "", None, style, pkg)
+            continue  # a styled blank cell is the same as no cell
+        c = letter[0] - 65
+        r = int(rownum) - 1
+        if r > max_row:
+            sd.outside_count += 1
+            if len(sd.outside) < 3:
+                sd.outside.append(f"{letter.decode()}{r + 1}")
             continue
+        t = _attr(head, b"t") if b"t=" in head else None
         formula = None
-        if b"f" in body:
-            fm = _F_RE.search(body)
-            formula = _unescape(fm.group(1) or b"") if fm else None
-        kind = (t or b"n").decode()
+        if b"<f" in body:
+            fm2 = _F_RE.search(body)
+            formula = _unescape(fm2.group(1) or b"") if fm2 else None
+        if t is None or t == b"n":
+            vm = _V_RE.search(body)
+            if vm is None:
+                if formula is not None:
+                    cells[(r, c)] = RawCell(None, None, formula or "(công thức dùng chung)")
+                continue
+            text = vm.group(1)
+            try:
+                num = float(text)
+            except ValueError:
+                cells[(r, c)] = RawCell("s", _unescape(text), formula)
+                continue
+            s_ = _attr(head, b"s") if b"s=" in head else None
+            cells[(r, c)] = RawCell("n", num, formula if formula is None else (formula or "(công thức dùng chung)"), False, int(s_) if s_ and s_.isdigit() else None)
+            continue
+        if t == b"s":
+            vm = _V_RE.search(body)
+            if shared is None:
+                shared = pkg.shared_strings
+            try:
+                cells[(r, c)] = RawCell("s", shared[int(vm.group(1))] if vm else "", formula)
+            except (ValueError, IndexError):
+                cells[(r, c)] = RawCell("e", "#REF!", formula)
+            continue
+        kind = t.decode()
         if kind == "inlineStr":
-            isb = body
-            if b"rPh" in isb:
-                isb = _RPH_RE.sub(b"", isb)
-            text = "".join(_unescape(x.group(1) or b"") for x in _T_RE.finditer(isb))
+            isb = _RPH_RE.sub(b"", body) if b"rPh" in body else body
+            text_s = "".join(_unescape(x.group(1) or b"") for x in _T_RE.finditer(isb))
         else:
             vm = _V_RE.search(body)
-            text = _unescape(vm.group(1)) if vm else ""
-        cells[(r, c)] = _make_cell(kind, text, formula, style, pkg)
+            text_s = _unescape(vm.group(1)) if vm else ""
+        cells[(r, c)] = _make_cell(kind, text_s, formula, None, pkg)
     return sd

@@ -54,7 +54,7 @@ def example_values(catalog: Catalog, layout: FormLayout, seed: str, base: dict[s
     for whole, parts in (("1.2.1", ["1.2.2"]), ("1.4.1", ["1.4.2", "1.4.3", "1.4.4"]), ("3.3.1.a", ["3.3.1.b"]),
                          ("3.3.2.a", ["3.3.2.b"]), ("7.2.1.a", ["7.2.1.b"]), ("7.2.1.b", ["7.2.1.c"]),
                          ("7.2.2.a", ["7.2.2.b"]), ("7.2.2.b", ["7.2.2.c"]), ("7.2.3.a", ["7.2.3.b"]),
-                         ("7.2.4.a", ["7.2.4.b"]), ("4.5.1", ["4.5.2"]), ("4.5.2", ["4.5.4"]), ("3.1.4", ["3.1.4.b", "3.2.1", "3.2.2", "3.2.3"])):
+                         ("7.2.4.a", ["7.2.4.b"]), ("4.5.1", ["4.5.2"]), ("3.4.1", ["3.4.2"]), ("7.2.5.a", ["7.2.5.b"]), ("4.5.2", ["4.5.4"]), ("3.1.4", ["3.1.4.b", "3.2.1", "3.2.2", "3.2.3"])):
         total = out.get(whole)
         if not isinstance(total, int):
             continue
@@ -69,6 +69,15 @@ def example_values(catalog: Catalog, layout: FormLayout, seed: str, base: dict[s
                     keep -= out[p]
     if "3.1.4" in out and "3.1.4.b" in out:
         out["3.1.4.b"] = out["3.1.4"]
+    # procedures offered online are among the commune's procedures
+    total = out.get("3.1.4")
+    if isinstance(total, int):
+        for part in ("7.2.1.a", "7.2.2.a"):
+            if isinstance(out.get(part), int) and out["7.2.1.a"] + out["7.2.2.a"] > total:
+                out[part] = min(out[part], total // 2)
+        for part, whole in (("7.2.1.b", "7.2.1.a"), ("7.2.2.b", "7.2.2.a"), ("7.2.1.c", "7.2.1.b"), ("7.2.2.c", "7.2.2.b")):
+            if isinstance(out.get(part), int):
+                out[part] = min(out[part], out[whole])
     out["7.2.3.a"] = out.get("7.2.1.b", 0) + out.get("7.2.2.b", 0)
     out["7.2.3.b"] = min(out.get("7.2.3.b", 0), out["7.2.3.a"])
     return out

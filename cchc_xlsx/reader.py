@@ -13,6 +13,7 @@ import json
 import os
 import stat
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from ._ooxml import Package, SheetData, XlsxError
@@ -30,6 +31,7 @@ from .layout import (
     ROW_UNIT,
     UNIT_INPUT_CELL,
     FormLayout,
+    RowLayout,
     a1,
     build_layout,
     label_text,
@@ -224,7 +226,7 @@ def _read_package(res: FileResult, pkg: Package, catalog: Catalog, layouts: dict
     _verify_layout(res, sheets, layout)
     if res.status == "rejected":
         return
-    _read_values(res, sheets, layout, catalog)
+    _read_values(res, sheets, layout, catalog, pkg)
 
 
 def _read_form_sheets(pkg: Package, layout: FormLayout) -> list[SheetData]:
@@ -235,6 +237,11 @@ def _read_form_sheets(pkg: Package, layout: FormLayout) -> list[SheetData]:
             raise XlsxError("layout-changed", f"Thiếu trang tính “{sl.name}” của biểu mẫu (đã bị xóa hoặc đổi tên).")
         out.append(pkg.read_sheet(info, sl.last_row + EXTRA_ROWS, COL_NWARN, keep_col=COL_NOTE))
     return out
+
+
+@lru_cache(maxsize=8192)
+def _expected_texts(rl: RowLayout) -> tuple[str, str]:
+    return label_text(rl.row), rl.row.unit
 
 
 def _norm(text: str) -> str:
@@ -259,10 +266,11 @@ def _verify_layout(res: FileResult, sheets: list[SheetData], layout: FormLayout)
                 res.reject("layout-changed", msg + " Hãy điền lại vào biểu mẫu gốc.", cell=ref)
                 return
             label = _text(sd.cells.get((rl.r, COL_LABEL), EMPTY))
-            if _norm(label) != _norm(label_text(rl.row)):
+            expected_label, expected_unit = _expected_texts(rl)
+            if label != expected_label and _norm(label) != _norm(expected_label):
                 res.issues.append(issue("label-changed", f"Nhãn chỉ tiêu {rl.code} ở ô {a1(rl.r, COL_LABEL)} đã bị sửa thành “{label[:80]}”.", indicator=rl.code, cell=a1(rl.r, COL_LABEL)))
             unit = _text(sd.cells.get((rl.r, COL_UNIT), EMPTY))
-            if _norm(unit) != _norm(rl.row.unit):
+            if unit != expected_unit and _norm(unit) != _norm(expected_unit):
                 res.issues.append(issue("unit-label-changed", f"Đơn vị tính của chỉ tiêu {rl.code} ở ô {a1(rl.r, COL_UNIT)} đã bị sửa thành “{unit[:40]}” (mẫu: “{rl.row.unit}”).", indicator=rl.code, cell=a1(rl.r, COL_UNIT)))
             if rl.formula:
                 cell = sd.cells.get((rl.r, COL_VALUE), EMPTY)
@@ -281,7 +289,7 @@ def _verify_layout(res: FileResult, sheets: list[SheetData], layout: FormLayout)
             res.issues.append(issue("cell-out-of-bounds", f"Có dữ liệu ngoài vùng biểu ở trang “{sl.name}” ({', '.join(refs)}{'…' if len(extra) + sd.outside_count > 5 else ''}); phần này không được đọc.", cell=refs[0]))
 
 
-def _read_values(res: FileResult, sheets: list[SheetData], layout: FormLayout, catalog: Catalog) -> None:
+def _read_values(res: FileResult, sheets: list[SheetData], layout: FormLayout, catalog: Catalog, pkg: Package) -> None:
     cell_of: dict[str, str] = {}
     for rl in layout.rows:
         sd = sheets[rl.sheet]
@@ -294,7 +302,10 @@ def _read_values(res: FileResult, sheets: list[SheetData], layout: FormLayout, c
             res.notes[rl.code] = _text(note).strip()
         if not rl.is_input:
             continue
-        reading = read_value(rl.row, sd.cells.get((rl.r, COL_VALUE), EMPTY), ref)
+        cell = sd.cells.get((rl.r, COL_VALUE), EMPTY)
+        if rl.row.type == "percent" and cell.kind == "n" and pkg.is_percent_style(cell.style):
+            cell = cell._replace(percent_format=True)
+        reading = read_value(rl.row, cell, ref)
         res.issues.extend(reading.issues)
         if reading.value is not None:
             res.values[rl.code] = reading.value
@@ -370,7 +381,10 @@ def _read_recovered(res: FileResult, pkg: Package, catalog: Catalog, layouts: di
             res.notes[rl.code] = _text(note).strip()
         if not rl.is_input:
             continue
-        reading = read_value(rl.row, sd.cells.get((r, COL_VALUE), EMPTY), ref)
+        cell = sd.cells.get((r, COL_VALUE), EMPTY)
+        if rl.row.type == "percent" and cell.kind == "n" and pkg.is_percent_style(cell.style):
+            cell = cell._replace(percent_format=True)
+        reading = read_value(rl.row, cell, ref)
         res.issues.extend(reading.issues)
         if reading.value is not None:
             res.values[rl.code] = reading.value

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .catalog import Row
 from .issues import Issue, issue
@@ -24,17 +25,18 @@ _YES = {"co", "x", "1"}
 _NO = {"khong", "0"}
 
 
-@dataclass(frozen=True)
-class RawCell:
-    """What the workbook holds in a cell, before interpretation.
+class RawCell(NamedTuple):
+    """What the workbook holds in a cell, before interpretation (a tuple: made by the thousand).
 
     ``kind``: ``n`` number, ``s`` string, ``b`` boolean, ``e`` error, ``None`` empty.
+    ``style``: the cell's style index, from which the reader learns ``percent_format``.
     """
 
     kind: str | None
     value: str | float | bool | None
     formula: str | None = None
     percent_format: bool = False
+    style: int | None = None
 
 
 EMPTY = RawCell(None, None)
@@ -78,14 +80,14 @@ def read_value(row: Row, cell: RawCell, ref: str) -> Reading:
         if cell.percent_format and row.type == "percent":
             # NOTE: Excel stores "95%" typed in a cell as 0.95 with a % format.
             number = round(number * 100, 10)
-            notes.append(issue("percent-format", f"Ô {ref}: {_fmt(cell.value)} định dạng % được đọc là {_fmt(number)} (phần trăm).", indicator=row.code, cell=ref))
+            notes.append(issue("percent-format", f"Ô {ref}: {_fmt(cell.value)} định dạng % được đọc là {_vn(number)} (phần trăm).", indicator=row.code, cell=ref))
     else:
         raw = str(cell.value)
         parsed = parse_vn_number(raw, row.type)
         if isinstance(parsed, str):
             return err(parsed, _number_message(parsed, row, raw, ref))
         number = parsed
-        notes.append(issue("text-number", f"Ô {ref}: “{raw}” được nhập dạng chữ, đọc là {_fmt(number)}.", indicator=row.code, cell=ref))
+        notes.append(issue("text-number", f"Ô {ref}: “{raw}” được nhập dạng chữ, đọc là {_vn(number)}.", indicator=row.code, cell=ref))
     if math.isnan(number) or math.isinf(number):
         return err("not-finite", f"Ô {ref} (chỉ tiêu {row.code}): giá trị {_fmt(cell.value)} không phải số hữu hạn.")
     if number < 0:
@@ -196,9 +198,17 @@ def _number_message(code: str, row: Row, raw: str, ref: str) -> str:
 
 
 def _fmt(x: object) -> str:
+    """A raw value as stored in the cell."""
     if isinstance(x, float) and x.is_integer():
         return str(int(x))
     return str(x)
+
+
+def _vn(x: float) -> str:
+    """A reading as a Vietnamese reader writes it (decimal comma)."""
+    if float(x).is_integer():
+        return str(int(x))
+    return format(x, ".15g").replace(".", ",")
 
 
 def format_vn(value: float, decimals: int | None = None) -> str:
