@@ -124,6 +124,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu.", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the output was piped into a program that stopped reading (| head)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        print(f"Lỗi đọc/ghi tệp{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, details on request
+        if os.environ.get("CCHC_XLSX_DEBUG"):
+            raise
+        print(
+            f"Lỗi nội bộ của cchc-xlsx ({type(exc).__name__}: {exc}). Đây không phải lỗi của dữ liệu; "
+            "hãy chạy lại với CCHC_XLSX_DEBUG=1 để xem chi tiết và báo cho người phát triển.",
+            file=sys.stderr,
+        )
+        return 2
 
 
 # --------------------------------------------------------------------------- helpers

@@ -9,9 +9,9 @@ level, unit and period it claims, what was changed) and what it *holds*.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -290,19 +290,28 @@ def _verify_layout(res: FileResult, sheets: list[SheetData], layout: FormLayout)
 
 
 def _read_values(res: FileResult, sheets: list[SheetData], layout: FormLayout, catalog: Catalog, pkg: Package) -> None:
+    multi = len(layout.sheets) > 1
+
+    def where(rl: RowLayout) -> tuple[SheetData, int, str]:
+        ref = a1(rl.r, COL_VALUE)
+        return sheets[rl.sheet], rl.r, f"{layout.sheets[rl.sheet].name}!{ref}" if multi else ref
+
+    _collect(res, layout, catalog, pkg, where)
+
+
+def _collect(res: FileResult, layout: FormLayout, catalog: Catalog, pkg: Package, where: Callable[[RowLayout], tuple[SheetData, int, str]]) -> None:
+    """Read every input and note of ``layout`` (``where`` says on which sheet and row a row is),
+    compute the derived rows and check the rules."""
     cell_of: dict[str, str] = {}
     for rl in layout.rows:
-        sd = sheets[rl.sheet]
-        ref = a1(rl.r, COL_VALUE)
-        if len(layout.sheets) > 1:
-            ref = f"{layout.sheets[rl.sheet].name}!{ref}"
+        sd, r, ref = where(rl)
         cell_of[rl.code] = ref
-        note = sd.cells.get((rl.r, COL_NOTE))
+        note = sd.cells.get((r, COL_NOTE))
         if note is not None and note.value not in (None, ""):
             res.notes[rl.code] = _text(note).strip()
         if not rl.is_input:
             continue
-        cell = sd.cells.get((rl.r, COL_VALUE), EMPTY)
+        cell = sd.cells.get((r, COL_VALUE), EMPTY)
         if rl.row.type == "percent" and cell.kind == "n" and pkg.is_percent_style(cell.style):
             cell = cell._replace(percent_format=True)
         reading = read_value(rl.row, cell, ref)
@@ -371,28 +380,5 @@ def _read_recovered(res: FileResult, pkg: Package, catalog: Catalog, layouts: di
     res.unit_hints = [t.strip() for t in head if t.strip() and t.strip() != unit_line][:20]
     res.unit_hints.append(Path(res.path).stem.replace("_", " "))
     # values at the rows where the codes were found
-    cell_of: dict[str, str] = {}
-    for rl in layout.rows:
-        r = rows_by_code[rl.code]
-        ref = a1(r, COL_VALUE)
-        cell_of[rl.code] = ref
-        note = sd.cells.get((r, COL_NOTE))
-        if note is not None and note.value not in (None, ""):
-            res.notes[rl.code] = _text(note).strip()
-        if not rl.is_input:
-            continue
-        cell = sd.cells.get((r, COL_VALUE), EMPTY)
-        if rl.row.type == "percent" and cell.kind == "n" and pkg.is_percent_style(cell.style):
-            cell = cell._replace(percent_format=True)
-        reading = read_value(rl.row, cell, ref)
-        res.issues.extend(reading.issues)
-        if reading.value is not None:
-            res.values[rl.code] = reading.value
-    derived = compute_derived(catalog, res.values, [rl.code for rl in layout.rows])
-    all_values: dict[str, object] = {**res.values, **{k: v for k, v in derived.items() if v is not None}}
-    res.issues.extend(check_rules(layout.rules, all_values, cell_of))
-    res.values = all_values
+    _collect(res, layout, catalog, pkg, lambda rl: (sd, rows_by_code[rl.code], a1(rows_by_code[rl.code], COL_VALUE)))
 
-
-def dumps_state(state: dict[str, dict[str, object]]) -> str:
-    return json.dumps(state, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
