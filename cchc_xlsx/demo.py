@@ -28,6 +28,7 @@ from .periods import parse_period
 from .report import print_consolidation, print_summary
 from .template import _Stamper, default_password, now_iso, template_filename
 from .units import Units, load_units
+from .values import format_vn
 
 PERIOD = "2024-Q1"
 
@@ -143,7 +144,9 @@ def run_demo(out: Path, stream: Any = None) -> int:
     say(f"\nTổng cấp tỉnh qua cấp huyện {'BẰNG' if same else 'KHÁC'} tổng cấp tỉnh cộng thẳng từ các xã ({len(up.totals)} chỉ tiêu).")
     for code in ("1.2.1", "1.2.2", "1.2", "3.3.1", "7.2.4", "1.6"):
         if code in up.totals:
-            say(f"  {code}: {up.totals[code]!r} (qua huyện) — {direct.totals.get(code)!r} (từ xã)")
+            a, b = up.totals[code], direct.totals.get(code)
+            shown = format_vn(a) if isinstance(a, (int, float)) else str(a)
+            say(f"  {code} {catalog.row(code).label}: {shown} (qua huyện) — {'bằng' if a == b else f'khác: {b}'} (từ xã)")
     say(f"\nKết quả nằm trong thư mục: {out.resolve()}")
     say(f"  Biểu tổng hợp huyện Chợ Đồn: {districts / f'{PERIOD}_huyen_H01_tong_hop.xlsx'}")
     say(f"  Biểu tổng hợp tỉnh: {province / f'{PERIOD}_tinh_T11_tu_huyen.xlsx'}")
