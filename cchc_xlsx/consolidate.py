@@ -10,16 +10,21 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Sequence
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
+from xlsxwriter.utility import _preserve_whitespace, xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 
-from ._atomic import atomic_write_bytes, atomic_write_text
+from ._atomic import atomic_path, atomic_write_bytes
 from ._ooxml import Package, XlsxError
-from .aggregate import State, consolidate_states, states_from_values, total
+from .aggregate import Accumulator, State, return_value, return_weight, total
 from .batch import Batch, Expectation, read_batch
 from .captions import render_captions
 from .catalog import LEVELS, Catalog, Row
@@ -52,8 +57,8 @@ from .style import add_formats, print_setup
 from .template import (
     Meta,
     default_password,
+    legacy_password_hash,
     now_iso,
-    protect_structure,
     row_height,
     write_meta_sheet,
 )
@@ -70,6 +75,8 @@ WEIGHTS_SHEET = "_cchc_n"
 COL_TOTAL = 3
 FIRST_UNIT_COL = 4
 STATE_CHUNK = 30000
+XLSX_MAX_COLS = 16384  # columns A … XFD
+MAX_UNITS = XLSX_MAX_COLS - FIRST_UNIT_COL - 1  # unit columns between Tổng cộng and Ghi chú
 
 STATUS_TEXT = {
     "submitted": "đã nộp",
@@ -86,8 +93,10 @@ class UnitColumn:
     status: str = "missing"  # submitted | missing | rejected | conflict
     file: FileResult | None = None
     files: list[FileResult] = field(default_factory=list)
+    # a consolidated input's states (its Tổng cộng); empty for a return, whose
+    # states are added up from ``values`` as they are needed and not kept
     state: dict[str, State] = field(default_factory=dict)
-    values: dict[str, object] = field(default_factory=dict)
+    values: dict[str, object] = field(default_factory=dict)  # the file's own values (not a copy)
     from_consolidated: bool = False
 
 
@@ -151,16 +160,21 @@ def consolidate(
     if unit is not None and units is not None and unit not in units:
         raise UsageError(f"Đơn vị tổng hợp “{unit}” không có trong tệp đơn vị {units.path}.")
     expect = Expectation(level=level, period=period, units=units, unit=unit, outputs=outputs)
+    expected = expect.expected_units() if out is not None else None
+    if expected is not None:
+        check_unit_count(len(expected))  # before reading thousands of files for nothing
     batch = read_batch(paths, catalog, expect, workers=workers, progress=progress)
     result = build_consolidation(batch, catalog, units, unit, prefer)
     if out is not None:
-        data = write_consolidated(result, password=default_password() if password is None else password)
-        atomic_write_bytes(out, data)
+        write_consolidated_file(result, out, password=default_password() if password is None else password)
         result.out = Path(out)
     if json_path:
-        atomic_write_text(json_path, json.dumps(report_json(result), ensure_ascii=False, indent=2) + "\n")
+        with atomic_path(json_path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(report_json(result), fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
     if csv_path:
-        atomic_write_text(csv_path, tidy_csv(result))
+        with atomic_path(csv_path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+            write_tidy_csv(result, fh)
     return result
 
 
@@ -192,6 +206,8 @@ def build_consolidation(batch: Batch, catalog: Catalog, units: Units | None, uni
                 seen[f.unit] = f.unit_name or f.unit
         columns = [UnitColumn(c, n) for c, n in sorted(seen.items())]
     by_code = {c.code: c for c in columns}
+    # NOTE: states are added up unit by unit as the columns are settled; no unit's state is kept
+    acc = Accumulator(catalog, [c for c in codes if catalog.row(c).type not in ("heading", "ratio", "text")])
     for f in batch.files:
         if f.unit in by_code and f.status in ("accepted", "rejected"):
             by_code[f.unit].files.append(f)
@@ -218,15 +234,14 @@ def build_consolidation(batch: Batch, catalog: Catalog, units: Units | None, uni
         f = ok[0]
         col.status = "submitted"
         col.file = f
+        col.values = f.values
         if f.kind == "consolidated" and f.state is not None:
             col.state = {c: f.state[c] for c in codes if c in f.state}
             col.from_consolidated = True
-            col.values = dict(f.values)
+            acc.add_states(col.state)
         else:
-            col.state = states_from_values(catalog, codes, f.values)
-            col.values = dict(f.values)
-    used = [c.state for c in columns if c.status == "submitted"]
-    states = consolidate_states(catalog, [c for c in codes if catalog.row(c).type not in ("heading", "ratio", "text")], used)
+            acc.add_values(f.values)
+    states = acc.result()
     totals: dict[str, object] = {}
     for code in codes:
         row = catalog.row(code)
@@ -247,19 +262,141 @@ def build_consolidation(batch: Batch, catalog: Catalog, units: Units | None, uni
 # --------------------------------------------------------------------------- the workbook
 
 
+class _Sheet(Worksheet):
+    """A worksheet whose formulas are written as they are given.
+
+    XlsxWriter runs some thirty regular expressions over every formula to add
+    the ``_xlfn.`` prefix of Excel's newer functions; ours use none of them
+    (IF, AND, COUNT, COUNTIF, SUM, SUMPRODUCT, MIN, MAX — a test checks every
+    formula of a consolidated book against XlsxWriter's own preparation).
+    """
+
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+        return formula[1:] if formula.startswith("=") else formula
+
+    def _write_cell(self, row: int, col: int, cell: Any) -> None:
+        # NOTE: the two commonest cells (a formatted number or blank) written
+        # exactly as XlsxWriter writes them, without its per-attribute escaping
+        # (a cell reference and a format index need none); the rest as it does.
+        fmt = cell.format
+        if fmt:
+            kind = cell.__class__
+            if kind is CellNumberTuple:
+                self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
+                return
+            if kind is CellBlankTuple:
+                self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}"/>')
+                return
+        super()._write_cell(row, col, cell)
+
+
+class _StreamedSheet(_Sheet):
+    """A worksheet whose rows go to a temporary file as soon as the next row is
+    begun (XlsxWriter's ``constant_memory`` mode, for this sheet alone).
+
+    Rows must be written top to bottom, and a row's height set before the next
+    row is begun; strings are written in the cells (inline) rather than in the
+    shared strings table. Memory does not grow with the number of units.
+    """
+
+    def _initialize(self, init_data: dict[str, Any]) -> None:
+        super()._initialize({**init_data, "constant_memory": True})
+
+    def _write_cell(self, row: int, col: int, cell: Any) -> None:
+        # NOTE: XlsxWriter writes any string shaped like "<r>…</r>" as raw XML
+        # (the form of its own rich strings); a note typed in a return must stay
+        # text, never become markup of the consolidated workbook.
+        if cell.__class__ is CellStringTuple and cell.string.startswith("<r>") and cell.string.endswith("</r>"):
+            attributes: list[tuple[str, object]] = [("r", xl_rowcol_to_cell_fast(row, col))]
+            if cell.format:
+                attributes.append(("s", cell.format._get_xf_index()))
+            elif row in self.row_info and self.row_info[row].row_format:
+                attributes.append(("s", self.row_info[row].row_format._get_xf_index()))
+            elif col in self.col_info and self.col_info[col].column_format is not None:
+                attributes.append(("s", self.col_info[col].column_format._get_xf_index()))
+            string = self._escape_control_characters(cell.string)
+            self._xml_inline_string(string, _preserve_whitespace(string), attributes)
+            return
+        super()._write_cell(row, col, cell)
+
+
+class _Book(xlsxwriter.Workbook):
+    """A workbook whose structure is locked: ``<workbookProtection>`` right
+    before ``<bookViews>``, the element :func:`template.protect_structure` adds
+    to a rendered workbook's bytes, written here while the file is made."""
+
+    structure_password = ""
+
+    def _write_book_views(self) -> None:
+        attributes: list[tuple[str, object]] = []
+        if self.structure_password:
+            attributes.append(("workbookPassword", legacy_password_hash(self.structure_password)))
+        attributes.append(("lockStructure", 1))
+        self._xml_empty_tag("workbookProtection", attributes)
+        super()._write_book_views()
+
+
+def check_unit_count(n: int) -> None:
+    """Refuse more units than the summary sheet has columns for."""
+    if n > MAX_UNITS:
+        raise UsageError(
+            f"Không thể tổng hợp {n} đơn vị trong một biểu: mỗi đơn vị là một cột của trang “{SUMMARY_SHEET}”, "
+            f"mà một trang tính Excel chỉ có {XLSX_MAX_COLS} cột, đủ cho tối đa {MAX_UNITS} đơn vị. "
+            "Hãy tổng hợp theo từng cấp (mỗi đơn vị cấp trên một biểu, dùng --unit), rồi tổng hợp các biểu đó."
+        )
+
+
+def write_consolidated_file(res: Consolidation, path: str | Path, password: str = "") -> None:
+    """Write the consolidated workbook to ``path`` (atomically: a temporary file
+    beside it, renamed when complete). Rows are streamed to disk as they are
+    written, so memory does not grow with the number of units."""
+    check_unit_count(len(res.columns))
+    with atomic_path(path) as tmp:
+        wb = _Book(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+        wb.structure_password = password
+        try:
+            _fill_workbook(wb, res, password)
+            wb.close()
+        except FileCreateError as exc:
+            raise OutputError(f"Không ghi được {path}: {exc}") from exc
+        finally:
+            _discard_row_files(wb)
+
+
 def write_consolidated(res: Consolidation, password: str = "") -> bytes:
-    """The consolidated workbook's bytes."""
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+    """The consolidated workbook's bytes (written to a temporary file and read back)."""
+    with tempfile.TemporaryDirectory(prefix="cchc-") as d:
+        path = Path(d) / "tong_hop.xlsx"
+        write_consolidated_file(res, path, password)
+        return path.read_bytes()
+
+
+def _discard_row_files(wb: Any) -> None:
+    """Remove the row files of streamed sheets that were not assembled (an error)."""
+    for ws in wb.worksheets():
+        name = getattr(ws, "row_data_filename", None)
+        if not name or not ws.constant_memory:
+            continue
+        try:
+            ws.row_data_fh.close()
+        except (AttributeError, OSError):
+            pass
+        try:
+            os.unlink(name)
+        except OSError:
+            pass
+
+
+def _fill_workbook(wb: Any, res: Consolidation, password: str) -> None:
     import datetime as dt
 
     wb.set_properties({"title": res.catalog.title, "author": "cchc-xlsx", "created": dt.datetime(2000, 1, 1)})
     fmts = add_formats(wb)
-    ws = wb.add_worksheet(SUMMARY_SHEET)
+    ws = wb.add_worksheet(SUMMARY_SHEET, worksheet_class=_StreamedSheet)
     _write_summary(wb, ws, fmts, res)
-    _write_status(wb.add_worksheet(STATUS_SHEET), fmts, res)
-    _write_issues(wb.add_worksheet(ISSUES_SHEET), fmts, res)
-    _write_notes(wb.add_worksheet(NOTES_SHEET), fmts, res)
+    _write_status(wb.add_worksheet(STATUS_SHEET, worksheet_class=_StreamedSheet), fmts, res)
+    _write_issues(wb.add_worksheet(ISSUES_SHEET, worksheet_class=_StreamedSheet), fmts, res)
+    _write_notes(wb.add_worksheet(NOTES_SHEET, worksheet_class=_StreamedSheet), fmts, res)
     layout = res.layout
     period = res.batch.period or ""
     meta = Meta(
@@ -285,12 +422,17 @@ def write_consolidated(res: Consolidation, password: str = "") -> bytes:
         ("state_chunks", str(len(chunks))),
     ] + [(f"state.{i}", c) for i, c in enumerate(chunks)]
     write_meta_sheet(wb, meta, password, extra)
-    wb.close()
-    return protect_structure(buf.getvalue(), password)
 
 
 def _unit_cols(res: Consolidation) -> list[int]:
     return [FIRST_UNIT_COL + i for i in range(len(res.columns))]
+
+
+def _merge_down(ws: Any, first_row: int, last_row: int, col: int, text: str, fmt: Any) -> None:
+    """``merge_range`` of one column over rows, for a streamed sheet: the first
+    cell now; the formatted blanks below are written with their own rows."""
+    ws.merge.append([first_row, col, last_row, col])
+    ws.write_string(first_row, col, text, fmt)
 
 
 def _write_summary(wb: Any, ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
@@ -311,6 +453,14 @@ def _write_summary(wb: Any, ws: Any, fmts: dict[str, Any], res: Consolidation) -
         expected=len(res.columns),
         sheet_title="",
     )
+    # NOTE: the sheet is streamed: rows top to bottom, each row's height set before the next row
+    ws.set_column(0, 0, 9)
+    ws.set_column(1, 1, SUMMARY_LABEL_WIDTH)
+    ws.set_column(2, 2, SUMMARY_UNIT_WIDTH)
+    ws.set_column(COL_TOTAL, COL_TOTAL, 13)
+    if n_units:
+        ws.set_column(FIRST_UNIT_COL, FIRST_UNIT_COL + n_units - 1, 8)
+    ws.set_column(note_col, note_col, SUMMARY_NOTE_WIDTH)
     # the title block spans what is printed on the first page
     last = COL_TOTAL + min(n_units, 8) if n_units > 12 else max(note_col, 5)
     ws.merge_range(ROW_UNIT, 0, ROW_UNIT, 2, caps["unit_line"], fmts["unit_line"])
@@ -322,29 +472,26 @@ def _write_summary(wb: Any, ws: Any, fmts: dict[str, Any], res: Consolidation) -
     ws.merge_range(ROW_WINDOW, 0, ROW_WINDOW, last, caps["window"], window_fmt)
     ws.merge_range(ROW_STATUS, 0, ROW_STATUS, 2, f"Tình hình nộp báo cáo: {res.submitted}/{len(res.columns)} đơn vị đã nộp", fmts["unit_line"])
     h = fmts["header"]
-    ws.merge_range(ROW_HEAD1, 0, ROW_HEAD2, 0, "STT", h)
-    ws.merge_range(ROW_HEAD1, 1, ROW_HEAD2, 1, "Chỉ tiêu", h)
-    ws.merge_range(ROW_HEAD1, 2, ROW_HEAD2, 2, "Đơn vị tính", h)
-    ws.merge_range(ROW_HEAD1, COL_TOTAL, ROW_HEAD2, COL_TOTAL, "Tổng cộng", h)
+    merged = ((0, "STT"), (1, "Chỉ tiêu"), (2, "Đơn vị tính"), (COL_TOTAL, "Tổng cộng"))
+    for c, text in merged:
+        _merge_down(ws, ROW_HEAD1, ROW_HEAD2, c, text, h)
+    unit_header = fmts["unit_header"]
     for i, col in enumerate(res.columns):
-        c = FIRST_UNIT_COL + i
-        ws.write_string(ROW_HEAD1, c, col.name, fmts["unit_header"])
-        ws.write_string(ROW_HEAD2, c, col.code, h)
-    ws.merge_range(ROW_HEAD1, note_col, ROW_HEAD2, note_col, "Ghi chú", h)
+        ws.write_string(ROW_HEAD1, FIRST_UNIT_COL + i, col.name, unit_header)
+    _merge_down(ws, ROW_HEAD1, ROW_HEAD2, note_col, "Ghi chú", h)
     longest = max((len(c.name) for c in res.columns), default=8)
     ws.set_row(ROW_HEAD1, max(60, 7.5 * longest + 12))
-    weights = wb.add_worksheet(WEIGHTS_SHEET)
+    for c, _text in merged:
+        ws.write_blank(ROW_HEAD2, c, None, h)
+    for i, col in enumerate(res.columns):
+        ws.write_string(ROW_HEAD2, FIRST_UNIT_COL + i, col.code, h)
+    ws.write_blank(ROW_HEAD2, note_col, None, h)
+    weights = wb.add_worksheet(WEIGHTS_SHEET, worksheet_class=_StreamedSheet)
     weights.hide()
     if layout is not None:
+        ctx = _SummaryContext(res, fmts, note_col)
         for i, rl in enumerate(layout.rows):
-            _write_summary_row(ws, weights, fmts, res, rl.row, FIRST_DATA_ROW + i, note_col)
-    ws.set_column(0, 0, 9)
-    ws.set_column(1, 1, SUMMARY_LABEL_WIDTH)
-    ws.set_column(2, 2, SUMMARY_UNIT_WIDTH)
-    ws.set_column(COL_TOTAL, COL_TOTAL, 13)
-    if n_units:
-        ws.set_column(FIRST_UNIT_COL, FIRST_UNIT_COL + n_units - 1, 8)
-    ws.set_column(note_col, note_col, SUMMARY_NOTE_WIDTH)
+            _write_summary_row(ws, weights, ctx, rl.row, FIRST_DATA_ROW + i)
     ws.freeze_panes(FIRST_DATA_ROW, FIRST_UNIT_COL)
     print_setup(ws, (ROW_HEAD1, ROW_HEAD2), landscape=True)
     # NOTE: a dozen unit columns fit one A3 landscape page wide; beyond that the
@@ -361,54 +508,75 @@ def _row_index(res: Consolidation) -> dict[str, int]:
     return {rl.code: FIRST_DATA_ROW + i for i, rl in enumerate(res.layout.rows)}
 
 
-def _write_summary_row(ws: Any, weights: Any, fmts: dict[str, Any], res: Consolidation, row: Row, r: int, note_col: int) -> None:
+class _SummaryContext:
+    """What every row of the summary needs, computed once."""
+
+    def __init__(self, res: Consolidation, fmts: dict[str, Any], note_col: int):
+        self.res = res
+        self.fmts = fmts
+        self.note_col = note_col
+        self.idx = _row_index(res)
+        n = len(res.columns)
+        self.first = col_letter(FIRST_UNIT_COL)
+        self.last = col_letter(FIRST_UNIT_COL + max(n, 1) - 1)
+        # (column, letter, unit) of the units that count; the others stay blank
+        self.submitted = [
+            (FIRST_UNIT_COL + i, col_letter(FIRST_UNIT_COL + i), col)
+            for i, col in enumerate(res.columns) if col.status == "submitted"
+        ]
+        self.not_submitted = [FIRST_UNIT_COL + i for i, col in enumerate(res.columns) if col.status != "submitted"]
+        self.any_consolidated = any(col.from_consolidated for _c, _l, col in self.submitted)
+
+
+def _write_summary_row(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r: int) -> None:
+    res, fmts, note_col, idx = ctx.res, ctx.fmts, ctx.note_col, ctx.idx
     cat = res.catalog
     bold = row.depth <= 2
+    label = label_text(row)
     ws.write_string(r, 0, row.code, fmts["stt_bold" if bold else "stt"])
-    ws.write_string(r, 1, label_text(row), fmts["label_bold" if bold else "label"])
+    ws.write_string(r, 1, label, fmts["label_bold" if bold else "label"])
     # NOTE: neither Excel nor LibreOffice grows a row for wrapped text written by XlsxWriter
-    height = row_height(label_text(row), SUMMARY_LABEL_WIDTH, row.unit, SUMMARY_UNIT_WIDTH, bold)
+    height = row_height(label, SUMMARY_LABEL_WIDTH, row.unit, SUMMARY_UNIT_WIDTH, bold)
     ws.write_string(r, 2, row.unit, fmts["unit"])
-    idx = _row_index(res)
-    n = len(res.columns)
-    first, lastc = col_letter(FIRST_UNIT_COL), col_letter(FIRST_UNIT_COL + max(n, 1) - 1)
-    rng = f"{first}{r + 1}:{lastc}{r + 1}"
+    rng = f"{ctx.first}{r + 1}:{ctx.last}{r + 1}"
     wrng = f"{quote_sheet(WEIGHTS_SHEET)}!{rng}"
     tot = res.totals.get(row.code)
     note = row.note
+    blank = fmts["blank"]
     if row.type == "heading":
-        for c in range(COL_TOTAL, FIRST_UNIT_COL + n):
-            ws.write_blank(r, c, None, fmts["blank"])
+        for c in range(COL_TOTAL, note_col):
+            ws.write_blank(r, c, None, blank)
         ws.write_string(r, note_col, note, fmts["label"])
         ws.set_row(r, max(height, row_height(note, SUMMARY_NOTE_WIDTH)))
         return
-    # unit columns
-    for i, col in enumerate(res.columns):
-        c = FIRST_UNIT_COL + i
-        L = col_letter(c)
-        if col.status != "submitted":
-            ws.write_blank(r, c, None, fmts["blank"])
-            weights.write_number(r, c, 0)
-            continue
-        if row.type == "ratio":
-            f = ratio_formula(f"{L}{idx[row.numerator or '']+1}", f"{L}{idx[row.denominator or '']+1}")
+    # unit columns: blank for the units that do not count (their weight is a blank, i.e. 0)
+    for c in ctx.not_submitted:
+        ws.write_blank(r, c, None, blank)
+    if row.type == "ratio":
+        nr, dr = idx[row.numerator or ""] + 1, idx[row.denominator or ""] + 1
+        fmt = fmts["value_ratio"]
+        for c, L, col in ctx.submitted:
             v = col.values.get(row.code) if not col.from_consolidated else total(cat, row, col.state)
-            ws.write_formula(r, c, f, fmts["value_ratio"], _cache(v))
-            continue
-        if row.type == "sum":
-            f = sum_formula([f"{L}{idx[t]+1}" for t in row.terms])
-            v = total(cat, row, {row.code: col.state[row.code]}) if row.code in col.state else None
-            ws.write_formula(r, c, f, fmts["value"], _cache(v))
-            continue
-        if row.type == "text":
+            ws.write_formula(r, c, ratio_formula(f"{L}{nr}", f"{L}{dr}"), fmt, _cache(v))
+    elif row.type == "sum":
+        terms = [idx[t] + 1 for t in row.terms]
+        fmt = fmts["value"]
+        for c, L, col in ctx.submitted:
+            if col.from_consolidated:
+                v = total(cat, row, {row.code: col.state[row.code]}) if row.code in col.state else None
+            else:
+                v = return_value(cat, row, col.values)
+            ws.write_formula(r, c, sum_formula([f"{L}{t}" for t in terms]), fmt, _cache(v))
+    elif row.type == "text":
+        text_fmt = fmts["value_text"]
+        for c, _L, col in ctx.submitted:
             text = col.values.get(row.code)
             if isinstance(text, str):
-                ws.write_string(r, c, text, fmts["value_text"])
+                ws.write_string(r, c, text, text_fmt)
             else:
-                ws.write_blank(r, c, None, fmts["blank"])
-            continue
-        st = col.state.get(row.code, {})
-        _write_unit_cell(ws, weights, fmts, cat, row, r, c, st, col.from_consolidated, col.values.get(row.code))
+                ws.write_blank(r, c, None, blank)
+    else:
+        _write_unit_cells(ws, weights, ctx, row, r)
     # the total
     if row.type == "ratio":
         f = ratio_formula(f"D{idx[row.numerator or '']+1}", f"D{idx[row.denominator or '']+1}")
@@ -418,7 +586,7 @@ def _write_summary_row(ws: Any, weights: Any, fmts: dict[str, Any], res: Consoli
         f = sum_formula([f"D{idx[t]+1}" for t in row.terms])
         ws.write_formula(r, COL_TOTAL, f, fmts["total"], _cache(tot))
     elif row.type == "text":
-        ws.write_blank(r, COL_TOTAL, None, fmts["blank"])
+        ws.write_blank(r, COL_TOTAL, None, blank)
         note = _join(note, "Nội dung từng đơn vị: xem trang Ghi chú")
     elif row.agg == "sum":
         ws.write_formula(r, COL_TOTAL, f'IF(COUNT({rng})=0,"",SUM({rng}))', fmts["total"], _cache(tot))
@@ -445,7 +613,7 @@ def _write_summary_row(ws: Any, weights: Any, fmts: dict[str, Any], res: Consoli
     elif row.agg == "count_options":
         st = res.states.get(row.code, {})
         text = _options_text(row, st) if st.get("n") else ""
-        if any(c.from_consolidated for c in res.columns if c.status == "submitted"):
+        if ctx.any_consolidated:
             ws.write_string(r, COL_TOTAL, text, fmts["total_text"])
             note = _join(note, "Số đơn vị theo từng lựa chọn (cộng từ các biểu tổng hợp)")
         else:
@@ -459,43 +627,79 @@ def _write_summary_row(ws: Any, weights: Any, fmts: dict[str, Any], res: Consoli
     ws.set_row(r, max(height, note_lines, total_lines))
 
 
-def _write_unit_cell(ws: Any, weights: Any, fmts: dict[str, Any], cat: Catalog, row: Row, r: int, c: int, st: State, from_consolidated: bool, typed: object) -> None:
-    n = int(st.get("n", 0))
-    if row.agg == "count_yes":
-        if from_consolidated:
-            if n:
-                ws.write_number(r, c, int(st.get("yes", 0)), fmts["value"])
+def _uses_weights(row: Row, ctx: _SummaryContext) -> bool:
+    """Whether the row's Tổng cộng formula reads the hidden weights sheet."""
+    if row.agg in ("mean", "weighted_mean", "count_yes"):
+        return True
+    return row.agg == "count_options" and not ctx.any_consolidated
+
+
+def _write_unit_cells(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r: int) -> None:
+    """The submitted units' cells of an input row, and their weights when the
+    total's formula uses them (a weight of 0 is left blank: SUM and SUMPRODUCT
+    count a blank as 0)."""
+    fmts, cat, code, agg = ctx.fmts, ctx.res.catalog, row.code, row.agg
+    blank = fmts["blank"]
+    with_weights = _uses_weights(row, ctx)
+    if agg == "count_yes":
+        text_fmt, num_fmt = fmts["value_text"], fmts["value"]
+        for c, _L, col in ctx.submitted:
+            if col.from_consolidated:
+                st = col.state.get(code, {})
+                n = int(st.get("n", 0))
+                if n:
+                    ws.write_number(r, c, int(st.get("yes", 0)), num_fmt)
+                else:
+                    ws.write_blank(r, c, None, blank)
             else:
-                ws.write_blank(r, c, None, fmts["blank"])
-        elif n:
-            ws.write_string(r, c, "Có" if st.get("yes") else "Không", fmts["value_text"])
-        else:
-            ws.write_blank(r, c, None, fmts["blank"])
-        weights.write_number(r, c, n)
+                v = col.values.get(code)
+                n = 1 if v in (0, 1) and not isinstance(v, bool) else 0
+                if n:
+                    ws.write_string(r, c, "Có" if v else "Không", text_fmt)
+                else:
+                    ws.write_blank(r, c, None, blank)
+            if with_weights and n:
+                weights.write_number(r, c, n)
         return
-    if row.agg == "count_options":
-        if n and not from_consolidated:
-            counts = st.get("counts", {})
-            chosen = next((k for k, v in counts.items() if v), None)
-            opt = row.option_by_value(int(chosen)) if chosen is not None else None
-            ws.write_string(r, c, opt.label if opt else "", fmts["value_text"])
-        elif n:
-            ws.write_string(r, c, _options_text(row, st), fmts["value_text"])
-        else:
-            ws.write_blank(r, c, None, fmts["blank"])
-        weights.write_number(r, c, n)
+    if agg == "count_options":
+        text_fmt = fmts["value_text"]
+        labels: dict[str, str] = {}
+        for o in row.options:
+            labels.setdefault(str(o.value), o.label)  # the first option of a value, as option_by_value
+        for c, _L, col in ctx.submitted:
+            if col.from_consolidated:
+                st = col.state.get(code, {})
+                n = int(st.get("n", 0))
+                if n:
+                    ws.write_string(r, c, _options_text(row, st), text_fmt)
+                else:
+                    ws.write_blank(r, c, None, blank)
+            else:
+                v = col.values.get(code)
+                label = labels.get(str(v)) if isinstance(v, int) and not isinstance(v, bool) else None
+                n = 1 if label is not None else 0
+                if label is not None:
+                    ws.write_string(r, c, label, text_fmt)
+                else:
+                    ws.write_blank(r, c, None, blank)
+            if with_weights and n:
+                weights.write_number(r, c, n)
         return
-    v = total(cat, row, {row.code: st})
-    if v is None and not from_consolidated and isinstance(typed, (int, float)) and not isinstance(typed, bool):
-        v = typed  # a weighted row whose weight is blank: shown, but weighs nothing
-    if isinstance(v, (int, float)):
-        ws.write_number(r, c, v, fmts["value"] if row.agg == "sum" else fmts["value_ratio"])
-    else:
-        ws.write_blank(r, c, None, fmts["blank"])
-    if row.agg == "weighted_mean":
-        weights.write_number(r, c, float(st.get("w", 0)) if st.get("wsum") is not None else 0)
-    else:
-        weights.write_number(r, c, n)
+    fmt = fmts["value"] if agg == "sum" else fmts["value_ratio"]
+    for c, _L, col in ctx.submitted:
+        if col.from_consolidated:
+            st = col.state.get(code, {})
+            v = total(cat, row, {code: st})
+            weight: float = (float(st.get("w", 0)) if st.get("wsum") is not None else 0) if agg == "weighted_mean" else int(st.get("n", 0))
+        else:
+            v = return_value(cat, row, col.values)
+            weight = return_weight(row, col.values) if with_weights else 0
+        if isinstance(v, (int, float)):
+            ws.write_number(r, c, v, fmt)
+        else:
+            ws.write_blank(r, c, None, blank)
+        if with_weights and weight:
+            weights.write_number(r, c, weight)
 
 
 def _options_text(row: Row, st: State) -> str:
@@ -515,31 +719,34 @@ def _join(a: str, b: str) -> str:
     return f"{a}. {b}" if a else b
 
 
-def _write_table(ws: Any, fmts: dict[str, Any], headers: list[str], rows: list[list[object]], widths: list[int]) -> None:
+def _write_table(ws: Any, fmts: dict[str, Any], headers: list[str], rows: Iterable[list[object]], widths: list[int]) -> None:
+    """A header row and rows, written as they come (the sheet may be streamed)."""
     for c, h in enumerate(headers):
         ws.write_string(0, c, h, fmts["header"])
         ws.set_column(c, c, widths[c])
+    value, label = fmts["value"], fmts["label"]
+    count = 0
     for r, values in enumerate(rows, start=1):
+        count = r
         for c, v in enumerate(values):
             if isinstance(v, (int, float)) and not isinstance(v, bool):
-                ws.write_number(r, c, v, fmts["value"])
+                ws.write_number(r, c, v, value)
             else:
-                ws.write_string(r, c, "" if v is None else str(v), fmts["label"])
+                ws.write_string(r, c, "" if v is None else str(v), label)
     ws.freeze_panes(1, 0)
-    if rows:
-        ws.autofilter(0, 0, len(rows), len(headers) - 1)
+    if count:
+        ws.autofilter(0, 0, count, len(headers) - 1)
     print_setup(ws, (0, 0), landscape=True)
 
 
-def _write_status(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
-    rows: list[list[object]] = []
+def _status_rows(res: Consolidation) -> Iterator[list[object]]:
     for i, col in enumerate(res.columns, start=1):
         files = [col.file] if col.file else col.files
         f = files[0] if files else None
         status = STATUS_TEXT[col.status]
         if col.file is not None and col.file.source.get("partial"):
             status += f" (biểu tổng hợp chưa đầy đủ: {col.file.source.get('submitted')}/{col.file.source.get('expected')})"
-        rows.append([
+        yield [
             i, col.code, col.name, status,
             "; ".join(Path(x.path).name for x in files) if files else "",
             "; ".join(x.sha256 or "" for x in files) if files else "",
@@ -547,42 +754,50 @@ def _write_status(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
             (f.period or "") if f else "",
             sum(x.errors for x in files),
             sum(x.warnings for x in files),
-        ])
+        ]
     known = {c.code for c in res.columns}
     for f in res.batch.files:
         if f.unit not in known:
-            rows.append(["", f.unit or "", f.unit_name or "", {"accepted": "đã đọc", "rejected": "bị từ chối", "skipped": "bỏ qua"}[f.status],
-                         Path(f.path).name, f.sha256 or "", f.unit_name or "", f.period or "", f.errors, f.warnings])
-    rows.append(["", "", f"{res.submitted}/{len(res.columns)} đơn vị đã nộp", "", "", "", "", "", "", ""])
-    _write_table(ws, fmts, ["STT", "Mã đơn vị", "Tên đơn vị", "Tình trạng", "Tệp", "SHA-256", "Đơn vị ghi trong biểu", "Kỳ ghi trong biểu", "Số lỗi", "Số cảnh báo"], rows, [5, 10, 28, 22, 40, 20, 24, 12, 8, 10])
+            yield ["", f.unit or "", f.unit_name or "", {"accepted": "đã đọc", "rejected": "bị từ chối", "skipped": "bỏ qua"}[f.status],
+                   Path(f.path).name, f.sha256 or "", f.unit_name or "", f.period or "", f.errors, f.warnings]
+    yield ["", "", f"{res.submitted}/{len(res.columns)} đơn vị đã nộp", "", "", "", "", "", "", ""]
+
+
+def _write_status(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
+    _write_table(ws, fmts, ["STT", "Mã đơn vị", "Tên đơn vị", "Tình trạng", "Tệp", "SHA-256", "Đơn vị ghi trong biểu", "Kỳ ghi trong biểu", "Số lỗi", "Số cảnh báo"], _status_rows(res), [5, 10, 28, 22, 40, 20, 24, 12, 8, 10])
 
 
 SEVERITY_TEXT = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
 
 
-def _write_issues(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
+def _issue_rows(res: Consolidation) -> Iterator[list[object]]:
     names = {c.code: c.name for c in res.columns}
-    rows: list[list[object]] = []
     for f in res.batch.files:
         for i in f.issues:
-            rows.append([Path(f.path).name, names.get(f.unit or "", f.unit or ""), i.indicator or "", i.cell or "", SEVERITY_TEXT[i.severity], i.code, i.message])
+            yield [Path(f.path).name, names.get(f.unit or "", f.unit or ""), i.indicator or "", i.cell or "", SEVERITY_TEXT[i.severity], i.code, i.message]
     for c in res.columns:
         if c.status == "missing":
-            rows.append(["", c.name, "", "", "Lỗi", "unit-missing", f"{c.name} ({c.code}) chưa nộp báo cáo."])
-    _write_table(ws, fmts, ["Tệp", "Đơn vị", "Chỉ tiêu", "Ô", "Mức độ", "Mã", "Nội dung"], rows, [36, 24, 10, 8, 10, 18, 90])
+            yield ["", c.name, "", "", "Lỗi", "unit-missing", f"{c.name} ({c.code}) chưa nộp báo cáo."]
 
 
-def _write_notes(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
-    rows: list[list[object]] = []
+def _write_issues(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
+    _write_table(ws, fmts, ["Tệp", "Đơn vị", "Chỉ tiêu", "Ô", "Mức độ", "Mã", "Nội dung"], _issue_rows(res), [36, 24, 10, 8, 10, 18, 90])
+
+
+def _note_rows(res: Consolidation) -> Iterator[list[object]]:
+    text_codes = {rl.code for rl in res.layout.rows if rl.row.type == "text"} if res.layout else set()
     for col in res.columns:
         if col.status != "submitted" or col.file is None:
             continue
         for code, text in col.file.notes.items():
-            rows.append([col.code, col.name, code, "Ghi chú", text])
+            yield [col.code, col.name, code, "Ghi chú", text]
         for code, v in col.values.items():
-            if res.catalog.has_row(code) and res.catalog.row(code).type == "text" and isinstance(v, str):
-                rows.append([col.code, col.name, code, "Nội dung", v])
-    _write_table(ws, fmts, ["Mã đơn vị", "Tên đơn vị", "Chỉ tiêu", "Loại", "Nội dung"], rows, [10, 26, 10, 10, 90])
+            if isinstance(v, str) and (code in text_codes or (res.catalog.has_row(code) and res.catalog.row(code).type == "text")):
+                yield [col.code, col.name, code, "Nội dung", v]
+
+
+def _write_notes(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
+    _write_table(ws, fmts, ["Mã đơn vị", "Tên đơn vị", "Chỉ tiêu", "Loại", "Nội dung"], _note_rows(res), [10, 26, 10, 10, 90])
 
 
 # --------------------------------------------------------------------------- reading it back
@@ -681,17 +896,22 @@ def report_json(res: Consolidation | Batch, totals: dict[str, object] | None = N
 def tidy_csv(res: Consolidation) -> str:
     """unit, period, code, value, source sha256 — one line per unit and row with a value."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    write_tidy_csv(res, buf)
+    return buf.getvalue()
+
+
+def write_tidy_csv(res: Consolidation, fh: TextIO) -> None:
+    """:func:`tidy_csv`, written line by line to ``fh``."""
+    w = csv.writer(fh, lineterminator="\n")
     w.writerow(["unit", "period", "code", "value", "sha256"])
     period = res.batch.period or ""
-    codes = [rl.code for rl in res.layout.rows] if res.layout else []
+    rows = [rl.row for rl in res.layout.rows if rl.row.type != "heading"] if res.layout else []
     for col in res.columns:
         if col.status != "submitted" or col.file is None:
             continue
-        for code in codes:
-            row = res.catalog.row(code)
-            if row.type == "heading":
-                continue
+        sha = col.file.sha256
+        for row in rows:
+            code = row.code
             v = col.values.get(code)
             if col.from_consolidated and row.type != "text":
                 v = total(res.catalog, row, col.state) if row.type == "ratio" else total(res.catalog, row, {code: col.state[code]}) if code in col.state else None
@@ -699,8 +919,7 @@ def tidy_csv(res: Consolidation) -> str:
                 continue
             if isinstance(v, dict):
                 v = json.dumps(v, ensure_ascii=False, sort_keys=True)
-            w.writerow([col.code, period, code, v, col.file.sha256])
-    return buf.getvalue()
+            w.writerow([col.code, period, code, v, sha])
 
 
 # --------------------------------------------------------------------------- the level's own form
