@@ -144,36 +144,13 @@ class Package:
 
     def _parse_workbook(self) -> None:
         data = self._read(self.workbook_path, 16 << 20)
-        sheets: list[tuple[str, str, str]] = []
-        names: dict[str, str] = {}
-        state: dict[str, Any] = {"ns": None, "locked": False, "dn": None, "dn_text": []}
-
-        def start(tag: str, attrs: dict[str, str]) -> None:
-            ns, _, local = tag.rpartition(" ")
-            if state["ns"] is None:
-                state["ns"] = ns
-            if local == "sheet":
-                rid = attrs.get(f"{REL_NS} id") or attrs.get(f"{STRICT_REL_NS} id") or ""
-                sheets.append((attrs.get("name", ""), attrs.get("state", "visible"), rid))
-            elif local == "workbookProtection":
-                state["locked"] = attrs.get("lockStructure", "0") in ("1", "true")
-            elif local == "definedName":
-                state["dn"] = attrs.get("name", "")
-                state["dn_text"] = []
-
-        def end(tag: str) -> None:
-            if tag.endswith(" definedName") and state["dn"] is not None:
-                names[str(state["dn"])] = "".join(state["dn_text"])
-                state["dn"] = None
-
-        def chars(text: str) -> None:
-            if state["dn"] is not None:
-                state["dn_text"].append(text)
-
-        parse_xml(data, start, end, chars, part=self.workbook_path)
-        if state["ns"] == STRICT_NS:
+        parsed = _fast_workbook(data, self.workbook_path)
+        if parsed is None:
+            parsed = _expat_workbook(data, self.workbook_path)
+        ns, sheets, locked = parsed
+        if ns == STRICT_NS:
             raise XlsxError("strict-ooxml", "Tệp được lưu dạng “Strict Open XML”; hãy lưu lại dạng Sổ làm việc Excel (.xlsx) thông thường.")
-        if state["ns"] != MAIN_NS:
+        if ns != MAIN_NS:
             raise XlsxError("not-xlsx", "Phần sổ làm việc của tệp không đúng định dạng Excel.")
         base = self.workbook_path.rsplit("/", 1)[0]
         rels_path = f"{base}/_rels/{self.workbook_path.rsplit('/', 1)[-1]}.rels"
@@ -182,8 +159,7 @@ class Package:
             for rid, target, _t in _parse_rels(self._read(rels_path, 1 << 20)):
                 targets[rid] = _resolve(base, target)
         self.sheets = [SheetInfo(n, st, targets.get(rid, "")) for n, st, rid in sheets]
-        self.defined_names = names
-        self.structure_locked = bool(state["locked"])
+        self.structure_locked = locked
         self._styles_path = next((v for v in targets.values() if v.endswith("styles.xml")), f"{base}/styles.xml")
         self._sst_path = next((v for v in targets.values() if v.endswith("sharedStrings.xml")), f"{base}/sharedStrings.xml")
 
@@ -263,7 +239,71 @@ def parse_xml(data: bytes, start: Any, end: Any = None, chars: Any = None, part:
         raise XlsxError("xml-invalid", f"Phần “{part}” của tệp lồng quá sâu.") from exc
 
 
+_REL_RE = re.compile(rb"<Relationship\b([^>]*?)/?>")
+_SHEET_TAG_RE = re.compile(rb"<sheet\b([^>]*?)/?>")
+_ROOT_RE = re.compile(rb"<([A-Za-z_][\w.-]*:)?workbook\b([^>]*)>")
+_WBPROT_RE = re.compile(rb"<workbookProtection\b([^>]*?)/?>")
+
+
+def _plain_xml(data: bytes) -> bool:
+    """No comments, CDATA or processing instructions past the declaration: regex-safe."""
+    return b"<!--" not in data and b"<![CDATA[" not in data and b"<?" not in data[100:]
+
+
+def _attrs(head: bytes) -> dict[str, str]:
+    return {
+        m.group(1).decode("ascii", "replace"): _unescape(m.group(2) if m.group(2) is not None else m.group(3))
+        for m in _ATTR_RE.finditer(head)
+    }
+
+
+def _fast_workbook(data: bytes, part: str) -> tuple[str | None, list[tuple[str, str, str]], bool] | None:
+    """Namespace, sheets (name, state, relationship id) and structure lock, or None for expat."""
+    _refuse_dtd(data, part)
+    if not _plain_xml(data):
+        return None
+    root = _ROOT_RE.search(data)
+    if root is None or root.group(1):
+        return None
+    ns = _attrs(root.group(2)).get("xmlns")
+    sheets = []
+    for m in _SHEET_TAG_RE.finditer(data):
+        a = _attrs(m.group(1))
+        rid = next((v for k, v in a.items() if k.endswith(":id")), None)
+        if rid is None:
+            return None
+        sheets.append((a.get("name", ""), a.get("state", "visible"), rid))
+    prot = _WBPROT_RE.search(data)
+    locked = bool(prot) and _attrs(prot.group(1)).get("lockStructure", "0") in ("1", "true")  # type: ignore[union-attr]
+    return ns, sheets, locked
+
+
+def _expat_workbook(data: bytes, part: str) -> tuple[str | None, list[tuple[str, str, str]], bool]:
+    sheets: list[tuple[str, str, str]] = []
+    state: dict[str, Any] = {"ns": None, "locked": False}
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        ns, _, local = tag.rpartition(" ")
+        if state["ns"] is None:
+            state["ns"] = ns
+        if local == "sheet":
+            rid = attrs.get(f"{REL_NS} id") or attrs.get(f"{STRICT_REL_NS} id") or ""
+            sheets.append((attrs.get("name", ""), attrs.get("state", "visible"), rid))
+        elif local == "workbookProtection":
+            state["locked"] = attrs.get("lockStructure", "0") in ("1", "true")
+
+    parse_xml(data, start, part=part)
+    return state["ns"], sheets, bool(state["locked"])
+
+
 def _parse_rels(data: bytes) -> list[tuple[str, str, str]]:
+    _refuse_dtd(data, "rels")
+    if _plain_xml(data) and b":Relationship" not in data:
+        out_fast = []
+        for m in _REL_RE.finditer(data):
+            a = _attrs(m.group(1))
+            out_fast.append((a.get("Id", ""), a.get("Target", ""), a.get("Type", "")))
+        return out_fast
     out: list[tuple[str, str, str]] = []
 
     def start(tag: str, a: dict[str, str]) -> None:
@@ -510,7 +550,8 @@ def _unescape(raw: bytes) -> str:
     return _ENT_RE.sub(one, text)
 
 
-_SI_BODY_RE = re.compile(rb"<si>(.*?)</si>|<si/>", re.S)
+# groups: a plain <t> text, any other body
+_SI_BODY_RE = re.compile(rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<si>(.*?)</si>|<si/>', re.S)
 _PLAIN_T_RE = re.compile(rb"^<t(?: [^>]*)?>(.*)</t>$", re.S)
 
 
@@ -520,7 +561,10 @@ def _fast_sst(data: bytes, part: str) -> list[str]:
         return _parse_sst(data)
     out: list[str] = []
     append = out.append
-    for body in _SI_BODY_RE.findall(data):
+    for plain, body in _SI_BODY_RE.findall(data):
+        if plain or not body:
+            append(_unescape(plain) if b"&" in plain else plain.decode("utf-8", errors="replace"))
+            continue
         m = _PLAIN_T_RE.match(body) if b"<r>" not in body and b"<r " not in body and b"rPh" not in body else None
         if m is not None and b"<t" not in m.group(1):
             text = m.group(1)
@@ -557,9 +601,12 @@ _CELL_COLS: dict[int, re.Pattern[bytes]] = {}
 
 
 def _cells_re(keep: int) -> re.Pattern[bytes]:
+    # groups: column letter, row, other attributes, a plain <v> value, any other body
     if keep not in _CELL_COLS:
         last = chr(65 + keep).encode()
-        _CELL_COLS[keep] = re.compile(rb'<c r="([A-' + last + rb'])([0-9]{1,7})"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+        _CELL_COLS[keep] = re.compile(
+            rb'<c r="([A-' + last + rb'])([0-9]{1,7})"([^>]*?)(?:/>|><v>([^<]*)</v></c>|>(.*?)</c>)', re.S
+        )
     return _CELL_COLS[keep]
 
 _FAR_CELL = re.compile(rb'<c r="((?:[A-Z]{2,3}|[I-Z])[0-9]{1,7})"[^>]*?(/>|>)')
@@ -592,9 +639,9 @@ def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str
     shared = None
     # NOTE: columns between ``keep`` and ``max_col`` (the template's check
     # columns) are not looked at at all; columns beyond are counted above.
-    for letter, rownum, head, body in _cells_re(keep).findall(body_all):
-        if not body:
-            continue  # a styled blank cell is the same as no cell
+    for letter, rownum, head, plain, body in _cells_re(keep).findall(body_all):
+        if not body and not plain:
+            continue  # a styled blank cell (or an empty <v></v>) is the same as no cell
         c = letter[0] - 65
         r = int(rownum) - 1
         if r > max_row:
@@ -602,6 +649,31 @@ def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str
             if len(sd.outside) < 3:
                 sd.outside.append(f"{letter.decode()}{r + 1}")
             continue
+        if plain and b"t=" not in head:
+            # the common number cell: <c r="D10" s="14"><v>3</v></c>
+            try:
+                num = float(plain)
+            except ValueError:
+                cells[(r, c)] = RawCell("s", _unescape(plain), None)
+                continue
+            i = head.find(b' s="')
+            style = None
+            if i >= 0:
+                j = head.find(b'"', i + 4)
+                digits = head[i + 4 : j]
+                style = int(digits) if digits.isdigit() else None
+            cells[(r, c)] = RawCell("n", num, None, False, style)
+            continue
+        if plain and b't="s"' in head:
+            if shared is None:
+                shared = pkg.shared_strings
+            try:
+                cells[(r, c)] = RawCell("s", shared[int(plain)], None)
+            except (ValueError, IndexError):
+                cells[(r, c)] = RawCell("e", "#REF!", None)
+            continue
+        if plain:
+            body = b"<v>" + plain + b"</v>"
         t = _attr(head, b"t") if b"t=" in head else None
         formula = None
         if b"<f" in body:

@@ -13,7 +13,6 @@ import os
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from ._ooxml import Package, SheetData, XlsxError
@@ -239,9 +238,20 @@ def _read_form_sheets(pkg: Package, layout: FormLayout) -> list[SheetData]:
     return out
 
 
-@lru_cache(maxsize=8192)
-def _expected_texts(rl: RowLayout) -> tuple[str, str]:
-    return label_text(rl.row), rl.row.unit
+_EXPECTED: dict[int, tuple[FormLayout, dict[str, tuple[str, str, str]]]] = {}
+
+
+def _expected(layout: FormLayout) -> dict[str, tuple[str, str, str]]:
+    """Per row: the printed label, the unit and the value cell's reference (computed once per layout)."""
+    hit = _EXPECTED.get(id(layout))
+    if hit is None or hit[0] is not layout:
+        multi = len(layout.sheets) > 1
+        table = {}
+        for rl in layout.rows:
+            ref = a1(rl.r, COL_VALUE)
+            table[rl.code] = (label_text(rl.row), rl.row.unit, f"{layout.sheets[rl.sheet].name}!{ref}" if multi else ref)
+        hit = _EXPECTED[id(layout)] = (layout, table)
+    return hit[1]
 
 
 def _norm(text: str) -> str:
@@ -249,13 +259,14 @@ def _norm(text: str) -> str:
 
 
 def _verify_layout(res: FileResult, sheets: list[SheetData], layout: FormLayout) -> None:
+    expected = _expected(layout)
     for sl, sd in zip(layout.sheets, sheets):
         codes_at = {r: _text(cell).strip() for (r, c), cell in sd.cells.items() if c == COL_STT and cell.value is not None}
         where = {code: r for r, code in codes_at.items()}
         for rl in sl.rows:
-            ref = a1(rl.r, COL_STT)
             found = codes_at.get(rl.r, "")
             if found != rl.code:
+                ref = a1(rl.r, COL_STT)
                 moved = where.get(rl.code)
                 if moved is not None:
                     msg = f"Dòng chỉ tiêu {rl.code} phải ở ô {ref} nhưng nằm ở {a1(moved, COL_STT)} (trang “{sl.name}”): có dòng đã bị chèn, xóa hoặc di chuyển."
@@ -266,7 +277,7 @@ def _verify_layout(res: FileResult, sheets: list[SheetData], layout: FormLayout)
                 res.reject("layout-changed", msg + " Hãy điền lại vào biểu mẫu gốc.", cell=ref)
                 return
             label = _text(sd.cells.get((rl.r, COL_LABEL), EMPTY))
-            expected_label, expected_unit = _expected_texts(rl)
+            expected_label, expected_unit, _ref = expected[rl.code]
             if label != expected_label and _norm(label) != _norm(expected_label):
                 res.issues.append(issue("label-changed", f"Nhãn chỉ tiêu {rl.code} ở ô {a1(rl.r, COL_LABEL)} đã bị sửa thành “{label[:80]}”.", indicator=rl.code, cell=a1(rl.r, COL_LABEL)))
             unit = _text(sd.cells.get((rl.r, COL_UNIT), EMPTY))
@@ -290,11 +301,10 @@ def _verify_layout(res: FileResult, sheets: list[SheetData], layout: FormLayout)
 
 
 def _read_values(res: FileResult, sheets: list[SheetData], layout: FormLayout, catalog: Catalog, pkg: Package) -> None:
-    multi = len(layout.sheets) > 1
+    expected = _expected(layout)
 
     def where(rl: RowLayout) -> tuple[SheetData, int, str]:
-        ref = a1(rl.r, COL_VALUE)
-        return sheets[rl.sheet], rl.r, f"{layout.sheets[rl.sheet].name}!{ref}" if multi else ref
+        return sheets[rl.sheet], rl.r, expected[rl.code][2]
 
     _collect(res, layout, catalog, pkg, where)
 
