@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -811,6 +811,3 @@ def default_catalog_path() -> Path:
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
-
-def iter_level_rows(catalog: Catalog, level: str) -> Iterator[Row]:
-    yield from catalog.rows_for_level(level)

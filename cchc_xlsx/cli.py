@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", required=True, help="thư mục ghi biểu")
     g.add_argument("--units", help="tệp danh sách đơn vị units.csv (không có: một biểu chung, đơn vị tự chọn)")
     g.add_argument("--catalog", help="tệp danh mục chỉ tiêu (mặc định: indicator_catalog.yaml)")
+    g.add_argument("--generic", action="store_true", help="với --units: một biểu chung, đơn vị chọn trong danh sách thả xuống")
     g.add_argument("--force", action="store_true", help="ghi đè tệp đã có")
     g.add_argument("--password", help="mật khẩu khóa trang tính (mặc định: biến môi trường CCHC_XLSX_PASSWORD hoặc “cchc”)")
 
@@ -251,9 +252,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     n = len(units.at_level(args.level)) if units else 1
     files = generate(
         catalog, args.level, period, args.out, units,
-        force=args.force, password=args.password, progress=progress_bar(n, "Tạo biểu"),
+        force=args.force, password=args.password, progress=progress_bar(n, "Tạo biểu"), generic=args.generic,
     )
-    if units is None:
+    if units is None or args.generic:
         print(f"Đã tạo 1 biểu chung (đơn vị tự chọn hoặc tự gõ) {period.label}, cấp {args.level}: {files[0].path}")
     else:
         print(f"Đã tạo {len(files)} biểu {period.label}, cấp {args.level}, trong thư mục {Path(args.out)}")

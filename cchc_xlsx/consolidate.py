@@ -424,10 +424,6 @@ def _fill_workbook(wb: Any, res: Consolidation, password: str) -> None:
     write_meta_sheet(wb, meta, password, extra)
 
 
-def _unit_cols(res: Consolidation) -> list[int]:
-    return [FIRST_UNIT_COL + i for i in range(len(res.columns))]
-
-
 def _merge_down(ws: Any, first_row: int, last_row: int, col: int, text: str, fmt: Any) -> None:
     """``merge_range`` of one column over rows, for a streamed sheet: the first
     cell now; the formatted blanks below are written with their own rows."""

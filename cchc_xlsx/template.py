@@ -444,8 +444,12 @@ def generate(
     password: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     generated_at: str | None = None,
+    generic: bool = False,
 ) -> list[GeneratedFile]:
     """Write one template per unit of ``level`` in ``units`` (a single generic one without units).
+
+    ``generic=True`` with ``units``: a single generic template whose unit is chosen
+    from a drop-down of the level's units (or typed).
 
     Nothing is written when a target exists and ``force`` is false
     (:class:`OutputError`). Every file is written atomically.
@@ -456,7 +460,7 @@ def generate(
     generated_at = generated_at or now_iso()
     layout = build_layout(catalog, level)
     out = Path(out_dir)
-    targets: list[Unit | None] = list(units.at_level(level)) if units is not None else [None]
+    targets: list[Unit | None] = list(units.at_level(level)) if units is not None and not generic else [None]
     if units is not None and not targets:
         raise UsageError(f"Tệp đơn vị {units.path} không có đơn vị nào ở cấp “{level}” ({LEVELS.get(level, level)}).")
     paths = [out / template_filename(period, level, u) for u in targets]
@@ -480,10 +484,10 @@ def generate(
     except OSError as exc:
         raise OutputError(f"Không tạo được thư mục {out}: {exc.strerror or exc}") from exc
     written: list[GeneratedFile] = []
-    if units is None:
+    if units is None or generic:
         data = render_template(
             layout, period, unit_name="", unit_code="", unit_level="", generated_at=generated_at,
-            password=password, generic=True,
+            password=password, generic=True, generic_units=units.at_level(level) if units is not None else None,
         )
         atomic_write_bytes(paths[0], data)
         written.append(GeneratedFile(paths[0], None))
@@ -499,11 +503,3 @@ def generate(
             progress(i + 1, len(targets))
     return written
 
-
-def generic_template_bytes(catalog: Catalog, level: str, period: Period, units: Sequence[Unit] = (), password: str | None = None) -> bytes:
-    """A generic template whose unit is chosen from ``units`` (or typed)."""
-    layout = build_layout(catalog, level)
-    return render_template(
-        layout, period, unit_name="", unit_code="", unit_level="", generated_at=now_iso(),
-        password=default_password() if password is None else password, generic=True, generic_units=units,
-    )
