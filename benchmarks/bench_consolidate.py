@@ -34,7 +34,6 @@ import argparse
 import json
 import multiprocessing as mp
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -47,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from _common import machine_rows, print_table
 
 from cchc_xlsx import build_layout, load_catalog, load_units, parse_period
 from cchc_xlsx.catalog import project_root
@@ -80,34 +80,6 @@ def units_csv(count: int) -> str:
     for i in range(count):
         lines.append(f"X{i + 1:05d},Xã {COMMUNE_NAMES[i % len(COMMUNE_NAMES)]} {i + 1:05d},xa,H{i // PER_DISTRICT + 1:03d}")
     return "\n".join(lines) + "\n"
-
-
-def machine_rows() -> list[tuple[str, str]]:
-    import openpyxl
-    import xlsxwriter
-
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    try:
-        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        load = "?"
-    return [
-        ("nproc (usable cores)", str(cores)),
-        ("python", f"{platform.python_implementation()} {platform.python_version()}"),
-        ("platform", platform.platform()),
-        ("XlsxWriter / openpyxl", f"{xlsxwriter.__version__} / {openpyxl.__version__}"),
-        ("load average at start (1/5/15 min)", load),
-    ]
-
-
-def print_table(title: str, rows: list[tuple[str, ...]]) -> None:
-    """Labels left-aligned, figures right-aligned."""
-    print(f"\n{title}\n{'-' * len(title)}")
-    ncol = max(len(r) for r in rows)
-    widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(ncol)]
-    for r in rows:
-        cells = [c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)]
-        print("  ".join(cells).rstrip())
 
 
 def mib(kib: float) -> str:

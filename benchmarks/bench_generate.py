@@ -18,14 +18,14 @@ exits 0 even when the target is missed (exit 1 only when the output is wrong).
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import resource
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import machine_rows, print_table
 
 from cchc_xlsx import build_layout, generate, load_catalog, load_units, parse_period
 from cchc_xlsx._atomic import atomic_write_bytes
@@ -59,34 +59,6 @@ def units_csv(count: int, level: str) -> str:
         parent = f"H{i // PER_DISTRICT + 1:03d}" if with_districts else "T01"
         lines.append(f"X{i + 1:05d},{prefix} {COMMUNE_NAMES[i % len(COMMUNE_NAMES)]} {i + 1:05d},{level},{parent}")
     return "\n".join(lines) + "\n"
-
-
-def machine_rows() -> list[tuple[str, str]]:
-    import openpyxl
-    import xlsxwriter
-
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    try:
-        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        load = "?"
-    return [
-        ("nproc (usable cores)", str(cores)),
-        ("python", f"{platform.python_implementation()} {platform.python_version()}"),
-        ("platform", platform.platform()),
-        ("XlsxWriter / openpyxl", f"{xlsxwriter.__version__} / {openpyxl.__version__}"),
-        ("load average at start (1/5/15 min)", load),
-    ]
-
-
-def print_table(title: str, rows: list[tuple[str, ...]]) -> None:
-    """Labels left-aligned, figures right-aligned."""
-    print(f"\n{title}\n{'-' * len(title)}")
-    ncol = max(len(r) for r in rows)
-    widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(ncol)]
-    for r in rows:
-        cells = [c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)]
-        print("  ".join(cells).rstrip())
 
 
 def main(argv: list[str] | None = None) -> int:
