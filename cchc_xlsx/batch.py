@@ -200,15 +200,21 @@ def read_files(
     timeout: float = FILE_TIMEOUT,
     memory: int = WORKER_MEMORY,
     progress: Callable[[int, int], None] | None = None,
+    spill: Callable[[FileResult], None] | None = None,
 ) -> list[FileResult]:
-    """Read every path, in isolated worker processes (``workers=0``: in this process)."""
+    """Read every path, in isolated worker processes (``workers=0``: in this process).
+
+    ``spill`` is given each result as it arrives (the consolidation moves its
+    values to disk there, so that the parent's memory does not grow with the batch)."""
     if workers is None:
         workers = min(os.cpu_count() or 1, 2, max(1, len(paths)))
     results: list[FileResult | None] = [None] * len(paths)
     if workers == 0 or not paths:
         layouts: dict[str, FormLayout] = {}
         for i, p in enumerate(paths):
-            results[i] = read_workbook(p, catalog, layouts)
+            results[i] = r = read_workbook(p, catalog, layouts)
+            if spill:
+                spill(r)
             if progress:
                 progress(i + 1, len(paths))
         return [r for r in results if r is not None]
@@ -249,6 +255,8 @@ def read_files(
                     result = FileResult(p).reject("parse-timeout", f"Đọc tệp quá {int(timeout)} giây; có thể là tệp độc hại hoặc hỏng nặng.")
                 if result is None:
                     continue
+                if spill:
+                    spill(result)
                 _share_strings(result)
                 results[i] = result
                 done += 1
@@ -286,12 +294,13 @@ def read_batch(
     *,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    spill: Callable[[FileResult], None] | None = None,
 ) -> Batch:
-    """Find, read and assess every file of a batch."""
+    """Find, read and assess every file of a batch (``spill``: see :func:`read_files`)."""
     if expect.period is not None:
         expect.period = parse_period(expect.period).code
     to_read, other = discover(paths, expect.outputs)
-    read = read_files(to_read, catalog, workers=workers, progress=progress)
+    read = read_files(to_read, catalog, workers=workers, progress=progress, spill=spill)
     batch = Batch(files=[])
     by_path = {r.path: r for r in read + other}
     order = [str(Path(p)) for p in to_read] + [r.path for r in other]

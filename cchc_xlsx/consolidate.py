@@ -24,6 +24,7 @@ from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTupl
 
 from ._atomic import atomic_path, atomic_write_bytes
 from ._ooxml import Package, XlsxError
+from ._spill import Columns, Spill
 from .aggregate import Accumulator, State, return_value, return_weight, total
 from .batch import Batch, Expectation, read_batch
 from .captions import render_captions
@@ -115,6 +116,16 @@ class Consolidation:
     unit_level: str
     partial: bool
     out: Path | None = None
+    # where the returns' values are (None: in the FileResults); closed once consolidate() has written the outputs
+    spill: Spill | None = None
+
+    def values_of(self, col: UnitColumn) -> tuple[dict[str, object], dict[str, str]]:
+        """A submitted column's values and notes (read back from disk when spilled)."""
+        if col.file is None:
+            return col.values, {}
+        if self.spill is not None and self.spill.spilled(col.file):
+            return self.spill.load(col.file)
+        return col.values, col.file.notes
 
     @property
     def missing_units(self) -> list[str]:
@@ -163,18 +174,27 @@ def consolidate(
     expected = expect.expected_units() if out is not None else None
     if expected is not None:
         check_unit_count(len(expected))  # before reading thousands of files for nothing
-    batch = read_batch(paths, catalog, expect, workers=workers, progress=progress)
-    result = build_consolidation(batch, catalog, units, unit, prefer)
-    if out is not None:
-        write_consolidated_file(result, out, password=default_password() if password is None else password)
-        result.out = Path(out)
-    if json_path:
-        with atomic_path(json_path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(report_json(result), fh, ensure_ascii=False, indent=2)
-            fh.write("\n")
-    if csv_path:
-        with atomic_path(csv_path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-            write_tidy_csv(result, fh)
+    # NOTE: when outputs are written here, each return's values go to disk as
+    # it is read, and come back one file (or, for the summary, one row) at a
+    # time: see _spill. They are gone once the outputs are written (the
+    # returned columns' ``values`` are empty); without outputs they stay.
+    spill = Spill() if outputs else None
+    try:
+        batch = read_batch(paths, catalog, expect, workers=workers, progress=progress, spill=spill.put if spill else None)
+        result = build_consolidation(batch, catalog, units, unit, prefer, spill)
+        if out is not None:
+            write_consolidated_file(result, out, password=default_password() if password is None else password)
+            result.out = Path(out)
+        if json_path:
+            with atomic_path(json_path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(report_json(result), fh, ensure_ascii=False, indent=2)
+                fh.write("\n")
+        if csv_path:
+            with atomic_path(csv_path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+                write_tidy_csv(result, fh)
+    finally:
+        if spill is not None:
+            spill.close()
     return result
 
 
@@ -192,7 +212,9 @@ def is_own_output(p: Path) -> bool:
     return meta is not None and meta.get("kind") == "consolidated"
 
 
-def build_consolidation(batch: Batch, catalog: Catalog, units: Units | None, unit: str | None, prefer: str | None) -> Consolidation:
+def build_consolidation(
+    batch: Batch, catalog: Catalog, units: Units | None, unit: str | None, prefer: str | None, spill: Spill | None = None
+) -> Consolidation:
     form_level = batch.form_level or batch.level or catalog.levels[0]
     layout = build_layout(catalog, form_level) if form_level in catalog.levels else None
     codes = [rl.code for rl in layout.rows] if layout else []
@@ -240,7 +262,7 @@ def build_consolidation(batch: Batch, catalog: Catalog, units: Units | None, uni
             col.from_consolidated = True
             acc.add_states(col.state)
         else:
-            acc.add_values(f.values)
+            acc.add_values(spill.load(f)[0] if spill is not None else f.values)
     states = acc.result()
     totals: dict[str, object] = {}
     for code in codes:
@@ -256,7 +278,7 @@ def build_consolidation(batch: Batch, catalog: Catalog, units: Units | None, uni
     unit_name, unit_level = "", ""
     if unit and units is not None and unit in units:
         unit_name, unit_level = units[unit].name, units[unit].level
-    return Consolidation(batch, catalog, layout, columns, totals, states, unit, unit_name, unit_level, partial)
+    return Consolidation(batch, catalog, layout, columns, totals, states, unit, unit_name, unit_level, partial, spill=spill)
 
 
 # --------------------------------------------------------------------------- the workbook
@@ -486,8 +508,11 @@ def _write_summary(wb: Any, ws: Any, fmts: dict[str, Any], res: Consolidation) -
     weights.hide()
     if layout is not None:
         ctx = _SummaryContext(res, fmts, note_col)
-        for i, rl in enumerate(layout.rows):
-            _write_summary_row(ws, weights, ctx, rl.row, FIRST_DATA_ROW + i)
+        try:
+            for i, rl in enumerate(layout.rows):
+                _write_summary_row(ws, weights, ctx, rl.row, FIRST_DATA_ROW + i)
+        finally:
+            ctx.cols.close()
     ws.freeze_panes(FIRST_DATA_ROW, FIRST_UNIT_COL)
     print_setup(ws, (ROW_HEAD1, ROW_HEAD2), landscape=True)
     # NOTE: a dozen unit columns fit one A3 landscape page wide; beyond that the
@@ -522,6 +547,33 @@ class _SummaryContext:
         ]
         self.not_submitted = [FIRST_UNIT_COL + i for i, col in enumerate(res.columns) if col.status != "submitted"]
         self.any_consolidated = any(col.from_consolidated for _c, _l, col in self.submitted)
+        # the returns' values, turned from one column per unit into one row per code
+        assert res.layout is not None
+        rows = [rl.row for rl in res.layout.rows]
+        self.cols = Columns([r.code for r in rows] + [r.weight for r in rows if r.weight], n)
+        try:
+            for c, _L, col in self.submitted:
+                self.cols.add(c - FIRST_UNIT_COL, res.values_of(col)[0])
+        except BaseException:
+            self.cols.close()
+            raise
+
+    def row_values(self, row: Row) -> _RowValues:
+        """Per unit column, the values of ``row`` (and of its weight row) as a small mapping."""
+        return _RowValues(row, self.cols.row(row.code), self.cols.row(row.weight) if row.weight else None)
+
+
+class _RowValues:
+    """A row's values of every unit column; ``[i]`` is column i's as the mapping
+    ``return_value`` and ``return_weight`` read (made when asked: one at a time)."""
+
+    def __init__(self, row: Row, own: list[object], weights: list[object] | None):
+        self.code, self.weight, self.own, self.weights = row.code, row.weight, own, weights
+
+    def __getitem__(self, i: int) -> dict[str, object]:
+        if self.weights is None or not self.weight:
+            return {self.code: self.own[i]}
+        return {self.code: self.own[i], self.weight: self.weights[i]}
 
 
 def _write_summary_row(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r: int) -> None:
@@ -551,22 +603,25 @@ def _write_summary_row(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r:
     if row.type == "ratio":
         nr, dr = idx[row.numerator or ""] + 1, idx[row.denominator or ""] + 1
         fmt = fmts["value_ratio"]
+        own = ctx.cols.row(row.code)
         for c, L, col in ctx.submitted:
-            v = col.values.get(row.code) if not col.from_consolidated else total(cat, row, col.state)
+            v = own[c - FIRST_UNIT_COL] if not col.from_consolidated else total(cat, row, col.state)
             ws.write_formula(r, c, ratio_formula(f"{L}{nr}", f"{L}{dr}"), fmt, _cache(v))
     elif row.type == "sum":
         terms = [idx[t] + 1 for t in row.terms]
         fmt = fmts["value"]
+        values = ctx.row_values(row)
         for c, L, col in ctx.submitted:
             if col.from_consolidated:
                 v = total(cat, row, {row.code: col.state[row.code]}) if row.code in col.state else None
             else:
-                v = return_value(cat, row, col.values)
+                v = return_value(cat, row, values[c - FIRST_UNIT_COL])
             ws.write_formula(r, c, sum_formula([f"{L}{t}" for t in terms]), fmt, _cache(v))
     elif row.type == "text":
         text_fmt = fmts["value_text"]
-        for c, _L, col in ctx.submitted:
-            text = col.values.get(row.code)
+        own = ctx.cols.row(row.code)
+        for c, _L, _col in ctx.submitted:
+            text = own[c - FIRST_UNIT_COL]
             if isinstance(text, str):
                 ws.write_string(r, c, text, text_fmt)
             else:
@@ -637,6 +692,7 @@ def _write_unit_cells(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r: 
     fmts, cat, code, agg = ctx.fmts, ctx.res.catalog, row.code, row.agg
     blank = fmts["blank"]
     with_weights = _uses_weights(row, ctx)
+    own = ctx.cols.row(code)  # every unit column's value of the row
     if agg == "count_yes":
         text_fmt, num_fmt = fmts["value_text"], fmts["value"]
         for c, _L, col in ctx.submitted:
@@ -648,7 +704,7 @@ def _write_unit_cells(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r: 
                 else:
                     ws.write_blank(r, c, None, blank)
             else:
-                v = col.values.get(code)
+                v = own[c - FIRST_UNIT_COL]
                 n = 1 if v in (0, 1) and not isinstance(v, bool) else 0
                 if n:
                     ws.write_string(r, c, "Có" if v else "Không", text_fmt)
@@ -671,7 +727,7 @@ def _write_unit_cells(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r: 
                 else:
                     ws.write_blank(r, c, None, blank)
             else:
-                v = col.values.get(code)
+                v = own[c - FIRST_UNIT_COL]
                 label = labels.get(str(v)) if isinstance(v, int) and not isinstance(v, bool) else None
                 n = 1 if label is not None else 0
                 if label is not None:
@@ -682,14 +738,16 @@ def _write_unit_cells(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r: 
                 weights.write_number(r, c, n)
         return
     fmt = fmts["value"] if agg == "sum" else fmts["value_ratio"]
+    values = _RowValues(row, own, ctx.cols.row(row.weight) if row.weight else None)
     for c, _L, col in ctx.submitted:
         if col.from_consolidated:
             st = col.state.get(code, {})
             v = total(cat, row, {code: st})
             weight: float = (float(st.get("w", 0)) if st.get("wsum") is not None else 0) if agg == "weighted_mean" else int(st.get("n", 0))
         else:
-            v = return_value(cat, row, col.values)
-            weight = return_weight(row, col.values) if with_weights else 0
+            mine = values[c - FIRST_UNIT_COL]
+            v = return_value(cat, row, mine)
+            weight = return_weight(row, mine) if with_weights else 0
         if isinstance(v, (int, float)):
             ws.write_number(r, c, v, fmt)
         else:
@@ -785,9 +843,10 @@ def _note_rows(res: Consolidation) -> Iterator[list[object]]:
     for col in res.columns:
         if col.status != "submitted" or col.file is None:
             continue
-        for code, text in col.file.notes.items():
+        values, notes = res.values_of(col)
+        for code, text in notes.items():
             yield [col.code, col.name, code, "Ghi chú", text]
-        for code, v in col.values.items():
+        for code, v in values.items():
             if isinstance(v, str) and (code in text_codes or (res.catalog.has_row(code) and res.catalog.row(code).type == "text")):
                 yield [col.code, col.name, code, "Nội dung", v]
 
@@ -906,9 +965,10 @@ def write_tidy_csv(res: Consolidation, fh: TextIO) -> None:
         if col.status != "submitted" or col.file is None:
             continue
         sha = col.file.sha256
+        values = res.values_of(col)[0]
         for row in rows:
             code = row.code
-            v = col.values.get(code)
+            v = values.get(code)
             if col.from_consolidated and row.type != "text":
                 v = total(res.catalog, row, col.state) if row.type == "ratio" else total(res.catalog, row, {code: col.state[code]}) if code in col.state else None
             if v is None:

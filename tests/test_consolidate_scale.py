@@ -31,6 +31,7 @@ from xlsxwriter.worksheet import Worksheet
 
 import cchc_xlsx.consolidate as consolidate_module
 from cchc_xlsx import build_layout, generate, load_catalog, load_units, parse_period
+from cchc_xlsx._spill import BLOCK, Columns
 from cchc_xlsx.aggregate import (
     Accumulator,
     consolidate_states,
@@ -377,3 +378,87 @@ def test_text_shaped_like_xlsxwriter_markup_stays_text(tmp_path: Path):
     consolidate([tmp_path / "in"], catalog, tmp_path / "H02.xlsx", level="xa", period=PERIOD, units=units, unit="H02", workers=0)
     rows = list(openpyxl.load_workbook(tmp_path / "H02.xlsx")[consolidate_module.NOTES_SHEET].iter_rows(values_only=True))
     assert ("X0201", "Thị trấn Phủ Thông", "1.1", "Ghi chú", note) in rows
+
+
+# --------------------------------------------------------------------------- values on disk, not in the parent
+
+
+def test_columns_give_back_every_value_row_by_row(tmp_path: Path):
+    """The transpose keeps every value exactly (its type too), over more columns than one block."""
+    codes = ["a", "b", "c"]
+    kinds: list[object] = [0, -7, 2**53, 2**60, -(2**70), 1.5, -0.0, 1e300, float("nan"), True, False, "Có ý kiến", "", {"x": 1}, None]
+    n = BLOCK * 2 + 3
+    cols = Columns(codes, n, dir=str(tmp_path))
+    expected = {c: [None] * n for c in codes}
+    try:
+        for j in range(n):
+            if j % 5 == 4:
+                continue  # a column never added stays blank
+            values = {c: kinds[(j + i) % len(kinds)] for i, c in enumerate(codes) if (j + i) % 7}
+            values["not-a-row"] = 1
+            cols.add(j, values)
+            for c in codes:
+                expected[c][j] = values.get(c)
+        assert list(tmp_path.iterdir()) == []  # unlinked when made
+        for c in codes:
+            got = cols.row(c)
+            assert len(got) == n
+            for g, e in zip(got, expected[c]):
+                if isinstance(e, float) and e != e:
+                    assert isinstance(g, float) and g != g
+                else:
+                    assert type(g) is type(e) and g == e and str(g) == str(e)
+        assert cols.row("not-a-row") == [None] * n
+    finally:
+        cols.close()
+
+
+def test_the_parent_keeps_no_returns_values_once_they_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Each return's values and notes go to disk as it arrives: none are in the
+    parent's FileResults when the batch is complete, and the outputs are those
+    of the same batch consolidated from values held in memory."""
+    catalog = load_catalog(ROOT / "indicator_catalog.yaml")
+    units = load_units(ROOT / "examples" / "units_cho_don.csv", catalog.levels)
+    layout = build_layout(catalog, "xa")
+    base = yaml.safe_load((ROOT / "examples" / "returns_seed000_tan_lap.yaml").read_text("utf-8"))["values"]
+    files = generate(catalog, "xa", parse_period(PERIOD), tmp_path / "templates", units, generated_at=GENERATED_AT)
+    (tmp_path / "in").mkdir()
+    sent = 0
+    for f in files:
+        assert f.unit is not None
+        if f.unit.parent == "H01" and f.unit.code != "X0105":
+            sent += 1
+            values = example_values(catalog, layout, f.unit.code, base)
+            (tmp_path / "in" / f.path.name).write_bytes(fill_template(f.path.read_bytes(), layout, values, {"1.1": f"ghi chú {f.unit.code}"}))
+    seen: dict[str, Any] = {}
+    build = consolidate_module.build_consolidation
+
+    def spy(batch: Any, *args: Any) -> Any:
+        seen["batch"] = batch
+        seen["kept"] = [(f.path, f.values, f.notes) for f in batch.files if f.values or f.notes]
+        seen["spilled"] = [f.path for f in batch.files if args[-1] is not None and args[-1].spilled(f)]
+        return build(batch, *args)
+
+    monkeypatch.setattr(consolidate_module, "build_consolidation", spy)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the same generation time in both books
+    out = tmp_path / "out"
+    res = consolidate([tmp_path / "in"], catalog, out / "H01.xlsx", level="xa", period=PERIOD, units=units, unit="H01",
+                      json_path=out / "H01.json", csv_path=out / "H01.csv", workers=1)
+    assert sent > 2 and res.submitted == sent and len(seen["spilled"]) == sent
+    assert seen["kept"] == []
+    assert all(f.values == {} and f.notes == {} for f in res.batch.files)
+    with pytest.raises(RuntimeError, match="tổng hợp lại"):  # gone with the temporary file: no book of blanks
+        write_consolidated_file(res, out / "again.xlsx")
+    assert not (out / "again.xlsx").exists()
+    # the same batch, its values kept in memory: the very same outputs
+    monkeypatch.setattr(consolidate_module, "build_consolidation", build)
+    batch = consolidate_module.read_batch([tmp_path / "in"], catalog, consolidate_module.Expectation(level="xa", period=PERIOD, units=units, unit="H01"), workers=0)
+    assert sum(1 for f in batch.files if f.values) == sent
+    mem = build(batch, catalog, units, "H01", None)
+    write_consolidated_file(mem, tmp_path / "mem.xlsx", password=consolidate_module.default_password())
+    assert consolidate_module.tidy_csv(mem) == (out / "H01.csv").read_text("utf-8")
+    assert json.loads((out / "H01.json").read_text("utf-8")) == json.loads(json.dumps(consolidate_module.report_json(mem), ensure_ascii=False))
+    notes = list(openpyxl.load_workbook(out / "H01.xlsx")[consolidate_module.NOTES_SHEET].iter_rows(values_only=True))
+    assert sum(1 for r in notes if r[3] == "Ghi chú") == sent
+    with zipfile.ZipFile(out / "H01.xlsx") as a, zipfile.ZipFile(tmp_path / "mem.xlsx") as b:
+        assert [name for name in a.namelist() if a.read(name) != b.read(name)] == []
