@@ -150,11 +150,6 @@ def _clean(x: object) -> object:
     return x
 
 
-def unit_value(catalog: Catalog, row: Row, state: State) -> object:
-    """What a unit's column shows for a row, from that unit's own state."""
-    return total(catalog, row, {row.code: state}) if row.type != "ratio" else None
-
-
 def consolidate_states(catalog: Catalog, codes: list[str], per_unit: Sequence[Mapping[str, State]]) -> dict[str, State]:
     """Merge the states of all units, row by row."""
     return {code: merge(catalog.row(code), (u[code] for u in per_unit if code in u)) for code in codes}
@@ -292,7 +287,7 @@ def _plain(x: int | float) -> int | float:
 
 def return_value(catalog: Catalog, row: Row, values: Mapping[str, object]) -> object:
     """What a return's own column shows for a number row (not ratio, count_yes,
-    count_options): ``unit_value`` of the return's state for that row — or, for a
+    count_options): the total of the return's own state for that row — or, for a
     weighted row whose weight is blank or 0, the typed figure (it weighs nothing).
 
     Exactly ``total(catalog, row, {row.code: unit_state(catalog, row, values)})``
