@@ -291,9 +291,10 @@ def _verify_layout(res: FileResult, sheets: list[SheetData], layout: FormLayout)
                     res.issues.append(issue("formula-replaced", f"Công thức tính chỉ tiêu {rl.code} ở ô {a1(rl.r, COL_VALUE)} đã bị thay bằng {what}; giá trị được tính lại từ các dòng thành phần.", indicator=rl.code, cell=a1(rl.r, COL_VALUE)))
         if not sd.protected:
             res.issues.append(issue("protection-removed", f"Trang “{sl.name}” đã bị gỡ khóa; cấu trúc vẫn đúng nên số liệu vẫn được đọc."))
+        last = sl.last_row
         extra = sorted(
             a1(r, c) for (r, c), cell in sd.cells.items()
-            if r > sl.last_row and c <= COL_NOTE and cell.value not in (None, "")
+            if r > last and c <= COL_NOTE and cell.value not in (None, "")
         )
         if extra or sd.outside:
             refs = (extra + sd.outside)[:5]

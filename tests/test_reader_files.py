@@ -284,6 +284,74 @@ def test_number_in_a_cdata_section_is_read_as_that_number(tmp_path: Path, kit: K
         assert (r.values.get("1.1"), r.issues) == (5, [])
 
 
+def _read_form(data: bytes, kit: Kit, monkeypatch: pytest.MonkeyPatch) -> tuple[FileResult, list[str]]:
+    """Read ``data`` as one return in this process; also say which sheet parser read the form."""
+    from cchc_xlsx import _ooxml
+    from cchc_xlsx.reader import read_workbook
+
+    used: list[str] = []
+    fast, slow = _ooxml._fast_sheet, _ooxml._parse_sheet
+
+    def spy_fast(data: bytes, *a: object, **k: object) -> object:
+        out = fast(data, *a, **k)  # type: ignore[arg-type]
+        used.append("fast" if out is not None else "declined")
+        return out
+
+    def spy_slow(data: bytes, *a: object, **k: object) -> object:
+        used.append("expat")
+        return slow(data, *a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_ooxml, "_fast_sheet", spy_fast)
+    monkeypatch.setattr(_ooxml, "_parse_sheet", spy_slow)
+    path = Path(kit.units_path).parent / "fast_path_probe.xlsx"
+    path.write_bytes(data)
+    try:
+        return read_workbook(str(path), kit.catalog), used
+    finally:
+        path.unlink()
+
+
+def test_what_follows_the_cells_is_not_parsed_but_a_comment_among_them_sends_the_whole_part_to_expat(kit: Kit, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the fast path inflates a sheet only up to a little past </sheetData>: a
+    # comment far after the cells changes nothing; one among the cells makes
+    # the expat parser read the whole part (not the truncated head)
+    tail = hostile.edit_part(kit.good, hostile.FORM_SHEET, lambda xml: xml.replace(b"</worksheet>", b"<!-- 300 --></worksheet>"))
+    r, used = _read_form(tail, kit, monkeypatch)
+    assert used[-1] == "fast" and "expat" not in used
+    assert (r.status, r.issues, r.values) == ("accepted", [], pytest.approx(GOOD_READ))
+    among = hostile.edit_part(kit.good, hostile.FORM_SHEET, lambda xml: xml.replace(b"</row>", b"</row><!-- x -->", 1))
+    r, used = _read_form(among, kit, monkeypatch)
+    assert used[-2:] == ["declined", "expat"]
+    assert (r.status, r.issues, r.values) == ("accepted", [], pytest.approx(GOOD_READ))
+
+
+def test_cells_under_a_namespace_prefix_are_read_by_expat(kit: Kit, monkeypatch: pytest.MonkeyPatch) -> None:
+    # <x:c> cells are cells when x is SpreadsheetML's namespace: the pattern-matching path must not skip them
+    main = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+    def prefix(xml: bytes) -> bytes:
+        xml = xml.replace(b'<worksheet xmlns="' + main + b'"', b'<x:worksheet xmlns:x="' + main + b'"', 1)
+        xml = re.sub(rb"<(/?)(?=[A-Za-z])", rb"<\1x:", xml)
+        return xml.replace(b"<x:x:worksheet", b"<x:worksheet")
+
+    data = hostile.edit_part(kit.good, hostile.FORM_SHEET, prefix)
+    assert b"<x:c r=" in hostile.parts(data)[hostile.FORM_SHEET]
+    r, used = _read_form(data, kit, monkeypatch)
+    assert used[-2:] == ["declined", "expat"]
+    assert (r.status, r.issues, r.values) == ("accepted", [], pytest.approx(GOOD_READ))
+
+
+def test_percent_styles_fast_path_agrees_with_expat(kit: Kit) -> None:
+    from cchc_xlsx import _ooxml
+
+    styles = hostile.parts(hostile.percent_formatted(kit.good, "D70", 0.95))["xl/styles.xml"]
+    fast = _ooxml._fast_percent_styles(styles)
+    assert fast is not None and fast == _ooxml._expat_styles(styles)
+    assert any(fid in (9, 10) for fid in fast[1]) or any("%" in code for code in fast[0].values())
+    prefixed = styles.replace(b"<cellXfs", b"<x:cellXfs").replace(b"</cellXfs", b"</x:cellXfs")
+    assert _ooxml._fast_percent_styles(prefixed) is None
+
+
 def _vm_size() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmSize:"):
