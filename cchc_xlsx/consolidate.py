@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
@@ -301,6 +302,9 @@ class _Sheet(Worksheet):
         # exactly as XlsxWriter writes them, without its per-attribute escaping
         # (a cell reference and a format index need none); the rest as it does.
         fmt = cell.format
+        if cell.__class__ is _RawCells:
+            self.fh.write(cell.xml)
+            return
         if fmt:
             kind = cell.__class__
             if kind is CellNumberTuple:
@@ -310,6 +314,97 @@ class _Sheet(Worksheet):
                 self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}"/>')
                 return
         super()._write_cell(row, col, cell)
+
+
+class _RawCells(NamedTuple):
+    """The ready XML of a run of cells of one row (see :class:`_UnitCells`)."""
+
+    xml: str
+    format: None = None
+
+
+def _xml_text(text: str) -> str:
+    """Escaped as XlsxWriter escapes element text (``&``, ``<``, ``>``; not quotes)."""
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+_FORMULA_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
+
+
+class _UnitCells:
+    """The unit columns' cells of one row of a streamed sheet, made as XML in
+    column order and handed to the sheet as a single cell.
+
+    NOTE: a consolidation of thousands of units writes hundreds of thousands
+    of these cells. Through XlsxWriter's ``write_*`` (A1-argument conversion,
+    dimension checks, a tuple per cell stored in a dict, an attribute list per
+    cell when written out) they took three quarters of the time after the
+    reading. Each cell is written here exactly as XlsxWriter writes it — the
+    same methods, the same bytes (a test compares the two) — strings through
+    XlsxWriter itself.
+    """
+
+    def __init__(self, ws: Any, r: int, letters: Sequence[str]):
+        self.ws, self.r, self.row = ws, r, str(r + 1)
+        self.letters = letters
+        self.parts = [""] * len(letters)
+        self.tails: dict[tuple[str, Any], str | None] = {}
+
+    def write_number(self, r: int, c: int, v: float, fmt: Any = None) -> None:
+        i = c - FIRST_UNIT_COL
+        if not math.isfinite(v):  # never from a return (the reader refuses them); XlsxWriter would raise
+            self.write_blank(r, c, None, fmt)
+            return
+        s = f' s="{fmt._get_xf_index()}"' if fmt else ""
+        self.parts[i] = f'<c r="{self.letters[i]}{self.row}"{s}><v>{v:.16G}</v></c>'
+
+    def write_blank(self, r: int, c: int, _none: None, fmt: Any) -> None:
+        # XlsxWriter writes a blank only when it has a format
+        i = c - FIRST_UNIT_COL
+        self.parts[i] = f'<c r="{self.letters[i]}{self.row}" s="{fmt._get_xf_index()}"/>' if fmt else ""
+
+    def write_formula(self, r: int, c: int, formula: str, fmt: Any, value: Any) -> None:
+        i = c - FIRST_UNIT_COL
+        t = ""
+        if isinstance(value, bool):
+            t, value = ' t="b"', int(value)
+        elif isinstance(value, str) and value:
+            t = ' t="e"' if value in _FORMULA_ERRORS else ' t="str"'
+            value = _xml_text(value)
+        s = f' s="{fmt._get_xf_index()}"' if fmt else ""
+        self.parts[i] = f'<c r="{self.letters[i]}{self.row}"{s}{t}><f>{_xml_text(formula)}</f><v>{value}</v></c>'
+
+    def write_string(self, r: int, c: int, text: str, fmt: Any) -> None:
+        # the XML after the cell reference, made by XlsxWriter once per text and format
+        i = c - FIRST_UNIT_COL
+        head = f'<c r="{self.letters[i]}{self.row}"'
+        key = (text, fmt)
+        tail = self.tails.get(key)
+        if tail is None:
+            xml = _cell_xml(self.ws, r, c, CellStringTuple(text, fmt))
+            tail = self.tails[key] = xml[len(head):] if xml.startswith(head) else None
+            if tail is None:  # pragma: no cover - XlsxWriter changed its cell layout
+                self.parts[i] = xml
+                return
+        self.parts[i] = head + tail
+
+    def flush(self) -> None:
+        """Hand the row's cells to the sheet (nothing when every cell is empty)."""
+        xml = "".join(self.parts)
+        if xml:
+            self.ws.write_raw(self.r, FIRST_UNIT_COL, FIRST_UNIT_COL + len(self.parts) - 1, xml)
+
+
+def _cell_xml(ws: Any, r: int, c: int, cell: Any) -> str:
+    """The XML XlsxWriter writes for ``cell`` at (r, c) of ``ws``."""
+    fh, ws.fh = ws.fh, io.StringIO()
+    try:
+        ws._write_cell(r, c, cell)
+        return str(ws.fh.getvalue())
+    finally:
+        ws.fh = fh
 
 
 class _StreamedSheet(_Sheet):
@@ -340,6 +435,15 @@ class _StreamedSheet(_Sheet):
             self._xml_inline_string(string, _preserve_whitespace(string), attributes)
             return
         super()._write_cell(row, col, cell)
+
+    def write_raw(self, row: int, first_col: int, last_col: int, xml: str) -> None:
+        """Ready XML of the cells ``first_col..last_col`` of ``row`` (no other cell of
+        the row may lie between them), as XlsxWriter's ``write_*`` would store them."""
+        if self._check_dimensions(row, first_col) or self._check_dimensions(row, last_col):
+            raise ValueError(f"cells {row},{first_col}..{last_col} outside the sheet or already written")
+        if row > self.previous_row:
+            self._write_single_row(row)
+        self.table[row][first_col] = _RawCells(xml)
 
 
 class _Book(xlsxwriter.Workbook):
@@ -540,6 +644,7 @@ class _SummaryContext:
         n = len(res.columns)
         self.first = col_letter(FIRST_UNIT_COL)
         self.last = col_letter(FIRST_UNIT_COL + max(n, 1) - 1)
+        self.letters = [col_letter(FIRST_UNIT_COL + i) for i in range(n)]
         # (column, letter, unit) of the units that count; the others stay blank
         self.submitted = [
             (FIRST_UNIT_COL + i, col_letter(FIRST_UNIT_COL + i), col)
@@ -591,22 +696,25 @@ def _write_summary_row(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r:
     tot = res.totals.get(row.code)
     note = row.note
     blank = fmts["blank"]
+    cells = _UnitCells(ws, r, ctx.letters)
     if row.type == "heading":
-        for c in range(COL_TOTAL, note_col):
-            ws.write_blank(r, c, None, blank)
+        ws.write_blank(r, COL_TOTAL, None, blank)
+        for c in range(FIRST_UNIT_COL, note_col):
+            cells.write_blank(r, c, None, blank)
+        cells.flush()
         ws.write_string(r, note_col, note, fmts["label"])
         ws.set_row(r, max(height, row_height(note, SUMMARY_NOTE_WIDTH)))
         return
     # unit columns: blank for the units that do not count (their weight is a blank, i.e. 0)
     for c in ctx.not_submitted:
-        ws.write_blank(r, c, None, blank)
+        cells.write_blank(r, c, None, blank)
     if row.type == "ratio":
         nr, dr = idx[row.numerator or ""] + 1, idx[row.denominator or ""] + 1
         fmt = fmts["value_ratio"]
         own = ctx.cols.row(row.code)
         for c, L, col in ctx.submitted:
             v = own[c - FIRST_UNIT_COL] if not col.from_consolidated else total(cat, row, col.state)
-            ws.write_formula(r, c, ratio_formula(f"{L}{nr}", f"{L}{dr}"), fmt, _cache(v))
+            cells.write_formula(r, c, ratio_formula(f"{L}{nr}", f"{L}{dr}"), fmt, _cache(v))
     elif row.type == "sum":
         terms = [idx[t] + 1 for t in row.terms]
         fmt = fmts["value"]
@@ -616,18 +724,19 @@ def _write_summary_row(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r:
                 v = total(cat, row, {row.code: col.state[row.code]}) if row.code in col.state else None
             else:
                 v = return_value(cat, row, values[c - FIRST_UNIT_COL])
-            ws.write_formula(r, c, sum_formula([f"{L}{t}" for t in terms]), fmt, _cache(v))
+            cells.write_formula(r, c, sum_formula([f"{L}{t}" for t in terms]), fmt, _cache(v))
     elif row.type == "text":
         text_fmt = fmts["value_text"]
         own = ctx.cols.row(row.code)
         for c, _L, _col in ctx.submitted:
             text = own[c - FIRST_UNIT_COL]
             if isinstance(text, str):
-                ws.write_string(r, c, text, text_fmt)
+                cells.write_string(r, c, text, text_fmt)
             else:
-                ws.write_blank(r, c, None, blank)
+                cells.write_blank(r, c, None, blank)
     else:
-        _write_unit_cells(ws, weights, ctx, row, r)
+        _write_unit_cells(cells, weights, ctx, row, r)
+    cells.flush()
     # the total
     if row.type == "ratio":
         f = ratio_formula(f"D{idx[row.numerator or '']+1}", f"D{idx[row.denominator or '']+1}")
@@ -685,14 +794,22 @@ def _uses_weights(row: Row, ctx: _SummaryContext) -> bool:
     return row.agg == "count_options" and not ctx.any_consolidated
 
 
-def _write_unit_cells(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r: int) -> None:
+def _write_unit_cells(cells: _UnitCells, weights: Any, ctx: _SummaryContext, row: Row, r: int) -> None:
     """The submitted units' cells of an input row, and their weights when the
     total's formula uses them (a weight of 0 is left blank: SUM and SUMPRODUCT
     count a blank as 0)."""
-    fmts, cat, code, agg = ctx.fmts, ctx.res.catalog, row.code, row.agg
-    blank = fmts["blank"]
     with_weights = _uses_weights(row, ctx)
-    own = ctx.cols.row(code)  # every unit column's value of the row
+    own = ctx.cols.row(row.code)  # every unit column's value of the row
+    wcells = _UnitCells(weights, cells.r, ctx.letters)
+    try:
+        _unit_cells(cells, wcells, ctx, row, with_weights, own)
+    finally:
+        wcells.flush()
+
+
+def _unit_cells(cells: _UnitCells, wcells: _UnitCells, ctx: _SummaryContext, row: Row, with_weights: bool, own: list[object]) -> None:
+    fmts, cat, code, agg, r = ctx.fmts, ctx.res.catalog, row.code, row.agg, cells.r
+    blank = fmts["blank"]
     if agg == "count_yes":
         text_fmt, num_fmt = fmts["value_text"], fmts["value"]
         for c, _L, col in ctx.submitted:
@@ -700,18 +817,18 @@ def _write_unit_cells(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r: 
                 st = col.state.get(code, {})
                 n = int(st.get("n", 0))
                 if n:
-                    ws.write_number(r, c, int(st.get("yes", 0)), num_fmt)
+                    cells.write_number(r, c, int(st.get("yes", 0)), num_fmt)
                 else:
-                    ws.write_blank(r, c, None, blank)
+                    cells.write_blank(r, c, None, blank)
             else:
                 v = own[c - FIRST_UNIT_COL]
                 n = 1 if v in (0, 1) and not isinstance(v, bool) else 0
                 if n:
-                    ws.write_string(r, c, "Có" if v else "Không", text_fmt)
+                    cells.write_string(r, c, "Có" if v else "Không", text_fmt)
                 else:
-                    ws.write_blank(r, c, None, blank)
+                    cells.write_blank(r, c, None, blank)
             if with_weights and n:
-                weights.write_number(r, c, n)
+                wcells.write_number(r, c, n)
         return
     if agg == "count_options":
         text_fmt = fmts["value_text"]
@@ -723,19 +840,19 @@ def _write_unit_cells(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r: 
                 st = col.state.get(code, {})
                 n = int(st.get("n", 0))
                 if n:
-                    ws.write_string(r, c, _options_text(row, st), text_fmt)
+                    cells.write_string(r, c, _options_text(row, st), text_fmt)
                 else:
-                    ws.write_blank(r, c, None, blank)
+                    cells.write_blank(r, c, None, blank)
             else:
                 v = own[c - FIRST_UNIT_COL]
                 label = labels.get(str(v)) if isinstance(v, int) and not isinstance(v, bool) else None
                 n = 1 if label is not None else 0
                 if label is not None:
-                    ws.write_string(r, c, label, text_fmt)
+                    cells.write_string(r, c, label, text_fmt)
                 else:
-                    ws.write_blank(r, c, None, blank)
+                    cells.write_blank(r, c, None, blank)
             if with_weights and n:
-                weights.write_number(r, c, n)
+                wcells.write_number(r, c, n)
         return
     fmt = fmts["value"] if agg == "sum" else fmts["value_ratio"]
     values = _RowValues(row, own, ctx.cols.row(row.weight) if row.weight else None)
@@ -749,11 +866,11 @@ def _write_unit_cells(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r: 
             v = return_value(cat, row, mine)
             weight = return_weight(row, mine) if with_weights else 0
         if isinstance(v, (int, float)):
-            ws.write_number(r, c, v, fmt)
+            cells.write_number(r, c, v, fmt)
         else:
-            ws.write_blank(r, c, None, blank)
+            cells.write_blank(r, c, None, blank)
         if with_weights and weight:
-            weights.write_number(r, c, weight)
+            wcells.write_number(r, c, weight)
 
 
 def _options_text(row: Row, st: State) -> str:

@@ -27,6 +27,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 import yaml
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 import cchc_xlsx.consolidate as consolidate_module
@@ -49,6 +50,7 @@ from cchc_xlsx.consolidate import (
     WEIGHTS_SHEET,
     XLSX_MAX_COLS,
     _StreamedSheet,
+    _UnitCells,
     consolidate,
     write_consolidated_file,
 )
@@ -233,6 +235,48 @@ class _PlainStreamed(Worksheet):
 
 def test_streamed_cells_are_written_as_xlsxwriter_writes_them():
     assert _sheet_xml(_StreamedSheet) == _sheet_xml(_PlainStreamed)
+
+
+def _unit_cells_xml(raw: bool) -> bytes:
+    """A sheet whose unit columns are written through ``_UnitCells`` (raw) or XlsxWriter's ``write_*``."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    fmt = wb.add_format({"num_format": "0.00", "border": 1})
+    other = wb.add_format({"bold": True, "locked": False})
+    ws = wb.add_worksheet("S", worksheet_class=_StreamedSheet if raw else _PlainStreamed)
+    letters = [xl_col_to_name(FIRST_UNIT_COL + i) for i in range(14)]
+    numbers = [0, 1, -3, 2**53, 0.1, 1 / 3, -0.0, 1e-300, 1e300, 123456.789, 5.0]
+    for r, n in enumerate(numbers):
+        ws.write_string(r, 0, "trước", fmt)
+        cells: Any = _UnitCells(ws, r, letters) if raw else ws
+        c = FIRST_UNIT_COL
+        cells.write_number(r, c, n, fmt)
+        cells.write_number(r, c + 1, n)
+        cells.write_blank(r, c + 2, None, other)
+        cells.write_blank(r, c + 3, None, None)  # no cell at all
+        cells.write_string(r, c + 4, f" chữ <{r}> & \"x\" ", fmt)
+        cells.write_string(r, c + 5, "Có" if r % 2 else "Không", other)
+        cells.write_formula(r, c + 6, f'IF(E{r + 1}<0,"",E{r + 1}*2)', fmt, n * 2)
+        cells.write_formula(r, c + 7, f'IF(E{r + 1}<0,"","a&b")', None, "a&b")
+        cells.write_formula(r, c + 8, f"IF(COUNT(E{r + 1})=1,E{r + 1},\"\")", fmt, "")
+        cells.write_formula(r, c + 9, "1/0", fmt, "#DIV/0!")
+        cells.write_formula(r, c + 10, f"E{r + 1}>0", other, n > 0)
+        if r % 3 == 0:
+            cells.write_number(r, c + 13, r)  # a gap before the last unit column
+        if raw:
+            cells.flush()
+        ws.write_string(r, FIRST_UNIT_COL + 14, "sau", fmt)
+    empty = _UnitCells(ws, len(numbers), letters)
+    empty.flush()  # nothing written: no row
+    wb.close()
+    with zipfile.ZipFile(buf) as z:
+        return z.read("xl/worksheets/sheet1.xml")
+
+
+def test_unit_cells_are_written_as_xlsxwriter_writes_them():
+    xml = _unit_cells_xml(raw=True)
+    assert xml == _unit_cells_xml(raw=False)
+    assert b't="str"' in xml and b't="e"' in xml and b't="b"' in xml and b"&amp;" in xml
 
 
 @pytest.fixture(scope="module")
