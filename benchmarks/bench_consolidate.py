@@ -236,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     print("cchc-xlsx benchmark: consolidating returned workbooks (issue 5)")
     print_table("Machine", machine_rows())
     catalog_path = project_root() / "indicator_catalog.yaml"
+    if args.dir:
+        Path(args.dir).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="cchc-bench-consolidate-", dir=args.dir))
     try:
         (work / "units_all.csv").write_text(units_csv(args.count), encoding="utf-8")

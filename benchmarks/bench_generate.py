@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     catalog = load_catalog(args.catalog)
     period = parse_period(args.period)
     password = default_password()
+    if args.dir:
+        Path(args.dir).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="cchc-bench-generate-", dir=args.dir))
     try:
         t0 = time.perf_counter()
