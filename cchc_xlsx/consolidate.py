@@ -88,7 +88,7 @@ STATUS_TEXT = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class UnitColumn:
     code: str
     name: str
@@ -188,8 +188,7 @@ def consolidate(
             result.out = Path(out)
         if json_path:
             with atomic_path(json_path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-                json.dump(report_json(result), fh, ensure_ascii=False, indent=2)
-                fh.write("\n")
+                write_report_json(result, fh)
         if csv_path:
             with atomic_path(csv_path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
                 write_tidy_csv(result, fh)
@@ -1036,22 +1035,17 @@ def read_consolidated(res: FileResult, pkg: Package, meta: dict[str, str], layou
 # --------------------------------------------------------------------------- reports
 
 
-def report_json(res: Consolidation | Batch, totals: dict[str, object] | None = None) -> dict[str, Any]:
-    """The contract's JSON report."""
+def _file_json(f: FileResult) -> dict[str, Any]:
+    return {"path": f.path, "unit": f.unit, "status": f.status, "sha256": f.sha256, "issues": [i.as_json() for i in f.issues]}
+
+
+def report_json(res: Consolidation | Batch, totals: dict[str, object] | None = None, *, files: bool = True) -> dict[str, Any]:
+    """The contract's JSON report (``files=False``: with an empty list of files)."""
     batch = res.batch if isinstance(res, Consolidation) else res
     out: dict[str, Any] = {
         "level": batch.level,
         "period": batch.period,
-        "files": [
-            {
-                "path": f.path,
-                "unit": f.unit,
-                "status": f.status,
-                "sha256": f.sha256,
-                "issues": [i.as_json() for i in f.issues],
-            }
-            for f in batch.files
-        ],
+        "files": [_file_json(f) for f in batch.files] if files else [],
     }
     if isinstance(res, Consolidation):
         out["missing_units"] = res.missing_units
@@ -1063,6 +1057,20 @@ def report_json(res: Consolidation | Batch, totals: dict[str, object] | None = N
         if totals is not None:
             out["totals"] = totals
     return out
+
+
+def write_report_json(res: Consolidation | Batch, fh: TextIO) -> None:
+    """:func:`report_json` as ``json.dump(…, ensure_ascii=False, indent=2)`` writes it
+    (and a final newline), made one file's entry at a time: for ten thousand
+    files the whole report was some 4 MiB of dicts held at once."""
+    text = json.dumps(report_json(res, files=False), ensure_ascii=False, indent=2)
+    head, tail = text.split('"files": []', 1)  # the first occurrence: only level and period come before
+    fh.write(head + '"files": [')
+    batch = res.batch if isinstance(res, Consolidation) else res
+    for i, f in enumerate(batch.files):
+        entry = json.dumps(_file_json(f), ensure_ascii=False, indent=2)
+        fh.write(("," if i else "") + "\n    " + entry.replace("\n", "\n    "))
+    fh.write(("\n  ]" if batch.files else "]") + tail + "\n")
 
 
 def tidy_csv(res: Consolidation) -> str:

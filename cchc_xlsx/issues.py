@@ -72,7 +72,7 @@ CODES: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Issue:
     """One problem, named by code, severity, indicator, cell and a Vietnamese message."""
 

@@ -42,7 +42,7 @@ MAX_FILE_SIZE = 50 * 1024 * 1024
 EXTRA_ROWS = 200  # rows below the form that are still looked at (and reported when filled)
 
 
-@dataclass
+@dataclass(slots=True)
 class FileResult:
     """What one returned file is and holds."""
 

@@ -37,6 +37,7 @@ from cchc_xlsx.consolidate import (
     SUMMARY_SHEET,
     Consolidation,
     consolidate,
+    report_json,
 )
 from cchc_xlsx.demo import example_values
 from cchc_xlsx.fill import fill_template
@@ -591,6 +592,8 @@ def test_two_different_files_for_one_unit_are_both_left_out(tmp_path: Path, cata
     assert run.res.totals["1.2.1"] == 120  # 3 × 40
     report = run.report
     assert report["conflicting_units"] == ["X0201"]
+    # written one file at a time, it is json.dump's exact text (here with issues)
+    assert run.json_path.read_text("utf-8") == json.dumps(report_json(run.res), ensure_ascii=False, indent=2) + "\n"
     by_path = {f["path"]: f for f in report["files"]}
     for p in (files["X0201"], second):
         assert by_path[str(p)]["status"] == "accepted"

@@ -501,8 +501,19 @@ def test_the_parent_keeps_no_returns_values_once_they_are_read(tmp_path: Path, m
     mem = build(batch, catalog, units, "H01", None)
     write_consolidated_file(mem, tmp_path / "mem.xlsx", password=consolidate_module.default_password())
     assert consolidate_module.tidy_csv(mem) == (out / "H01.csv").read_text("utf-8")
-    assert json.loads((out / "H01.json").read_text("utf-8")) == json.loads(json.dumps(consolidate_module.report_json(mem), ensure_ascii=False))
+    # written one file's entry at a time, the report is exactly json.dump's text
+    assert (out / "H01.json").read_text("utf-8") == json.dumps(consolidate_module.report_json(mem), ensure_ascii=False, indent=2) + "\n"
     notes = list(openpyxl.load_workbook(out / "H01.xlsx")[consolidate_module.NOTES_SHEET].iter_rows(values_only=True))
     assert sum(1 for r in notes if r[3] == "Ghi chú") == sent
     with zipfile.ZipFile(out / "H01.xlsx") as a, zipfile.ZipFile(tmp_path / "mem.xlsx") as b:
         assert [name for name in a.namelist() if a.read(name) != b.read(name)] == []
+
+
+def test_the_streamed_json_report_of_no_files_is_json_dumps_text():
+    from cchc_xlsx.batch import Batch
+
+    batch = Batch(files=[], level="xa", period=PERIOD, expected=["X1"])
+    buf = io.StringIO()
+    consolidate_module.write_report_json(batch, buf)
+    assert buf.getvalue() == json.dumps(consolidate_module.report_json(batch), ensure_ascii=False, indent=2) + "\n"
+    assert json.loads(buf.getvalue())["files"] == []
