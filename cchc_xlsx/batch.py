@@ -255,6 +255,7 @@ def read_files(
                     result = FileResult(p).reject("parse-timeout", f"Đọc tệp quá {int(timeout)} giây; có thể là tệp độc hại hoặc hỏng nặng.")
                 if result is None:
                     continue
+                result.path = p  # this process's own string (the worker's copy would be kept twice)
                 if spill:
                     spill(result)
                 _share_strings(result)
@@ -278,7 +279,7 @@ def _share_strings(r: FileResult) -> None:
     a result's memory, which the parent keeps for every file of the batch."""
     if r.values:
         r.values = {sys.intern(k): v for k, v in r.values.items()}
-    for name in ("status", "kind", "catalog_id", "catalog_version", "level", "unit_level", "period"):
+    for name in ("status", "kind", "catalog_id", "catalog_version", "level", "unit_level", "period", "generated_at"):
         v = getattr(r, name)
         if type(v) is str:
             setattr(r, name, sys.intern(v))
