@@ -723,8 +723,8 @@ def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str
     start = data.find(b"<sheetData")
     if start < 0:
         return SheetData()
-    end = data.find(b"</sheetData>", start)
-    end = len(data) if end < 0 else end
+    closed = data.find(b"</sheetData>", start)
+    end = len(data) if closed < 0 else closed  # <sheetData/>: no cells, and the rest is not cells either
     body_all = data[start:end]
     # NOTE: only the common spelling is handled here (no namespace prefix, ``r``
     # first); anything else falls back to expat.
@@ -734,7 +734,7 @@ def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str
     sd = SheetData()
     # NOTE: sheetProtection follows sheetData (the schema's order); found by
     # its name first, as a regular expression's scan of a whole part is slow
-    i = data.find(b"sheetProtection", end)
+    i = data.find(b"sheetProtection", start if closed < 0 else closed)
     prot = _PROT_RE.match(data, data.rfind(b"<", 0, i)) if i > 0 else None
     if prot:
         sd.protected = _attr(b" " + prot.group(1), b"sheet") in (b"1", b"true")

@@ -341,6 +341,16 @@ def test_cells_under_a_namespace_prefix_are_read_by_expat(kit: Kit, monkeypatch:
     assert (r.status, r.issues, r.values) == ("accepted", [], pytest.approx(GOOD_READ))
 
 
+def test_an_empty_protected_sheet_is_seen_as_protected_by_both_parsers() -> None:
+    from cchc_xlsx import _ooxml
+
+    xml = (b'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           b'<sheetData/><sheetProtection sheet="1" objects="1"/></worksheet>')
+    fast = _ooxml._fast_sheet(xml, None, 100, 7, "sheet.xml", 4)  # type: ignore[arg-type]
+    slow = _ooxml._parse_sheet(xml, None, 100, 7, "sheet.xml")  # type: ignore[arg-type]
+    assert fast is not None and (fast.protected, fast.cells) == (slow.protected, slow.cells) == (True, {})
+
+
 def test_percent_styles_fast_path_agrees_with_expat(kit: Kit) -> None:
     from cchc_xlsx import _ooxml
 
