@@ -13,8 +13,10 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 from xml.parsers import expat
 
 from .values import RawCell
@@ -22,9 +24,9 @@ from .values import RawCell
 MAX_ENTRIES = 2000
 MAX_ENTRY_SIZE = 64 * 1024 * 1024
 MAX_TOTAL_SIZE = 256 * 1024 * 1024
+MAX_RATIO = 200  # uncompressed / compressed, for entries over 1 MiB
 _HEAD_CHUNK = 32 * 1024  # a sheet part is inflated this much at a time …
 _HEAD_TAIL = 4096  # … until this many bytes past ``</sheetData>`` (its protection is there)
-MAX_RATIO = 200  # uncompressed / compressed, for entries over 1 MiB
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -121,14 +123,20 @@ class Package:
             if i.flag_bits & 0x1:
                 raise XlsxError("encrypted", "Tệp nén được mã hóa; hãy gỡ mật khẩu rồi gửi lại.")
 
-    def _read(self, name: str, limit: int = MAX_ENTRY_SIZE) -> bytes:
+    @contextmanager
+    def _open(self, name: str) -> Iterator[IO[bytes]]:
+        """A part opened for inflating; a missing or damaged part is an XlsxError."""
         try:
             with self.zip.open(name) as fh:
-                data = fh.read(limit + 1)
+                yield fh
         except KeyError as exc:
             raise XlsxError("not-xlsx", f"Thiếu phần “{name}” trong tệp.") from exc
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
             raise XlsxError("corrupt-zip", f"Phần “{name}” của tệp bị hỏng; hãy gửi lại tệp.") from exc
+
+    def _read(self, name: str, limit: int = MAX_ENTRY_SIZE) -> bytes:
+        with self._open(name) as fh:
+            data = fh.read(limit + 1)
         if len(data) > limit:
             raise XlsxError("zip-bomb", f"Phần “{name}” khi giải nén lớn hơn khai báo.")
         return data
@@ -210,31 +218,26 @@ class Package:
         a template's sheet) is never inflated for the fast path; the expat path
         reads the whole part again.
         """
-        try:
-            with self.zip.open(name) as fh:
-                buf = b""
-                while True:
-                    chunk = fh.read(_HEAD_CHUNK)
-                    if not chunk:
-                        return buf, True
-                    seen = len(buf)
-                    buf += chunk
-                    if len(buf) > MAX_ENTRY_SIZE:
-                        raise XlsxError("zip-bomb", f"Phần “{name}” khi giải nén lớn hơn giới hạn.")
-                    end = buf.find(b"</sheetData>", max(0, seen - 16))
-                    if end >= 0:
-                        break
-                rest = _HEAD_TAIL - (len(buf) - end)
-                if rest > 0:
-                    more = fh.read(rest)
-                    buf += more
-                    if len(more) < rest:
-                        return buf, True
-                return buf, False
-        except KeyError as exc:
-            raise XlsxError("not-xlsx", f"Thiếu phần “{name}” trong tệp.") from exc
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-            raise XlsxError("corrupt-zip", f"Phần “{name}” của tệp bị hỏng; hãy gửi lại tệp.") from exc
+        with self._open(name) as fh:
+            buf = bytearray()  # NOTE: not bytes: ``+=`` on bytes copies the whole part for every chunk
+            while True:
+                chunk = fh.read(_HEAD_CHUNK)
+                if not chunk:
+                    return bytes(buf), True
+                seen = len(buf)
+                buf += chunk
+                if len(buf) > MAX_ENTRY_SIZE:
+                    raise XlsxError("zip-bomb", f"Phần “{name}” khi giải nén lớn hơn giới hạn.")
+                end = buf.find(b"</sheetData>", max(0, seen - 16))
+                if end >= 0:
+                    break
+            rest = _HEAD_TAIL - (len(buf) - end)
+            if rest > 0:
+                more = fh.read(rest)
+                buf += more
+                if len(more) < rest:
+                    return bytes(buf), True
+            return bytes(buf), False
 
 
 def _resolve(base: str, target: str) -> str:

@@ -341,6 +341,31 @@ def test_cells_under_a_namespace_prefix_are_read_by_expat(kit: Kit, monkeypatch:
     assert (r.status, r.issues, r.values) == ("accepted", [], pytest.approx(GOOD_READ))
 
 
+@pytest.mark.parametrize("closed", [True, False])
+def test_a_sheet_head_spanning_many_chunks_is_the_part_up_to_a_little_past_its_cells(closed: bool) -> None:
+    import io
+    import zipfile
+
+    from cchc_xlsx import _ooxml
+
+    cells = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i) for i in range(1, 20001))
+    xml = b"<worksheet><sheetData>" + cells + (b"</sheetData>" if closed else b"") + b"<x/>" * 50000 + b"</worksheet>"
+    assert len(xml) > 10 * _ooxml._HEAD_CHUNK
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("s.xml", xml)
+    pkg = _ooxml.Package.__new__(_ooxml.Package)
+    pkg.zip = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    head, whole = pkg._read_head("s.xml")
+    if closed:
+        end = xml.index(b"</sheetData>")
+        assert not whole and xml.startswith(head)
+        assert end + _ooxml._HEAD_TAIL <= len(head) < len(xml)
+    else:
+        assert (head, whole) == (xml, True)
+    assert pkg._read("s.xml") == xml
+
+
 def test_an_empty_protected_sheet_is_seen_as_protected_by_both_parsers() -> None:
     from cchc_xlsx import _ooxml
 
