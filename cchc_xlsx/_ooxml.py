@@ -303,9 +303,15 @@ def _tag_opens(data: bytes, mark: bytes, start: int = 0) -> bool:
     return False
 
 
-def _plain_xml(data: bytes) -> bool:
-    """No comments, CDATA or processing instructions past the declaration: regex-safe."""
-    return not _tag_opens(data, b"!") and not _tag_opens(data, b"?", 100)
+def _plain_xml(data: bytes, part: str) -> bool:
+    """Refuse any DTD or entity declaration (:class:`XlsxError`); then whether
+    there are no comments, CDATA or processing instructions past the
+    declaration, so that regular expressions may read the part."""
+    if _tag_opens(data, b"!"):
+        if b"<!DOCTYPE" in data or b"<!ENTITY" in data or b"<!doctype" in data:
+            raise XlsxError("xml-dtd", f"Phần “{part}” của tệp có khai báo DTD/thực thể XML — không được phép (có thể là tệp độc hại).")
+        return False
+    return not _tag_opens(data, b"?", 100)
 
 
 def _attrs(head: bytes) -> dict[str, str]:
@@ -317,8 +323,7 @@ def _attrs(head: bytes) -> dict[str, str]:
 
 def _fast_workbook(data: bytes, part: str) -> tuple[str | None, list[tuple[str, str, str]], bool] | None:
     """Namespace, sheets (name, state, relationship id) and structure lock, or None for expat."""
-    _refuse_dtd(data, part)
-    if not _plain_xml(data):
+    if not _plain_xml(data, part):
         return None
     root = _ROOT_RE.search(data)
     if root is None or root.group(1):
@@ -355,8 +360,7 @@ def _expat_workbook(data: bytes, part: str) -> tuple[str | None, list[tuple[str,
 
 
 def _parse_rels(data: bytes) -> list[tuple[str, str, str]]:
-    _refuse_dtd(data, "rels")
-    if _plain_xml(data) and b":Relationship" not in data:
+    if _plain_xml(data, "rels") and b":Relationship" not in data:
         out_fast = []
         for m in _REL_RE.finditer(data):
             a = _attrs(m.group(1))
@@ -412,8 +416,7 @@ _XF_RE = re.compile(rb"<xf\b([^>]*?)/?>")
 
 def _fast_percent_styles(data: bytes) -> tuple[dict[int, str], list[int]] | None:
     """Custom number formats and each cell style's format id, or None for expat."""
-    _refuse_dtd(data, "styles.xml")
-    if not _plain_xml(data) or b":cellXfs" in data or b":numFmt" in data:
+    if not _plain_xml(data, "styles.xml") or b":cellXfs" in data or b":numFmt" in data:
         return None
     start = data.find(b"<cellXfs")
     end = data.find(b"</cellXfs>", start)
@@ -619,11 +622,6 @@ _ENT_RE = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
 _ENTS = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 
-def _refuse_dtd(data: bytes, part: str) -> None:
-    if _tag_opens(data, b"!") and (b"<!DOCTYPE" in data or b"<!ENTITY" in data or b"<!doctype" in data):
-        raise XlsxError("xml-dtd", f"Phần “{part}” của tệp có khai báo DTD/thực thể XML — không được phép (có thể là tệp độc hại).")
-
-
 def _unescape(raw: bytes) -> str:
     text = raw.decode("utf-8", errors="replace")
     if "&" not in text:
@@ -647,8 +645,7 @@ _PLAIN_T_RE = re.compile(rb"^<t(?: [^>]*)?>(.*)</t>$", re.S)
 
 
 def _fast_sst(data: bytes, part: str) -> list[str]:
-    _refuse_dtd(data, part)
-    if not _plain_xml(data) or b":si" in data:
+    if not _plain_xml(data, part) or b":si" in data:
         return _parse_sst(data)
     out: list[str] = []
     append = out.append
@@ -720,8 +717,7 @@ _FAR_CELL = re.compile(rb'<c r="((?:[A-Z]{2,3}|[I-Z])[0-9]{1,7})"[^>]*?(/>|>)')
 
 
 def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str, keep_col: int | None = None) -> SheetData | None:
-    _refuse_dtd(data, part)
-    if not _plain_xml(data) or _prefixed_main(data):
+    if not _plain_xml(data, part) or _prefixed_main(data):
         return None  # comments, CDATA, processing instructions or prefixed elements: let expat read it
     start = data.find(b"<sheetData")
     if start < 0:
