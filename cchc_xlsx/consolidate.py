@@ -646,7 +646,7 @@ class _SummaryContext:
         self.letters = [col_letter(FIRST_UNIT_COL + i) for i in range(n)]
         # (column, letter, unit) of the units that count; the others stay blank
         self.submitted = [
-            (FIRST_UNIT_COL + i, col_letter(FIRST_UNIT_COL + i), col)
+            (FIRST_UNIT_COL + i, self.letters[i], col)
             for i, col in enumerate(res.columns) if col.status == "submitted"
         ]
         self.not_submitted = [FIRST_UNIT_COL + i for i, col in enumerate(res.columns) if col.status != "submitted"]
@@ -734,7 +734,7 @@ def _write_summary_row(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r:
             else:
                 cells.write_blank(r, c, None, blank)
     else:
-        _write_unit_cells(cells, weights, ctx, row, r)
+        _write_unit_cells(cells, weights, ctx, row)
     cells.flush()
     # the total
     if row.type == "ratio":
@@ -793,7 +793,7 @@ def _uses_weights(row: Row, ctx: _SummaryContext) -> bool:
     return row.agg == "count_options" and not ctx.any_consolidated
 
 
-def _write_unit_cells(cells: _UnitCells, weights: Any, ctx: _SummaryContext, row: Row, r: int) -> None:
+def _write_unit_cells(cells: _UnitCells, weights: Any, ctx: _SummaryContext, row: Row) -> None:
     """The submitted units' cells of an input row, and their weights when the
     total's formula uses them (a weight of 0 is left blank: SUM and SUMPRODUCT
     count a blank as 0)."""
