@@ -1,22 +1,15 @@
-"""Each return's values kept on disk, not in the parent process (issue 5:
-memory must not grow with the number of files).
+"""The returns' values turned for the summary sheet, on disk (issue 5: memory
+must not grow with the number of files).
 
-A consolidation reads thousands of returns and needs their values twice after
-all of them are read: file by file (adding up, the notes sheet, the tidy CSV)
-and row by row (the summary sheet: one row per catalogue code, one column per
-unit, streamed top to bottom). Keeping every return's ``values`` dict in the
-parent until then costs some 3 KiB per file, so here
+The batch keeps each return's values on disk (``_store``), a file at a time;
+the summary sheet needs them row by row (one row per catalogue code, one
+column per unit, streamed top to bottom). :class:`Columns` is that transpose:
+each unit's values are added as a column, buffered a block of columns at a
+time and written to a row-major temporary file (a type byte and a float64 per
+cell; text and other values pickled to a side file, the float64 holding their
+offset), so that a row of every unit is one read.
 
-* :class:`Spill` writes a return's values and notes (pickled) to an unlinked
-  temporary file as the return arrives from its worker, and reads them back
-  one file at a time; the parent keeps an offset per file;
-* :class:`Columns` is the transpose for the summary: each unit's values are
-  added as a column, buffered a block of columns at a time and written to a
-  row-major temporary file (a type byte and a float64 per cell; text and other
-  values pickled to a side file, the float64 holding their offset), so that a
-  row of every unit is one read.
-
-Both files are unlinked when made (nothing is left behind, even on a crash).
+The files are unlinked when made (nothing is left behind, even on a crash).
 """
 
 from __future__ import annotations
@@ -29,47 +22,10 @@ from array import array
 from collections.abc import Mapping, Sequence
 from typing import IO
 
-from .reader import FileResult
-
 # cell types of :class:`Columns`
 _NONE, _INT, _FLOAT, _OBJ = 0, 1, 2, 3
 _EXACT = 2**53  # an int of at most this size is exact as a float64
 BLOCK = 256  # columns buffered before they are written out
-
-
-class Spill:
-    """The values and notes of returns, written to disk as they are read."""
-
-    def __init__(self, dir: str | None = None) -> None:
-        self._fh: IO[bytes] = tempfile.TemporaryFile(prefix="cchc-values-", dir=dir)  # noqa: SIM115 - closed by close()
-        self._at: dict[str, int] = {}  # path → offset: the only thing kept per file
-
-    def put(self, f: FileResult) -> None:
-        """Move a return's values and notes to disk (a consolidated input's stay: its state is used as a whole)."""
-        if f.kind == "consolidated" or (not f.values and not f.notes):
-            return
-        self._fh.seek(0, os.SEEK_END)
-        self._at[f.path] = self._fh.tell()
-        pickle.dump((f.values, f.notes), self._fh, protocol=pickle.HIGHEST_PROTOCOL)
-        f.values, f.notes = {}, {}
-
-    def spilled(self, f: FileResult) -> bool:
-        return f.path in self._at
-
-    def load(self, f: FileResult) -> tuple[dict[str, object], dict[str, str]]:
-        """A return's values and notes: from disk when spilled, else its own."""
-        at = self._at.get(f.path)
-        if at is None:
-            return f.values, f.notes
-        if self._fh.closed:
-            raise RuntimeError(f"Số liệu của {f.path} đã được ghi ra tệp tạm và xóa khi tổng hợp xong; hãy tổng hợp lại để ghi lại kết quả.")
-        self._fh.seek(at)
-        values, notes = pickle.load(self._fh)
-        return values, notes
-
-    def close(self) -> None:
-        """Remove the file (what was spilled can no longer be read)."""
-        self._fh.close()
 
 
 class Columns:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ._atomic import TEMP_PREFIX
+from ._store import FileStore, Packed, pack, unpack
 from .catalog import Catalog
 from .errors import UsageError
 from .issues import Issue, issue
@@ -54,71 +53,73 @@ class Expectation:
 
 @dataclass
 class Batch:
-    """Every path looked at, with what became of it, in a stable order."""
+    """Every path looked at, with what became of it, in a stable order (kept on
+    disk: see :class:`FileStore`; a list given here is copied into one)."""
 
-    files: list[FileResult] = field(default_factory=list)
+    files: FileStore = field(default_factory=FileStore)
     level: str | None = None  # level of the units (inferred when not given)
     form_level: str | None = None
     period: str | None = None
     expected: list[str] | None = None
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.files, FileStore):
+            self.files = FileStore(self.files)
+
     @property
     def accepted(self) -> list[FileResult]:
-        return [f for f in self.files if f.status == "accepted"]
+        return list(self.files.iter(status="accepted"))
 
 
 # --------------------------------------------------------------------------- discovery
 
 
-def discover(paths: Sequence[str | Path], outputs: Iterable[Path] = ()) -> tuple[list[str], list[FileResult]]:
-    """Files to read, and the paths skipped or missing (with their reason)."""
+def walk(paths: Sequence[str | Path], outputs: Iterable[Path] = ()) -> Iterator[tuple[str, FileResult | None]]:
+    """Every path named or found under a named folder, in a stable order, with
+    why it is not read (None: to be read). A path may come more than once."""
+    # NOTE: plain strings and os.path, not a Path per file: pathlib interns every
+    # name, and the interpreter's table of interned strings never shrinks
     out_set = {_real(p) for p in outputs}
-    to_read: list[str] = []
-    other: list[FileResult] = []
-    seen: set[str] = set()
 
-    def consider(p: Path) -> None:
-        key = str(p)
-        if key in seen:
-            return
-        seen.add(key)
-        name = p.name
-        if p.is_symlink():
-            other.append(FileResult(key).skip("symlink", "Liên kết tượng trưng không được theo (để tránh đọc tệp ngoài thư mục); hãy chép tệp thật vào."))
-        elif _real(p) in out_set:
-            other.append(FileResult(key).skip("own-output", "Tệp kết quả của chính lần chạy này."))
-        elif name.startswith("~$"):
-            other.append(FileResult(key).skip("lock-file", "Tệp khóa tạm của Excel (tệp đang mở), không phải biểu mẫu."))
-        elif name.startswith((TEMP_PREFIX, "~", ".~lock")) or name.lower().endswith(TEMP_SUFFIXES):
-            other.append(FileResult(key).skip("temp-file", "Tệp tạm, không phải biểu mẫu."))
-        elif _is_own_report(p):
-            other.append(FileResult(key).skip("own-output", "Báo cáo JSON/CSV do công cụ này ghi ra, không phải biểu mẫu."))
-        else:
-            to_read.append(key)
+    def consider(key: str) -> tuple[str, FileResult | None]:
+        name = os.path.basename(key)
+        if os.path.islink(key):
+            return key, FileResult(key).skip("symlink", "Liên kết tượng trưng không được theo (để tránh đọc tệp ngoài thư mục); hãy chép tệp thật vào.")
+        if _real(key) in out_set:
+            return key, FileResult(key).skip("own-output", "Tệp kết quả của chính lần chạy này.")
+        if name.startswith("~$"):
+            return key, FileResult(key).skip("lock-file", "Tệp khóa tạm của Excel (tệp đang mở), không phải biểu mẫu.")
+        if name.startswith((TEMP_PREFIX, "~", ".~lock")) or name.lower().endswith(TEMP_SUFFIXES):
+            return key, FileResult(key).skip("temp-file", "Tệp tạm, không phải biểu mẫu.")
+        if _is_own_report(key):
+            return key, FileResult(key).skip("own-output", "Báo cáo JSON/CSV do công cụ này ghi ra, không phải biểu mẫu.")
+        return key, None
 
     for raw in paths:
-        p = Path(raw)
-        if p.is_symlink():
-            consider(p)
-        elif p.is_dir():
-            for root, dirs, files in os.walk(p, followlinks=False):
+        top = str(Path(raw))
+        if os.path.islink(top):
+            yield consider(top)
+        elif os.path.isdir(top):
+            for root, dirs, files in os.walk(top, followlinks=False):
+                prefix = "" if root == "." else root if root.endswith(os.sep) else root + os.sep
+                if prefix.startswith("." + os.sep):  # as Path writes it: "a/b", not "./a/b"
+                    prefix = prefix[2:]
                 dirs.sort()
                 for d in list(dirs):
-                    if (Path(root) / d).is_symlink():
-                        consider(Path(root) / d)
+                    if os.path.islink(prefix + d):
+                        yield consider(prefix + d)
                         dirs.remove(d)
                 for f in sorted(files):
-                    consider(Path(root) / f)
-        elif p.exists():
-            consider(p)
+                    yield consider(prefix + f)
+        elif os.path.exists(top):
+            yield consider(top)
         else:
-            other.append(FileResult(str(p)).reject("not-found", f"Không tìm thấy “{p}”."))
-    return to_read, other
+            yield top, FileResult(top).reject("not-found", f"Không tìm thấy “{top}”.")
 
 
-def _is_own_report(p: Path) -> bool:
+def _is_own_report(p: str | Path) -> bool:
     """A JSON report or tidy CSV written by this tool (sniffed from the first bytes)."""
-    suffix = p.suffix.lower()
+    suffix = os.path.splitext(p)[1].lower()
     if suffix not in (".json", ".csv"):
         return False
     try:
@@ -134,16 +135,12 @@ def _is_own_report(p: Path) -> bool:
 
 def _real(p: Path | str) -> str:
     try:
-        return str(Path(p).resolve())
+        return os.path.realpath(p)
     except OSError:
         return str(p)
 
 
 # --------------------------------------------------------------------------- workers
-
-_CATALOG: Catalog | None = None
-_LAYOUTS: dict[str, FormLayout] = {}
-
 
 def _worker_main(conn: Connection, catalog: Catalog, memory: int) -> None:
     try:
@@ -160,13 +157,16 @@ def _worker_main(conn: Connection, catalog: Catalog, memory: int) -> None:
             return
         if path is None:
             return
+        crashed = True
         try:
             result = read_workbook(path, catalog, layouts)
+            crashed = False
         except MemoryError:
             result = FileResult(path).reject("parse-crash", "Tệp cần quá nhiều bộ nhớ khi đọc; có thể là tệp độc hại.")
         except Exception as exc:  # noqa: BLE001 - a bug must not stop the batch
             result = FileResult(path).reject("parse-crash", f"Lỗi khi đọc tệp ({type(exc).__name__}: {exc}).")
-        conn.send(result)
+        # packed here, in parallel: the parent stores the bytes as they come
+        conn.send((pack(result), crashed))
 
 
 class _Worker:
@@ -200,26 +200,37 @@ def read_files(
     timeout: float = FILE_TIMEOUT,
     memory: int = WORKER_MEMORY,
     progress: Callable[[int, int], None] | None = None,
-    spill: Callable[[FileResult], None] | None = None,
 ) -> list[FileResult]:
-    """Read every path, in isolated worker processes (``workers=0``: in this process).
-
-    ``spill`` is given each result as it arrives (the consolidation moves its
-    values to disk there, so that the parent's memory does not grow with the batch)."""
-    if workers is None:
-        workers = min(os.cpu_count() or 1, 2, max(1, len(paths)))
+    """Read every path, in isolated worker processes (``workers=0``: in this process); results in the paths' order."""
     results: list[FileResult | None] = [None] * len(paths)
-    if workers == 0 or not paths:
+    for i, packed in read_packed(paths, len(paths), catalog, workers=workers, timeout=timeout, memory=memory, progress=progress):
+        results[i] = unpack(packed)
+    return [r for r in results if r is not None]
+
+
+def read_packed(
+    paths: Iterable[str],
+    total: int,
+    catalog: Catalog,
+    *,
+    workers: int | None = None,
+    timeout: float = FILE_TIMEOUT,
+    memory: int = WORKER_MEMORY,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[tuple[int, Packed]]:
+    """``(index, packed result)`` of each of ``total`` paths, as each is read (see
+    :func:`read_files`; packed for :class:`FileStore`, not kept here)."""
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 2, max(1, total))
+    if workers == 0 or total <= 0:
         layouts: dict[str, FormLayout] = {}
         for i, p in enumerate(paths):
-            results[i] = r = read_workbook(p, catalog, layouts)
-            if spill:
-                spill(r)
+            yield i, pack(read_workbook(p, catalog, layouts))
             if progress:
-                progress(i + 1, len(paths))
-        return [r for r in results if r is not None]
+                progress(i + 1, total)
+        return
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    pool = [_Worker(ctx, catalog, memory) for _ in range(min(workers, len(paths)))]
+    pool = [_Worker(ctx, catalog, memory) for _ in range(min(workers, total))]
     queue: Iterator[tuple[int, str]] = iter(enumerate(paths))
     done = 0
 
@@ -243,46 +254,30 @@ def read_files(
                 if not w.job:
                     continue
                 i, p, started = w.job
-                result: FileResult | None = None
+                packed: Packed | None = None
+                crashed = True
                 if w.conn in ready:
                     try:
-                        result = w.conn.recv()
+                        packed, crashed = w.conn.recv()
                     except (EOFError, OSError):
-                        result = FileResult(p).reject("parse-crash", "Tệp làm trình đọc dừng bất thường (có thể là tệp độc hại hoặc hỏng nặng).")
+                        packed = pack(FileResult(p).reject("parse-crash", "Tệp làm trình đọc dừng bất thường (có thể là tệp độc hại hoặc hỏng nặng)."))
                 elif w.proc.sentinel in ready or not w.proc.is_alive():
-                    result = FileResult(p).reject("parse-crash", "Tệp làm trình đọc dừng bất thường (vượt giới hạn bộ nhớ hoặc tệp hỏng nặng).")
+                    packed = pack(FileResult(p).reject("parse-crash", "Tệp làm trình đọc dừng bất thường (vượt giới hạn bộ nhớ hoặc tệp hỏng nặng)."))
                 elif now - started > timeout:
-                    result = FileResult(p).reject("parse-timeout", f"Đọc tệp quá {int(timeout)} giây; có thể là tệp độc hại hoặc hỏng nặng.")
-                if result is None:
+                    packed = pack(FileResult(p).reject("parse-timeout", f"Đọc tệp quá {int(timeout)} giây; có thể là tệp độc hại hoặc hỏng nặng."))
+                if packed is None:
                     continue
-                result.path = p  # this process's own string (the worker's copy would be kept twice)
-                if spill:
-                    spill(result)
-                _share_strings(result)
-                results[i] = result
                 done += 1
-                if progress:
-                    progress(done, len(paths))
-                if result.issues and result.issues[-1].code in ("parse-crash", "parse-timeout") and result.sha256 is None:
+                if crashed:  # a worker that failed or hung is not trusted with the next file
                     w.stop(kill=True)
                     pool[idx] = w = _Worker(ctx, catalog, memory)
                 feed(w)
+                yield i, packed
+                if progress:
+                    progress(done, total)
     finally:
         for w in pool:
             w.stop()
-    return [r for r in results if r is not None]
-
-
-def _share_strings(r: FileResult) -> None:
-    """Use one copy of the strings every file repeats (row codes, status, form,
-    level, period …) instead of the copy each file's unpickling makes: half of
-    a result's memory, which the parent keeps for every file of the batch."""
-    if r.values:
-        r.values = {sys.intern(k): v for k, v in r.values.items()}
-    for name in ("status", "kind", "catalog_id", "catalog_version", "level", "unit_level", "period", "generated_at"):
-        v = getattr(r, name)
-        if type(v) is str:
-            setattr(r, name, sys.intern(v))
 
 
 # --------------------------------------------------------------------------- expectations
@@ -295,47 +290,44 @@ def read_batch(
     *,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-    spill: Callable[[FileResult], None] | None = None,
 ) -> Batch:
-    """Find, read and assess every file of a batch (``spill``: see :func:`read_files`)."""
+    """Find, read and assess every file of a batch. Each file's record goes to
+    disk as it is read (:class:`FileStore`): nothing is kept per file here."""
     if expect.period is not None:
         expect.period = parse_period(expect.period).code
-    to_read, other = discover(paths, expect.outputs)
-    read = read_files(to_read, catalog, workers=workers, progress=progress, spill=spill)
-    batch = Batch(files=[])
-    by_path = {r.path: r for r in read + other}
-    order = [str(Path(p)) for p in to_read] + [r.path for r in other]
-    files = [by_path[p] for p in order if p in by_path]
-    files.sort(key=lambda r: r.path)
-    batch.files = files
+    store = FileStore()
+    for key, skipped in walk(paths, expect.outputs):
+        if store.note_path(key, to_read=skipped is None) and skipped is not None:
+            store.add(skipped)
+    for _i, packed in read_packed(store.to_read(), store.count_to_read(), catalog, workers=workers, progress=progress):
+        store.add_packed(packed)
+    batch = Batch(files=store)
     assess(batch, catalog, expect)
     return batch
 
 
 def assess(batch: Batch, catalog: Catalog, expect: Expectation) -> None:
     """Compare each file's identity with what is expected; mark duplicates."""
-    # identical bytes: the first one read counts
-    first_of: dict[str, FileResult] = {}
-    for f in batch.files:
-        if f.status == "skipped" or f.sha256 is None:
-            continue
-        if f.sha256 in first_of:
-            f.status = "skipped"
-            f.issues = [issue("duplicate-file", f"Giống hệt tệp {Path(first_of[f.sha256].path).name} đã đọc; chỉ tính một lần.")]
-            f.values, f.notes, f.state = {}, {}, None
-        else:
-            first_of[f.sha256] = f
-    live = [f for f in batch.files if f.status == "accepted"]
+    files = batch.files
+    # identical bytes: the first one (in path order) counts
+    for _id, f, first in files.later_duplicates():
+        f.status = "skipped"
+        f.issues = [issue("duplicate-file", f"Giống hệt tệp {os.path.basename(first)} đã đọc; chỉ tính một lần.")]
+        f.values, f.notes, f.state = {}, {}, None
+        files.save(f)
     # own outputs: a consolidated book of the consolidating unit itself
     if expect.unit:
-        for f in live:
-            if f.kind == "consolidated" and f.unit == expect.unit and (expect.level is None or f.unit_level != expect.level):
+        for _id, f in files.items(status="accepted", kind="consolidated", unit=expect.unit):
+            if expect.level is None or f.unit_level != expect.level:
                 _drop(f, "skipped", issue("own-output", "Biểu tổng hợp của chính đơn vị tổng hợp (kết quả lần chạy trước), không phải biểu nộp lên."))
-        live = [f for f in live if f.status == "accepted"]
-    batch.level = expect.level or _most_common([f.unit_level for f in live])
-    batch.period = expect.period or _most_common([f.period for f in live if f.period])
+                files.save(f)
+    batch.level = expect.level or files.most_common("unit_level", status="accepted")
+    batch.period = expect.period or files.most_common("period", status="accepted")
     # the form: the one the units of the expected level were issued with
-    batch.form_level = _most_common([f.level for f in live if not batch.level or f.unit_level == batch.level]) or _most_common([f.level for f in live])
+    batch.form_level = (
+        files.most_common("level", status="accepted", same=("unit_level", batch.level) if batch.level else None)
+        or files.most_common("level", status="accepted")
+    )
     if expect.level is not None and expect.level not in catalog.levels:
         raise UsageError(f"Cấp “{expect.level}” không có trong danh mục (có: {', '.join(catalog.levels)}).")
     expected = expect.expected_units() if expect.level else (
@@ -345,23 +337,32 @@ def assess(batch: Batch, catalog: Catalog, expect: Expectation) -> None:
     if expect.unit and expect.units is not None and expect.unit not in expect.units:
         raise UsageError(f"Đơn vị tổng hợp “{expect.unit}” không có trong tệp đơn vị {expect.units.path}.")
     batch.expected = expected
-    for f in live:
-        if f.period is None and batch.period:
-            f.period = batch.period
-            f.issues.append(issue("metadata-missing", f"Không xác định được kỳ báo cáo trong tệp; coi là kỳ {batch.period}.", severity="warning"))
-        if batch.period and f.period != batch.period:
-            _drop(f, "rejected", issue("wrong-period", f"Biểu của kỳ {_period_label(f.period)}, còn đang xử lý kỳ {_period_label(batch.period)}; hãy gửi biểu đúng kỳ."))
-            continue
-        if batch.form_level and f.level != batch.form_level:
-            _drop(f, "rejected", issue("wrong-level", f"Biểu mẫu cấp “{f.level}” khác với biểu mẫu của các tệp còn lại (cấp “{batch.form_level}”)."))
-            continue
-        if batch.level and f.unit_level and f.unit_level != batch.level:
-            _drop(f, "rejected", issue("wrong-level", f"Biểu của đơn vị cấp “{f.unit_level}”, còn đang tổng hợp các đơn vị cấp “{batch.level}”."))
-            continue
-        _attribute(f, expect, batch.level, expected)
+    expected_set = frozenset(expected) if expected is not None else None
+    for _id, f in files.items(status="accepted"):
+        before = (f.status, len(f.issues), f.unit, f.period)
+        _settle(f, batch, expect, expected_set)
+        if (f.status, len(f.issues), f.unit, f.period) != before:
+            files.save(f)
 
 
-def _attribute(f: FileResult, expect: Expectation, level: str | None, expected: list[str] | None) -> None:
+def _settle(f: FileResult, batch: Batch, expect: Expectation, expected: frozenset[str] | None) -> None:
+    """One accepted file against the batch's period, form and units."""
+    if f.period is None and batch.period:
+        f.period = batch.period
+        f.issues.append(issue("metadata-missing", f"Không xác định được kỳ báo cáo trong tệp; coi là kỳ {batch.period}.", severity="warning"))
+    if batch.period and f.period != batch.period:
+        _drop(f, "rejected", issue("wrong-period", f"Biểu của kỳ {_period_label(f.period)}, còn đang xử lý kỳ {_period_label(batch.period)}; hãy gửi biểu đúng kỳ."))
+        return
+    if batch.form_level and f.level != batch.form_level:
+        _drop(f, "rejected", issue("wrong-level", f"Biểu mẫu cấp “{f.level}” khác với biểu mẫu của các tệp còn lại (cấp “{batch.form_level}”)."))
+        return
+    if batch.level and f.unit_level and f.unit_level != batch.level:
+        _drop(f, "rejected", issue("wrong-level", f"Biểu của đơn vị cấp “{f.unit_level}”, còn đang tổng hợp các đơn vị cấp “{batch.level}”."))
+        return
+    _attribute(f, expect, batch.level, expected)
+
+
+def _attribute(f: FileResult, expect: Expectation, level: str | None, expected: frozenset[str] | None) -> None:
     units = expect.units
     if f.unit is None:
         if units is None:
@@ -398,17 +399,13 @@ def _attribute(f: FileResult, expect: Expectation, level: str | None, expected: 
 
 def mark_conflicts(batch: Batch) -> list[str]:
     """Units with more than one accepted (different) file: each file gets an error. Returns the codes."""
-    by_unit: dict[str, list[FileResult]] = {}
-    for f in batch.files:
-        if f.status == "accepted" and f.unit:
-            by_unit.setdefault(f.unit, []).append(f)
-    out = []
-    for code, files in by_unit.items():
-        if len(files) > 1:
-            out.append(code)
-            names = ", ".join(Path(f.path).name for f in files)
-            for f in files:
-                f.issues.append(issue("unit-conflict", f"Đơn vị {code} có {len(files)} tệp khác nhau ({names}); khi tổng hợp sẽ không cộng tệp nào (hoặc dùng --prefer latest)."))
+    out = batch.files.units_with_several()
+    for code in out:
+        files = list(batch.files.items(status="accepted", unit=code))
+        names = ", ".join(os.path.basename(f.path) for _id, f in files)
+        for _id, f in files:
+            f.issues.append(issue("unit-conflict", f"Đơn vị {code} có {len(files)} tệp khác nhau ({names}); khi tổng hợp sẽ không cộng tệp nào (hoặc dùng --prefer latest)."))
+            batch.files.save(f)
     return out
 
 
@@ -422,14 +419,6 @@ def _drop(f: FileResult, status: str, why: Issue) -> None:
     f.status = status
     f.issues.append(why)
     f.values, f.state = {}, None
-
-
-def _most_common(items: Iterable[str | None]) -> str | None:
-    c = Counter(i for i in items if i)
-    if not c:
-        return None
-    best = max(c.values())
-    return sorted(k for k, v in c.items() if v == best)[0]
 
 
 def _period_label(code: str | None) -> str:

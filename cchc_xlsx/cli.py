@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -130,6 +131,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except sqlite3.Error as exc:  # the batch's records on disk (_store): a full disk, most likely
+        print(
+            f"Lỗi khi ghi tệp tạm của công cụ ({exc}). Hãy giải phóng chỗ trống trên đĩa "
+            "(thư mục tạm của hệ thống), hoặc đặt biến môi trường TMPDIR sang một thư mục còn chỗ rồi chạy lại.",
+            file=sys.stderr,
+        )
+        return 2
     except OSError as exc:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         print(f"Lỗi đọc/ghi tệp{where}: {exc.strerror or exc}", file=sys.stderr)

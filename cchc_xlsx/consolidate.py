@@ -13,6 +13,7 @@ import json
 import math
 import os
 import tempfile
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTupl
 
 from ._atomic import atomic_path, atomic_write_bytes
 from ._ooxml import Package, XlsxError
-from ._spill import Columns, Spill
+from ._spill import Columns
 from .aggregate import Accumulator, State, return_value, return_weight, total
 from .batch import Batch, Expectation, read_batch
 from .captions import render_captions
@@ -93,12 +94,13 @@ class UnitColumn:
     code: str
     name: str
     status: str = "missing"  # submitted | missing | rejected | conflict
-    file: FileResult | None = None
-    files: list[FileResult] = field(default_factory=list)
+    # the files, by their id in the batch's FileStore (``Consolidation.file_of``):
+    # the one added up, and those considered (rejected or conflicting ones)
+    file: int | None = None
+    files: tuple[int, ...] = ()
     # a consolidated input's states (its Tổng cộng); empty for a return, whose
-    # states are added up from ``values`` as they are needed and not kept
+    # states are added up from its values as they are needed and not kept
     state: dict[str, State] = field(default_factory=dict)
-    values: dict[str, object] = field(default_factory=dict)  # the file's own values (not a copy)
     from_consolidated: bool = False
 
 
@@ -117,16 +119,20 @@ class Consolidation:
     unit_level: str
     partial: bool
     out: Path | None = None
-    # where the returns' values are (None: in the FileResults); closed once consolidate() has written the outputs
-    spill: Spill | None = None
 
     def values_of(self, col: UnitColumn) -> tuple[dict[str, object], dict[str, str]]:
-        """A submitted column's values and notes (read back from disk when spilled)."""
+        """A submitted column's values and notes (read back from disk)."""
         if col.file is None:
-            return col.values, {}
-        if self.spill is not None and self.spill.spilled(col.file):
-            return self.spill.load(col.file)
-        return col.values, col.file.notes
+            return {}, {}
+        return self.batch.files.values(col.file)
+
+    def file_of(self, col: UnitColumn) -> FileResult | None:
+        """The file a column adds up (without its values: see :meth:`values_of`)."""
+        return None if col.file is None else self.batch.files.get(col.file)
+
+    def files_of(self, col: UnitColumn) -> list[FileResult]:
+        """The file added up, else the files considered for the unit (rejected or conflicting)."""
+        return [self.batch.files.get(i) for i in ((col.file,) if col.file is not None else col.files)]
 
     @property
     def missing_units(self) -> list[str]:
@@ -139,9 +145,7 @@ class Consolidation:
 
     @property
     def exit_code(self) -> int:
-        bad = any(f.status == "rejected" for f in self.batch.files)
-        bad = bad or any(c.status != "submitted" for c in self.columns)
-        bad = bad or any(i.severity == "error" for f in self.batch.files for i in f.issues)
+        bad = self.batch.files.any_bad() or any(c.status != "submitted" for c in self.columns)
         return 1 if bad else 0
 
 
@@ -175,26 +179,19 @@ def consolidate(
     expected = expect.expected_units() if out is not None else None
     if expected is not None:
         check_unit_count(len(expected))  # before reading thousands of files for nothing
-    # NOTE: when outputs are written here, each return's values go to disk as
-    # it is read, and come back one file (or, for the summary, one row) at a
-    # time: see _spill. They are gone once the outputs are written (the
-    # returned columns' ``values`` are empty); without outputs they stay.
-    spill = Spill() if outputs else None
-    try:
-        batch = read_batch(paths, catalog, expect, workers=workers, progress=progress, spill=spill.put if spill else None)
-        result = build_consolidation(batch, catalog, units, unit, prefer, spill)
-        if out is not None:
-            write_consolidated_file(result, out, password=default_password() if password is None else password)
-            result.out = Path(out)
-        if json_path:
-            with atomic_path(json_path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-                write_report_json(result, fh)
-        if csv_path:
-            with atomic_path(csv_path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-                write_tidy_csv(result, fh)
-    finally:
-        if spill is not None:
-            spill.close()
+    # NOTE: each file's record and values go to disk as it is read (the batch's
+    # FileStore) and come back one file (or, for the summary, one row) at a time
+    batch = read_batch(paths, catalog, expect, workers=workers, progress=progress)
+    result = build_consolidation(batch, catalog, units, unit, prefer)
+    if out is not None:
+        write_consolidated_file(result, out, password=default_password() if password is None else password)
+        result.out = Path(out)
+    if json_path:
+        with atomic_path(json_path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+            write_report_json(result, fh)
+    if csv_path:
+        with atomic_path(csv_path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+            write_tidy_csv(result, fh)
     return result
 
 
@@ -212,9 +209,8 @@ def is_own_output(p: Path) -> bool:
     return meta is not None and meta.get("kind") == "consolidated"
 
 
-def build_consolidation(
-    batch: Batch, catalog: Catalog, units: Units | None, unit: str | None, prefer: str | None, spill: Spill | None = None
-) -> Consolidation:
+def build_consolidation(batch: Batch, catalog: Catalog, units: Units | None, unit: str | None, prefer: str | None) -> Consolidation:
+    files = batch.files
     form_level = batch.form_level or batch.level or catalog.levels[0]
     layout = build_layout(catalog, form_level) if form_level in catalog.levels else None
     codes = [rl.code for rl in layout.rows] if layout else []
@@ -222,47 +218,48 @@ def build_consolidation(
     if batch.expected is not None and units is not None:
         columns = [UnitColumn(c, units[c].name) for c in batch.expected]
     else:
-        seen: dict[str, str] = {}
-        for f in batch.accepted:
-            if f.unit and f.unit not in seen:
-                seen[f.unit] = f.unit_name or f.unit
-        columns = [UnitColumn(c, n) for c, n in sorted(seen.items())]
-    by_code = {c.code: c for c in columns}
+        columns = [UnitColumn(c, n or c) for c, n in files.first_units()]
     # NOTE: states are added up unit by unit as the columns are settled; no unit's state is kept
     acc = Accumulator(catalog, [c for c in codes if catalog.row(c).type not in ("heading", "ratio", "text")])
-    for f in batch.files:
-        if f.unit in by_code and f.status in ("accepted", "rejected"):
-            by_code[f.unit].files.append(f)
+    partial = False
     for col in columns:
-        ok = [f for f in col.files if f.status == "accepted"]
+        considered = list(files.items(unit=col.code, status=("accepted", "rejected")))
+        col.files = tuple(i for i, _f in considered)
+        ok = [(i, f) for i, f in considered if f.status == "accepted"]
         if not ok:
-            col.status = "rejected" if col.files else "missing"
+            col.status = "rejected" if considered else "missing"
+            partial = True
             continue
         if len(ok) > 1:
             if prefer == "latest":
-                ok.sort(key=lambda f: (f.generated_at or "", f.mtime or 0.0, f.path))
-                winner = ok[-1]
-                for f in ok[:-1]:
+                ok.sort(key=lambda p: (p[1].generated_at or "", p[1].mtime or 0.0, p[1].path))
+                winner = ok[-1][1]
+                for _i, f in ok[:-1]:
                     f.status = "skipped"
-                    f.issues.append(issue("conflict-resolved", f"{col.name} ({col.code}) nộp nhiều tệp khác nhau; dùng tệp mới hơn {Path(winner.path).name} (--prefer latest)."))
+                    f.issues.append(issue("conflict-resolved", f"{col.name} ({col.code}) nộp nhiều tệp khác nhau; dùng tệp mới hơn {os.path.basename(winner.path)} (--prefer latest)."))
+                    files.save(f)
                 winner.issues.append(issue("conflict-resolved", f"Tệp mới nhất trong {len(ok)} tệp của {col.name}; được dùng để tổng hợp."))
-                ok = [winner]
+                files.save(winner)
+                ok = [ok[-1]]
             else:
                 col.status = "conflict"
-                names = ", ".join(Path(f.path).name for f in ok)
-                for f in ok:
+                partial = True
+                names = ", ".join(os.path.basename(f.path) for _i, f in ok)
+                for _i, f in ok:
                     f.issues.append(issue("unit-conflict", f"{col.name} ({col.code}) nộp {len(ok)} tệp khác nhau ({names}); không tệp nào được cộng. Hãy xóa tệp sai hoặc dùng --prefer latest."))
+                    files.save(f)
                 continue
-        f = ok[0]
+        i, f = ok[0]
         col.status = "submitted"
-        col.file = f
-        col.values = f.values
+        col.file = i
+        col.files = ()
+        partial = partial or bool(f.source.get("partial"))
         if f.kind == "consolidated" and f.state is not None:
             col.state = {c: f.state[c] for c in codes if c in f.state}
             col.from_consolidated = True
             acc.add_states(col.state)
         else:
-            acc.add_values(spill.load(f)[0] if spill is not None else f.values)
+            acc.add_values(files.values(i)[0])
     states = acc.result()
     totals: dict[str, object] = {}
     for code in codes:
@@ -272,13 +269,10 @@ def build_consolidation(
         v = total(catalog, row, states)
         if v is not None:
             totals[code] = v
-    partial = any(c.status != "submitted" for c in columns) or any(
-        c.file is not None and c.file.source.get("partial") for c in columns
-    )
     unit_name, unit_level = "", ""
     if unit and units is not None and unit in units:
         unit_name, unit_level = units[unit].name, units[unit].level
-    return Consolidation(batch, catalog, layout, columns, totals, states, unit, unit_name, unit_level, partial, spill=spill)
+    return Consolidation(batch, catalog, layout, columns, totals, states, unit, unit_name, unit_level, partial)
 
 
 # --------------------------------------------------------------------------- the workbook
@@ -644,23 +638,28 @@ class _SummaryContext:
         self.first = col_letter(FIRST_UNIT_COL)
         self.last = col_letter(FIRST_UNIT_COL + max(n, 1) - 1)
         self.letters = [col_letter(FIRST_UNIT_COL + i) for i in range(n)]
-        # (column, letter, unit) of the units that count; the others stay blank
-        self.submitted = [
-            (FIRST_UNIT_COL + i, self.letters[i], col)
-            for i, col in enumerate(res.columns) if col.status == "submitted"
-        ]
-        self.not_submitted = [FIRST_UNIT_COL + i for i, col in enumerate(res.columns) if col.status != "submitted"]
-        self.any_consolidated = any(col.from_consolidated for _c, _l, col in self.submitted)
+        # the units that count (their index in res.columns); the others stay blank.
+        # NOTE: arrays, not a tuple per unit: a unit's column costs 4 bytes here
+        self.counted = array("i", (i for i, col in enumerate(res.columns) if col.status == "submitted"))
+        self.not_submitted = array("i", (FIRST_UNIT_COL + i for i, col in enumerate(res.columns) if col.status != "submitted"))
+        self.any_consolidated = any(res.columns[i].from_consolidated for i in self.counted)
         # the returns' values, turned from one column per unit into one row per code
         assert res.layout is not None
         rows = [rl.row for rl in res.layout.rows]
         self.cols = Columns([r.code for r in rows] + [r.weight for r in rows if r.weight], n)
         try:
-            for c, _L, col in self.submitted:
-                self.cols.add(c - FIRST_UNIT_COL, res.values_of(col)[0])
+            for i in self.counted:
+                self.cols.add(i, res.values_of(res.columns[i])[0])
         except BaseException:
             self.cols.close()
             raise
+
+    @property
+    def submitted(self) -> Iterator[tuple[int, str, UnitColumn]]:
+        """(sheet column, column letter, unit) of each unit that counts."""
+        letters, columns = self.letters, self.res.columns
+        for i in self.counted:
+            yield FIRST_UNIT_COL + i, letters[i], columns[i]
 
     def row_values(self, row: Row) -> _RowValues:
         """Per unit column, the values of ``row`` (and of its weight row) as a small mapping."""
@@ -911,14 +910,14 @@ def _write_table(ws: Any, fmts: dict[str, Any], headers: list[str], rows: Iterab
 
 def _status_rows(res: Consolidation) -> Iterator[list[object]]:
     for i, col in enumerate(res.columns, start=1):
-        files = [col.file] if col.file else col.files
+        files = res.files_of(col)
         f = files[0] if files else None
         status = STATUS_TEXT[col.status]
-        if col.file is not None and col.file.source.get("partial"):
-            status += f" (biểu tổng hợp chưa đầy đủ: {col.file.source.get('submitted')}/{col.file.source.get('expected')})"
+        if col.file is not None and f is not None and f.source.get("partial"):
+            status += f" (biểu tổng hợp chưa đầy đủ: {f.source.get('submitted')}/{f.source.get('expected')})"
         yield [
             i, col.code, col.name, status,
-            "; ".join(Path(x.path).name for x in files) if files else "",
+            "; ".join(os.path.basename(x.path) for x in files) if files else "",
             "; ".join(x.sha256 or "" for x in files) if files else "",
             (f.unit_name or f.unit or "") if f else "",
             (f.period or "") if f else "",
@@ -926,10 +925,10 @@ def _status_rows(res: Consolidation) -> Iterator[list[object]]:
             sum(x.warnings for x in files),
         ]
     known = {c.code for c in res.columns}
-    for f in res.batch.files:
+    for f in res.batch.files.iter(values=False):
         if f.unit not in known:
             yield ["", f.unit or "", f.unit_name or "", {"accepted": "đã đọc", "rejected": "bị từ chối", "skipped": "bỏ qua"}[f.status],
-                   Path(f.path).name, f.sha256 or "", f.unit_name or "", f.period or "", f.errors, f.warnings]
+                   os.path.basename(f.path), f.sha256 or "", f.unit_name or "", f.period or "", f.errors, f.warnings]
     yield ["", "", f"{res.submitted}/{len(res.columns)} đơn vị đã nộp", "", "", "", "", "", "", ""]
 
 
@@ -942,9 +941,9 @@ SEVERITY_TEXT = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin
 
 def _issue_rows(res: Consolidation) -> Iterator[list[object]]:
     names = {c.code: c.name for c in res.columns}
-    for f in res.batch.files:
+    for f in res.batch.files.iter(values=False):
         for i in f.issues:
-            yield [Path(f.path).name, names.get(f.unit or "", f.unit or ""), i.indicator or "", i.cell or "", SEVERITY_TEXT[i.severity], i.code, i.message]
+            yield [os.path.basename(f.path), names.get(f.unit or "", f.unit or ""), i.indicator or "", i.cell or "", SEVERITY_TEXT[i.severity], i.code, i.message]
     for c in res.columns:
         if c.status == "missing":
             yield ["", c.name, "", "", "Lỗi", "unit-missing", f"{c.name} ({c.code}) chưa nộp báo cáo."]
@@ -1045,14 +1044,14 @@ def report_json(res: Consolidation | Batch, totals: dict[str, object] | None = N
     out: dict[str, Any] = {
         "level": batch.level,
         "period": batch.period,
-        "files": [_file_json(f) for f in batch.files] if files else [],
+        "files": [_file_json(f) for f in batch.files.iter(values=False)] if files else [],
     }
     if isinstance(res, Consolidation):
         out["missing_units"] = res.missing_units
         out["conflicting_units"] = [c.code for c in res.columns if c.status == "conflict"]
         out["totals"] = res.totals
     else:
-        seen = {f.unit for f in batch.files if f.status == "accepted"}
+        seen = {f.unit for f in batch.files.iter(status="accepted", values=False)}
         out["missing_units"] = [u for u in (batch.expected or []) if u not in seen]
         if totals is not None:
             out["totals"] = totals
@@ -1067,10 +1066,11 @@ def write_report_json(res: Consolidation | Batch, fh: TextIO) -> None:
     head, tail = text.split('"files": []', 1)  # the first occurrence: only level and period come before
     fh.write(head + '"files": [')
     batch = res.batch if isinstance(res, Consolidation) else res
-    for i, f in enumerate(batch.files):
+    n = 0
+    for n, f in enumerate(batch.files.iter(values=False), start=1):
         entry = json.dumps(_file_json(f), ensure_ascii=False, indent=2)
-        fh.write(("," if i else "") + "\n    " + entry.replace("\n", "\n    "))
-    fh.write(("\n  ]" if batch.files else "]") + tail + "\n")
+        fh.write(("," if n > 1 else "") + "\n    " + entry.replace("\n", "\n    "))
+    fh.write(("\n  ]" if n else "]") + tail + "\n")
 
 
 def tidy_csv(res: Consolidation) -> str:
@@ -1087,9 +1087,10 @@ def write_tidy_csv(res: Consolidation, fh: TextIO) -> None:
     period = res.batch.period or ""
     rows = [rl.row for rl in res.layout.rows if rl.row.type != "heading"] if res.layout else []
     for col in res.columns:
-        if col.status != "submitted" or col.file is None:
+        f = res.file_of(col)
+        if col.status != "submitted" or f is None:
             continue
-        sha = col.file.sha256
+        sha = f.sha256
         values = res.values_of(col)[0]
         for row in rows:
             code = row.code

@@ -140,7 +140,7 @@ def read_workbook(path: str, catalog: Catalog, layouts: dict[str, FormLayout] | 
     res.size = len(data)
     layouts = layouts if layouts is not None else {}
     try:
-        pkg = Package(data, Path(path).name)
+        pkg = Package(data, os.path.basename(path))
         _read_package(res, pkg, catalog, layouts)
     except XlsxError as exc:
         if exc.code == "not-xlsx" and _is_word(data):

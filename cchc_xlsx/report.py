@@ -4,17 +4,23 @@ official can act on, the JSON report, and the exit code."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
-from ._atomic import atomic_write_text
+from ._atomic import atomic_path
 from .batch import Batch, Expectation, mark_conflicts, read_batch
 from .catalog import Catalog
 from .cli import check_level, load_catalog_arg, load_units_arg, progress_bar
-from .consolidate import SEVERITY_TEXT, Consolidation, consolidate, report_json, write_own_form
+from .consolidate import (
+    SEVERITY_TEXT,
+    Consolidation,
+    consolidate,
+    report_json,
+    write_own_form,
+    write_report_json,
+)
 from .issues import Issue
 from .periods import parse_period
 
@@ -34,17 +40,17 @@ def _issue_line(i: Issue) -> str:
 
 def print_summary(batch: Batch, out: TextIO, names: dict[str, str] | None = None, verbose: bool = True) -> None:
     names = names or {}
-    statuses = Counter(f.status for f in batch.files)
-    sev = Counter(i.severity for f in batch.files for i in f.issues)
+    statuses = batch.files.statuses()
+    sev = Counter(i.severity for f in batch.files.iter(values=False) for i in f.issues)
     period = parse_period(batch.period).label if batch.period else "chưa xác định"
-    print(f"Kỳ báo cáo: {period}; cấp đơn vị: {batch.level or 'chưa xác định'}; {len(batch.files)} tệp.", file=out)
+    print(f"Kỳ báo cáo: {period}; cấp đơn vị: {batch.level or 'chưa xác định'}; {sum(statuses.values())} tệp.", file=out)
     print(
         f"  Chấp nhận: {statuses['accepted']}   Từ chối: {statuses['rejected']}   Bỏ qua: {statuses['skipped']}",
         file=out,
     )
     print(f"  Lỗi: {sev['error']}   Cảnh báo: {sev['warning']}   Thông tin: {sev['info']}", file=out)
-    order = {"rejected": 0, "accepted": 1, "skipped": 2}
-    for f in sorted(batch.files, key=lambda f: (order[f.status], -f.errors, f.path)):
+    # rejected first, then accepted (most errors first), then skipped; by path within
+    for f in batch.files.ordered("CASE status WHEN 'rejected' THEN 0 WHEN 'accepted' THEN 1 ELSE 2 END, errors DESC, path"):
         shown = [i for i in f.issues if verbose or i.severity != "info" or f.status == "skipped"]
         who = ""
         if f.unit:
@@ -76,14 +82,14 @@ def run_check(args: argparse.Namespace) -> int:
     mark_conflicts(batch)
     names = {u.code: u.name for u in expect.units} if expect.units else {}
     print_summary(batch, sys.stdout, names)
-    report = report_json(batch)
-    missing = report["missing_units"]
+    missing = report_json(batch, files=False)["missing_units"]
     if missing:
         print(f"\nChưa nộp ({len(missing)}): " + ", ".join(f"{names.get(c, c)} ({c})" for c in missing))
     if args.json:
-        atomic_write_text(args.json, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        with atomic_path(args.json) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+            write_report_json(batch, fh)
         print(f"\nĐã ghi báo cáo JSON: {args.json}")
-    bad = any(f.status == "rejected" for f in batch.files) or any(i.severity == "error" for f in batch.files for i in f.issues) or bool(missing)
+    bad = batch.files.any_bad() or bool(missing)
     return 1 if bad else 0
 
 

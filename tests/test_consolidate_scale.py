@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import random
@@ -33,6 +34,7 @@ from xlsxwriter.worksheet import Worksheet
 import cchc_xlsx.consolidate as consolidate_module
 from cchc_xlsx import build_layout, generate, load_catalog, load_units, parse_period
 from cchc_xlsx._spill import BLOCK, Columns
+from cchc_xlsx._store import FileStore
 from cchc_xlsx.aggregate import (
     Accumulator,
     consolidate_states,
@@ -57,6 +59,7 @@ from cchc_xlsx.consolidate import (
 from cchc_xlsx.demo import example_values
 from cchc_xlsx.errors import UsageError
 from cchc_xlsx.fill import fill_template
+from cchc_xlsx.reader import FileResult
 from cchc_xlsx.template import legacy_password_hash
 
 ROOT = project_root()
@@ -339,7 +342,7 @@ def test_structure_is_locked_while_the_file_is_made(books: dict[str, Any]):
 def test_returns_states_are_not_kept(books: dict[str, Any]):
     res = books["district_res"]
     submitted = [c for c in res.columns if c.status == "submitted"]
-    assert submitted and all(c.state == {} and c.file is not None and c.values is c.file.values for c in submitted)
+    assert submitted and all(c.state == {} and c.file is not None and res.values_of(c)[0] for c in submitted)
     rolled = [c for c in books["res"].columns if c.status == "submitted"]
     assert rolled and all(c.from_consolidated and c.state for c in rolled)
 
@@ -457,10 +460,16 @@ def test_columns_give_back_every_value_row_by_row(tmp_path: Path):
         cols.close()
 
 
-def test_the_parent_keeps_no_returns_values_once_they_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Each return's values and notes go to disk as it arrives: none are in the
-    parent's FileResults when the batch is complete, and the outputs are those
-    of the same batch consolidated from values held in memory."""
+def _alive_file_results() -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if type(o) is FileResult)
+
+
+def test_the_parent_keeps_no_file_records_in_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Each file's record, values and notes go to disk as it arrives (the
+    batch's FileStore): once the batch is read, and once the outputs are
+    written, no FileResult is alive in the parent; the records are still there
+    to be read back, and writing the book again gives the very same book."""
     catalog = load_catalog(ROOT / "indicator_catalog.yaml")
     units = load_units(ROOT / "examples" / "units_cho_don.csv", catalog.levels)
     layout = build_layout(catalog, "xa")
@@ -474,38 +483,37 @@ def test_the_parent_keeps_no_returns_values_once_they_are_read(tmp_path: Path, m
             sent += 1
             values = example_values(catalog, layout, f.unit.code, base)
             (tmp_path / "in" / f.path.name).write_bytes(fill_template(f.path.read_bytes(), layout, values, {"1.1": f"ghi chú {f.unit.code}"}))
+    (tmp_path / "in" / "copy.xlsx").write_bytes(next((tmp_path / "in").glob("*.xlsx")).read_bytes())  # a duplicate, skipped
+    del files
     seen: dict[str, Any] = {}
     build = consolidate_module.build_consolidation
 
     def spy(batch: Any, *args: Any) -> Any:
-        seen["batch"] = batch
-        seen["kept"] = [(f.path, f.values, f.notes) for f in batch.files if f.values or f.notes]
-        seen["spilled"] = [f.path for f in batch.files if args[-1] is not None and args[-1].spilled(f)]
+        seen["alive"] = _alive_file_results()
         return build(batch, *args)
 
     monkeypatch.setattr(consolidate_module, "build_consolidation", spy)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the same generation time in both books
     out = tmp_path / "out"
-    res = consolidate([tmp_path / "in"], catalog, out / "H01.xlsx", level="xa", period=PERIOD, units=units, unit="H01",
-                      json_path=out / "H01.json", csv_path=out / "H01.csv", workers=1)
-    assert sent > 2 and res.submitted == sent and len(seen["spilled"]) == sent
-    assert seen["kept"] == []
-    assert all(f.values == {} and f.notes == {} for f in res.batch.files)
-    with pytest.raises(RuntimeError, match="tổng hợp lại"):  # gone with the temporary file: no book of blanks
-        write_consolidated_file(res, out / "again.xlsx")
-    assert not (out / "again.xlsx").exists()
-    # the same batch, its values kept in memory: the very same outputs
-    monkeypatch.setattr(consolidate_module, "build_consolidation", build)
-    batch = consolidate_module.read_batch([tmp_path / "in"], catalog, consolidate_module.Expectation(level="xa", period=PERIOD, units=units, unit="H01"), workers=0)
-    assert sum(1 for f in batch.files if f.values) == sent
-    mem = build(batch, catalog, units, "H01", None)
-    write_consolidated_file(mem, tmp_path / "mem.xlsx", password=consolidate_module.default_password())
-    assert consolidate_module.tidy_csv(mem) == (out / "H01.csv").read_text("utf-8")
-    # written one file's entry at a time, the report is exactly json.dump's text
-    assert (out / "H01.json").read_text("utf-8") == json.dumps(consolidate_module.report_json(mem), ensure_ascii=False, indent=2) + "\n"
-    notes = list(openpyxl.load_workbook(out / "H01.xlsx")[consolidate_module.NOTES_SHEET].iter_rows(values_only=True))
-    assert sum(1 for r in notes if r[3] == "Ghi chú") == sent
-    with zipfile.ZipFile(out / "H01.xlsx") as a, zipfile.ZipFile(tmp_path / "mem.xlsx") as b:
+    before = _alive_file_results()
+    for workers in (0, 1):
+        res = consolidate([tmp_path / "in"], catalog, out / "H01.xlsx", level="xa", period=PERIOD, units=units, unit="H01",
+                          json_path=out / "H01.json", csv_path=out / "H01.csv", workers=workers, force=True)
+        assert sent > 2 and res.submitted == sent and len(res.batch.files) == sent + 1
+        assert seen["alive"] == before and _alive_file_results() == before
+    # read back from disk: records, values and notes
+    assert isinstance(res.batch.files, FileStore)
+    assert res.batch.files.statuses() == {"accepted": sent, "skipped": 1}
+    col = next(c for c in res.columns if c.status == "submitted")
+    f = res.file_of(col)
+    assert f is not None and f.unit == col.code and f.values == {}
+    values, notes = res.values_of(col)
+    assert values and notes == {"1.1": f"ghi chú {col.code}"}
+    assert (out / "H01.json").read_text("utf-8") == json.dumps(consolidate_module.report_json(res), ensure_ascii=False, indent=2) + "\n"
+    notes_rows = list(openpyxl.load_workbook(out / "H01.xlsx")[consolidate_module.NOTES_SHEET].iter_rows(values_only=True))
+    assert sum(1 for r in notes_rows if r[3] == "Ghi chú") == sent
+    write_consolidated_file(res, tmp_path / "again.xlsx", password=consolidate_module.default_password())
+    with zipfile.ZipFile(out / "H01.xlsx") as a, zipfile.ZipFile(tmp_path / "again.xlsx") as b:
         assert [name for name in a.namelist() if a.read(name) != b.read(name)] == []
 
 
@@ -517,3 +525,23 @@ def test_the_streamed_json_report_of_no_files_is_json_dumps_text():
     consolidate_module.write_report_json(batch, buf)
     assert buf.getvalue() == json.dumps(consolidate_module.report_json(batch), ensure_ascii=False, indent=2) + "\n"
     assert json.loads(buf.getvalue())["files"] == []
+
+
+def test_a_full_temporary_disk_is_a_clear_message_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    import sqlite3
+
+    from cchc_xlsx import batch as batch_module
+    from cchc_xlsx.cli import main
+
+    class FullDisk(FileStore):
+        def add_packed(self, packed: Any) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(batch_module, "FileStore", FullDisk)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.xlsx").write_bytes(b"not a workbook")
+    code = main(["consolidate", str(tmp_path / "in"), "--out", str(tmp_path / "out.xlsx"), "--level", "xa", "--period", PERIOD])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "database or disk is full" in err and "TMPDIR" in err
+    assert not (tmp_path / "out.xlsx").exists()
