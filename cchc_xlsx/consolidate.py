@@ -296,7 +296,8 @@ class _Sheet(Worksheet):
         # (a cell reference and a format index need none); the rest as it does.
         fmt = cell.format
         if cell.__class__ is _RawCells:
-            self.fh.write(cell.xml)
+            for xml in cell.xml:
+                self.fh.write(xml)
             return
         if fmt:
             kind = cell.__class__
@@ -312,7 +313,7 @@ class _Sheet(Worksheet):
 class _RawCells(NamedTuple):
     """The ready XML of a run of cells of one row (see :class:`_UnitCells`)."""
 
-    xml: str
+    xml: Sequence[str]  # pieces, written one after the other
     format: None = None
 
 
@@ -339,27 +340,59 @@ class _UnitCells:
     XlsxWriter itself.
     """
 
-    def __init__(self, ws: Any, r: int, letters: Sequence[str]):
+    CHUNK = 256  # cells joined into one string at a time
+
+    def __init__(self, ws: Any, r: int, letters: Sequence[str], gap: Any = None):
         self.ws, self.r, self.row = ws, r, str(r + 1)
         self.letters = letters
-        self.parts = [""] * len(letters)
+        self.gap = gap  # the format of the blank cells where nothing is written (None: no cell)
+        self.next = 0  # the index of the next unit column
+        # NOTE: cells are written left to right and joined CHUNK at a time, so
+        # that a row of thousands of units holds a few long strings, not a
+        # string object per cell (most of the peak memory of writing a wide row)
+        self.buf: list[str] = []
+        self.chunks: list[str] = []
         self.tails: dict[tuple[str, Any], str | None] = {}
 
-    def write_number(self, r: int, c: int, v: float, fmt: Any = None) -> None:
+    def _at(self, c: int) -> int:
+        """The index of unit column ``c``, after the blanks of the columns skipped before it."""
         i = c - FIRST_UNIT_COL
+        if i < self.next or i >= len(self.letters):
+            raise ValueError(f"unit cells are written left to right, once each: column {c} after {self.next + FIRST_UNIT_COL}")
+        self._fill(i)
+        self.next = i + 1
+        return i
+
+    def _fill(self, upto: int) -> None:
+        if self.gap is not None and upto > self.next:
+            s, row, letters = f' s="{self.gap._get_xf_index()}"', self.row, self.letters
+            for j in range(self.next, upto):
+                self._put(f'<c r="{letters[j]}{row}"{s}/>')
+        self.next = upto
+
+    def _put(self, xml: str) -> None:
+        buf = self.buf
+        buf.append(xml)
+        if len(buf) >= self.CHUNK:
+            self.chunks.append("".join(buf))
+            buf.clear()
+
+    def write_number(self, r: int, c: int, v: float, fmt: Any = None) -> None:
         if not math.isfinite(v):  # never from a return (the reader refuses them); XlsxWriter would raise
             self.write_blank(r, c, None, fmt)
             return
+        i = self._at(c)
         s = f' s="{fmt._get_xf_index()}"' if fmt else ""
-        self.parts[i] = f'<c r="{self.letters[i]}{self.row}"{s}><v>{v:.16G}</v></c>'
+        self._put(f'<c r="{self.letters[i]}{self.row}"{s}><v>{v:.16G}</v></c>')
 
     def write_blank(self, r: int, c: int, _none: None, fmt: Any) -> None:
         # XlsxWriter writes a blank only when it has a format
-        i = c - FIRST_UNIT_COL
-        self.parts[i] = f'<c r="{self.letters[i]}{self.row}" s="{fmt._get_xf_index()}"/>' if fmt else ""
+        i = self._at(c)
+        if fmt:
+            self._put(f'<c r="{self.letters[i]}{self.row}" s="{fmt._get_xf_index()}"/>')
 
     def write_formula(self, r: int, c: int, formula: str, fmt: Any, value: Any) -> None:
-        i = c - FIRST_UNIT_COL
+        i = self._at(c)
         t = ""
         if isinstance(value, bool):
             t, value = ' t="b"', int(value)
@@ -367,11 +400,11 @@ class _UnitCells:
             t = ' t="e"' if value in _FORMULA_ERRORS else ' t="str"'
             value = _xml_text(value)
         s = f' s="{fmt._get_xf_index()}"' if fmt else ""
-        self.parts[i] = f'<c r="{self.letters[i]}{self.row}"{s}{t}><f>{_xml_text(formula)}</f><v>{value}</v></c>'
+        self._put(f'<c r="{self.letters[i]}{self.row}"{s}{t}><f>{_xml_text(formula)}</f><v>{value}</v></c>')
 
     def write_string(self, r: int, c: int, text: str, fmt: Any) -> None:
         # the XML after the cell reference, made by XlsxWriter once per text and format
-        i = c - FIRST_UNIT_COL
+        i = self._at(c)
         head = f'<c r="{self.letters[i]}{self.row}"'
         key = (text, fmt)
         tail = self.tails.get(key)
@@ -379,15 +412,19 @@ class _UnitCells:
             xml = _cell_xml(self.ws, r, c, CellStringTuple(text, fmt))
             tail = self.tails[key] = xml[len(head):] if xml.startswith(head) else None
             if tail is None:  # pragma: no cover - XlsxWriter changed its cell layout
-                self.parts[i] = xml
+                self._put(xml)
                 return
-        self.parts[i] = head + tail
+        self._put(head + tail)
 
     def flush(self) -> None:
         """Hand the row's cells to the sheet (nothing when every cell is empty)."""
-        xml = "".join(self.parts)
-        if xml:
-            self.ws.write_raw(self.r, FIRST_UNIT_COL, FIRST_UNIT_COL + len(self.parts) - 1, xml)
+        self._fill(len(self.letters))
+        if self.buf:
+            self.chunks.append("".join(self.buf))
+            self.buf.clear()
+        if self.chunks:
+            self.ws.write_raw(self.r, FIRST_UNIT_COL, FIRST_UNIT_COL + len(self.letters) - 1, tuple(self.chunks))
+        self.chunks = []
 
 
 def _cell_xml(ws: Any, r: int, c: int, cell: Any) -> str:
@@ -429,7 +466,7 @@ class _StreamedSheet(_Sheet):
             return
         super()._write_cell(row, col, cell)
 
-    def write_raw(self, row: int, first_col: int, last_col: int, xml: str) -> None:
+    def write_raw(self, row: int, first_col: int, last_col: int, xml: Sequence[str]) -> None:
         """Ready XML of the cells ``first_col..last_col`` of ``row`` (no other cell of
         the row may lie between them), as XlsxWriter's ``write_*`` would store them."""
         if self._check_dimensions(row, first_col) or self._check_dimensions(row, last_col):
@@ -641,7 +678,6 @@ class _SummaryContext:
         # the units that count (their index in res.columns); the others stay blank.
         # NOTE: arrays, not a tuple per unit: a unit's column costs 4 bytes here
         self.counted = array("i", (i for i, col in enumerate(res.columns) if col.status == "submitted"))
-        self.not_submitted = array("i", (FIRST_UNIT_COL + i for i, col in enumerate(res.columns) if col.status != "submitted"))
         self.any_consolidated = any(res.columns[i].from_consolidated for i in self.counted)
         # the returns' values, turned from one column per unit into one row per code
         assert res.layout is not None
@@ -694,18 +730,14 @@ def _write_summary_row(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r:
     tot = res.totals.get(row.code)
     note = row.note
     blank = fmts["blank"]
-    cells = _UnitCells(ws, r, ctx.letters)
+    # unit columns: blank for the units that do not count (their weight is a blank, i.e. 0)
+    cells = _UnitCells(ws, r, ctx.letters, gap=blank)
     if row.type == "heading":
         ws.write_blank(r, COL_TOTAL, None, blank)
-        for c in range(FIRST_UNIT_COL, note_col):
-            cells.write_blank(r, c, None, blank)
         cells.flush()
         ws.write_string(r, note_col, note, fmts["label"])
         ws.set_row(r, max(height, row_height(note, SUMMARY_NOTE_WIDTH)))
         return
-    # unit columns: blank for the units that do not count (their weight is a blank, i.e. 0)
-    for c in ctx.not_submitted:
-        cells.write_blank(r, c, None, blank)
     if row.type == "ratio":
         nr, dr = idx[row.numerator or ""] + 1, idx[row.denominator or ""] + 1
         fmt = fmts["value_ratio"]

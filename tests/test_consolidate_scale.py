@@ -251,7 +251,8 @@ def _unit_cells_xml(raw: bool) -> bytes:
     numbers = [0, 1, -3, 2**53, 0.1, 1 / 3, -0.0, 1e-300, 1e300, 123456.789, 5.0]
     for r, n in enumerate(numbers):
         ws.write_string(r, 0, "trước", fmt)
-        cells: Any = _UnitCells(ws, r, letters) if raw else ws
+        gap = other if r % 2 else None  # odd rows: the columns not written are formatted blanks
+        cells: Any = _UnitCells(ws, r, letters, gap=gap) if raw else ws
         c = FIRST_UNIT_COL
         cells.write_number(r, c, n, fmt)
         cells.write_number(r, c + 1, n)
@@ -264,8 +265,13 @@ def _unit_cells_xml(raw: bool) -> bytes:
         cells.write_formula(r, c + 8, f"IF(COUNT(E{r + 1})=1,E{r + 1},\"\")", fmt, "")
         cells.write_formula(r, c + 9, "1/0", fmt, "#DIV/0!")
         cells.write_formula(r, c + 10, f"E{r + 1}>0", other, n > 0)
+        if not raw and gap is not None:
+            cells.write_blank(r, c + 11, None, gap)
+            cells.write_blank(r, c + 12, None, gap)
         if r % 3 == 0:
             cells.write_number(r, c + 13, r)  # a gap before the last unit column
+        elif not raw and gap is not None:
+            cells.write_blank(r, c + 13, None, gap)
         if raw:
             cells.flush()
         ws.write_string(r, FIRST_UNIT_COL + 14, "sau", fmt)
@@ -276,10 +282,19 @@ def _unit_cells_xml(raw: bool) -> bytes:
         return z.read("xl/worksheets/sheet1.xml")
 
 
-def test_unit_cells_are_written_as_xlsxwriter_writes_them():
+def test_unit_cells_are_written_as_xlsxwriter_writes_them(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(_UnitCells, "CHUNK", 4)  # rows of several pieces
     xml = _unit_cells_xml(raw=True)
     assert xml == _unit_cells_xml(raw=False)
     assert b't="str"' in xml and b't="e"' in xml and b't="b"' in xml and b"&amp;" in xml
+
+
+def test_unit_cells_go_left_to_right_once_each():
+    cells = _UnitCells(None, 0, ["E", "F", "G"])  # the sheet is only used by flush()
+    cells.write_number(0, FIRST_UNIT_COL + 1, 1)
+    for c in (FIRST_UNIT_COL, FIRST_UNIT_COL + 1, FIRST_UNIT_COL + 3):
+        with pytest.raises(ValueError, match="left to right"):
+            cells.write_number(0, c, 2)
 
 
 @pytest.fixture(scope="module")
