@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -29,6 +30,7 @@ from .units import Units
 
 WORKER_MEMORY = 1536 * 1024 * 1024  # bytes of address space per worker
 FILE_TIMEOUT = 60.0  # seconds per file
+IN_FLIGHT = 2  # files sent to a worker ahead of its answers
 TEMP_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", "~", ".bak")
 
 
@@ -175,7 +177,8 @@ class _Worker:
         self.proc = ctx.Process(target=_worker_main, args=(child, catalog, memory), daemon=True)
         self.proc.start()
         child.close()
-        self.job: tuple[int, str, float] | None = None
+        self.jobs: deque[tuple[int, str]] = deque()  # sent, not yet answered, in order
+        self.started = 0.0  # when the first of them began (for the time limit)
 
     def stop(self, kill: bool = False) -> None:
         try:
@@ -232,28 +235,32 @@ def read_packed(
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
     pool = [_Worker(ctx, catalog, memory) for _ in range(min(workers, total))]
     queue: Iterator[tuple[int, str]] = iter(enumerate(paths))
+    retry: deque[tuple[int, str]] = deque()  # sent to a worker that was then replaced, not read
     done = 0
 
     def feed(w: _Worker) -> None:
-        nxt = next(queue, None)
-        if nxt is None:
-            w.job = None
-            return
-        i, p = nxt
-        w.job = (i, p, time.monotonic())
-        w.conn.send(p)
+        # NOTE: IN_FLIGHT files per worker, so that a worker never waits for
+        # this process (busy storing, or waiting for a core) to be given its next file
+        while len(w.jobs) < IN_FLIGHT:
+            nxt = retry.popleft() if retry else next(queue, None)
+            if nxt is None:
+                return
+            if not w.jobs:
+                w.started = time.monotonic()
+            w.jobs.append(nxt)
+            w.conn.send(nxt[1])
 
     try:
         for w in pool:
             feed(w)
-        while any(w.job for w in pool):
-            busy = [w for w in pool if w.job]
+        while any(w.jobs for w in pool):
+            busy = [w for w in pool if w.jobs]
             ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=1.0)
             now = time.monotonic()
             for idx, w in enumerate(pool):
-                if not w.job:
+                if not w.jobs:
                     continue
-                i, p, started = w.job
+                i, p = w.jobs[0]
                 packed: Packed | None = None
                 crashed = True
                 if w.conn in ready:
@@ -263,12 +270,16 @@ def read_packed(
                         packed = pack(FileResult(p).reject("parse-crash", "Tệp làm trình đọc dừng bất thường (có thể là tệp độc hại hoặc hỏng nặng)."))
                 elif w.proc.sentinel in ready or not w.proc.is_alive():
                     packed = pack(FileResult(p).reject("parse-crash", "Tệp làm trình đọc dừng bất thường (vượt giới hạn bộ nhớ hoặc tệp hỏng nặng)."))
-                elif now - started > timeout:
+                elif now - w.started > timeout:
                     packed = pack(FileResult(p).reject("parse-timeout", f"Đọc tệp quá {int(timeout)} giây; có thể là tệp độc hại hoặc hỏng nặng."))
                 if packed is None:
                     continue
+                w.jobs.popleft()
+                w.started = time.monotonic()  # the worker goes on to its next file
                 done += 1
                 if crashed:  # a worker that failed or hung is not trusted with the next file
+                    retry.extend(w.jobs)  # the files sent after this one go to its successor
+                    w.jobs.clear()
                     w.stop(kill=True)
                     pool[idx] = w = _Worker(ctx, catalog, memory)
                 feed(w)

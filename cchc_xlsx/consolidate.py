@@ -357,9 +357,10 @@ class _UnitCells:
     def _at(self, c: int) -> int:
         """The index of unit column ``c``, after the blanks of the columns skipped before it."""
         i = c - FIRST_UNIT_COL
-        if i < self.next or i >= len(self.letters):
-            raise ValueError(f"unit cells are written left to right, once each: column {c} after {self.next + FIRST_UNIT_COL}")
-        self._fill(i)
+        if i != self.next:  # NOTE: the common case (the next column) checks nothing more
+            if i < self.next or i >= len(self.letters):
+                raise ValueError(f"unit cells are written left to right, once each: column {c} after {self.next + FIRST_UNIT_COL}")
+            self._fill(i)
         self.next = i + 1
         return i
 
@@ -371,11 +372,13 @@ class _UnitCells:
         self.next = upto
 
     def _put(self, xml: str) -> None:
-        buf = self.buf
-        buf.append(xml)
-        if len(buf) >= self.CHUNK:
-            self.chunks.append("".join(buf))
-            buf.clear()
+        self.buf.append(xml)
+        if len(self.buf) >= self.CHUNK:
+            self._join()
+
+    def _join(self) -> None:
+        self.chunks.append("".join(self.buf))
+        self.buf.clear()
 
     def write_number(self, r: int, c: int, v: float, fmt: Any = None) -> None:
         if not math.isfinite(v):  # never from a return (the reader refuses them); XlsxWriter would raise
@@ -383,7 +386,10 @@ class _UnitCells:
             return
         i = self._at(c)
         s = f' s="{fmt._get_xf_index()}"' if fmt else ""
-        self._put(f'<c r="{self.letters[i]}{self.row}"{s}><v>{v:.16G}</v></c>')
+        buf = self.buf
+        buf.append(f'<c r="{self.letters[i]}{self.row}"{s}><v>{v:.16G}</v></c>')
+        if len(buf) >= self.CHUNK:
+            self._join()
 
     def write_blank(self, r: int, c: int, _none: None, fmt: Any) -> None:
         # XlsxWriter writes a blank only when it has a format
@@ -400,7 +406,10 @@ class _UnitCells:
             t = ' t="e"' if value in _FORMULA_ERRORS else ' t="str"'
             value = _xml_text(value)
         s = f' s="{fmt._get_xf_index()}"' if fmt else ""
-        self._put(f'<c r="{self.letters[i]}{self.row}"{s}{t}><f>{_xml_text(formula)}</f><v>{value}</v></c>')
+        buf = self.buf
+        buf.append(f'<c r="{self.letters[i]}{self.row}"{s}{t}><f>{_xml_text(formula)}</f><v>{value}</v></c>')
+        if len(buf) >= self.CHUNK:
+            self._join()
 
     def write_string(self, r: int, c: int, text: str, fmt: Any) -> None:
         # the XML after the cell reference, made by XlsxWriter once per text and format
@@ -420,8 +429,7 @@ class _UnitCells:
         """Hand the row's cells to the sheet (nothing when every cell is empty)."""
         self._fill(len(self.letters))
         if self.buf:
-            self.chunks.append("".join(self.buf))
-            self.buf.clear()
+            self._join()
         if self.chunks:
             self.ws.write_raw(self.r, FIRST_UNIT_COL, FIRST_UNIT_COL + len(self.letters) - 1, tuple(self.chunks))
         self.chunks = []

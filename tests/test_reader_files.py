@@ -734,6 +734,46 @@ def test_a_bag_of_hostile_files_in_real_worker_processes(tmp_path: Path, kit: Ki
     assert results["far.xlsx"].values == {"1.1": 1}
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_worker_that_dies_hangs_or_fails_is_replaced_and_no_other_file_is_lost(
+    tmp_path: Path, kit: Kit, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """Each worker has files sent ahead of its answers: when it dies on one, hangs
+    past the time limit or fails with an exception, that file is rejected, the
+    worker replaced, and the files sent after it are read by its successor."""
+    import time as time_module
+
+    from cchc_xlsx import batch as batch_module
+
+    real = batch_module.read_workbook
+
+    def flaky(path: str, catalog: Catalog, layouts: object = None) -> FileResult:
+        name = Path(path).name
+        if name.startswith("die"):
+            os._exit(3)
+        if name.startswith("hang"):
+            time_module.sleep(60)
+        if name.startswith("bug"):
+            raise RuntimeError("a bug")
+        return real(path, catalog, layouts)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch_module, "read_workbook", flaky)  # the workers are forked: they see it
+    names = [f"{kind}_{i:02d}.xlsx" for i, kind in enumerate(["ok", "ok", "die", "ok", "ok", "hang", "ok", "bug", "ok", "ok", "die", "ok"])]
+    for n in names:
+        (tmp_path / n).write_bytes(kit.good)
+    paths = [str(tmp_path / n) for n in names]
+    started = time_module.monotonic()
+    results = read_files(paths, kit.catalog, workers=workers, timeout=1.0)
+    assert time_module.monotonic() - started < 30
+    assert [r.path for r in results] == paths
+    got = {Path(r.path).name: (r.status, [i.code for i in r.issues]) for r in results}
+    for n in names:
+        kind = n.split("_", 1)[0]
+        want = {"ok": ("accepted", []), "die": ("rejected", ["parse-crash"]), "hang": ("rejected", ["parse-timeout"]), "bug": ("rejected", ["parse-crash"])}[kind]
+        assert got[n] == want, n
+    assert "RuntimeError: a bug" in next(r for r in results if Path(r.path).name.startswith("bug")).issues[0].message
+
+
 # --------------------------------------------------------------------------- command line
 
 
