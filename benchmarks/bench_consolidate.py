@@ -10,9 +10,13 @@ belongs to that run alone:
   library's worker processes (2 by default), adding up, writing the
   consolidated workbook and the JSON report. Wall ms per file, split into the
   reading phase (until the last file is read) and the rest (parent only).
-* the same on the first 1,000 files with a units file of those 1,000 communes,
-  to compare peak memory (``ru_maxrss`` of the process and of its largest
-  worker) for 1,000 vs N files.
+* the same on the first 1,000 files, once with the whole units file (so that
+  only the number of files differs: the memory target) and once with a units
+  file of those 1,000 communes (what each unit of the units file costs: the
+  units themselves and their columns), comparing the memory of each run: the
+  peak of the process during ``consolidate()`` (``VmHWM`` after resetting it
+  through ``/proc/self/clear_refs``), its size once every file is read and
+  once the outputs are written, and the peak of its largest worker.
 
 and, in this process, openpyxl's default ``load_workbook`` on a sample of the
 files (default 100) — the per-file cost of the obvious alternative — with the
@@ -31,6 +35,7 @@ missed (exit 1 only when the consolidation is wrong).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import multiprocessing as mp
 import os
@@ -151,11 +156,35 @@ def _rss_now_kib() -> float | None:
         return None
 
 
+def _reset_peak() -> bool:
+    """Reset this process's peak RSS (Linux: VmHWM), so that it measures what follows."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_kib() -> float:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
 def run_child(spec: dict[str, Any]) -> dict[str, Any]:
     """Consolidate in this (fresh) process and report times, memory and the outcome."""
     catalog = load_catalog(spec["catalog"])
     units = load_units(spec["units"], catalog.levels)
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    gc.collect()
+    rss_before = _rss_now_kib()
+    peak_reset = _reset_peak()
     read_done: dict[str, float | None] = {}
 
     def progress(done: int, total: int) -> None:
@@ -171,6 +200,8 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
     )
     t1 = time.perf_counter()
     cpu_self = time.process_time() - c0
+    peak = _peak_kib()
+    rss_after = _rss_now_kib()
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     files = res.batch.files
     severities = Counter(i.severity for f in files for i in f.issues)
@@ -189,6 +220,9 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
         "cpu_children": kids.ru_utime + kids.ru_stime,
         "maxrss_start": rss_start,
         "maxrss_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "rss_before": rss_before,
+        "peak_during": peak if peak_reset else None,
+        "rss_after": rss_after,
         "maxrss_children": kids.ru_maxrss,
         "rss_after_reading": read_done.get("rss"),
         "out_bytes": Path(spec["out"]).stat().st_size,
@@ -249,17 +283,18 @@ def main(argv: list[str] | None = None) -> int:
         t_make = time.perf_counter() - t0
         print(f"\nMade {args.count:,} returns in {t_make:.1f} s (not measured), {size / args.count / 1024:.1f} KiB each, in {work}")
 
-        runs: dict[int, dict[str, Any]] = {}
-        sizes = [small, args.count] if small < args.count else [args.count]
-        for n in sizes:
+        # (files, units in the units file): the memory of more files, then of more units
+        plan = [(small, small), (small, args.count), (args.count, args.count)] if small < args.count else [(args.count, args.count)]
+        runs: dict[tuple[int, int], dict[str, Any]] = {}
+        for n, n_units in plan:
             paths = [str(returns)] if n == args.count else [str(returns / f"H{d + 1:03d}") for d in range(small_districts)]
             spec = {
-                "catalog": str(catalog_path), "units": str(work / ("units_all.csv" if n == args.count else "units_small.csv")),
-                "paths": paths, "out": str(work / f"tong_hop_{n}.xlsx"), "json": str(work / f"tong_hop_{n}.json"),
+                "catalog": str(catalog_path), "units": str(work / ("units_all.csv" if n_units == args.count else "units_small.csv")),
+                "paths": paths, "out": str(work / f"tong_hop_{n}_{n_units}.xlsx"), "json": str(work / f"tong_hop_{n}_{n_units}.json"),
                 "workers": args.workers,
             }
-            print(f"Consolidating {n:,} files …", flush=True)
-            runs[n] = measure(spec)
+            print(f"Consolidating {n:,} files with a units file of {n_units:,} communes …", flush=True)
+            runs[(n, n_units)] = measure(spec)
 
         # openpyxl's load_workbook (default options) and the library's reader, one process, same sample
         all_files = sorted(returns.rglob("*.xlsx"))
@@ -288,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # ------------------------------------------------------------------ report
     layout = build_layout(load_catalog(catalog_path), LEVEL)
-    full = runs[args.count]
+    full = runs[(args.count, args.count)]
     n = args.count
     print_table("Input", [
         ("catalogue / level / period", f"{catalog_path.name} / {LEVEL} / {PERIOD}"),
@@ -312,10 +347,14 @@ def main(argv: list[str] | None = None) -> int:
             return f"{r['cpu_self']:.1f} s / {r['cpu_children']:.1f} s"
         if what == "rss_start":
             return mib(r["maxrss_start"])
+        if what == "rss_before":
+            return mib(r["rss_before"]) if r["rss_before"] else "?"
+        if what == "peak":
+            return mib(r["peak_during"]) if r["peak_during"] else "?"
         if what == "rss_read":
             return mib(r["rss_after_reading"]) if r["rss_after_reading"] else "?"
-        if what == "rss":
-            return mib(r["maxrss_self"])
+        if what == "rss_after":
+            return mib(r["rss_after"]) if r["rss_after"] else "?"
         if what == "rss_kids":
             return mib(r["maxrss_children"])
         if what == "out":
@@ -336,16 +375,18 @@ def main(argv: list[str] | None = None) -> int:
         ("    reading + checks (worker processes)", "read"),
         ("    rest: assess, add up, write .xlsx + JSON", "rest"),
         ("CPU: this process / workers", "cpu"),
-        ("peak RSS of this process, before consolidate()", "rss_start"),
+        ("peak RSS of this process before consolidate() (start-up)", "rss_start"),
+        ("RSS of this process when consolidate() is called", "rss_before"),
+        ("peak RSS of this process during consolidate() (VmHWM)", "peak"),
         ("RSS of this process once every file is read", "rss_read"),
-        ("peak RSS of this process (ru_maxrss)", "rss"),
+        ("RSS of this process once the outputs are written", "rss_after"),
         ("peak RSS of the largest worker (ru_maxrss)", "rss_kids"),
         ("consolidated .xlsx / JSON report", "out"),
         ("files accepted / rejected / skipped / units missing", "status"),
         ("issues: error / warning / info", "issues"),
         ("exit code", "exit"),
     ]
-    header = ("",) + tuple(f"{k:,} files" for k in runs)
+    header = ("",) + tuple(f"{k:,} files / {u:,} units" for k, u in runs)
     print_table("Consolidation (wall clock, one run each, each in a fresh process)",
                 [header] + [(label,) + tuple(col(runs[k], what) for k in runs) for label, what in lines])
 
@@ -372,23 +413,25 @@ def main(argv: list[str] | None = None) -> int:
     print(f"<= {TARGET_MS:g} ms per file: {'met' if ms_full <= TARGET_MS else 'MISSED'} ({ms_full:.2f} ms per file, {n:,} files)")
     print(f">= {TARGET_RATIO:g}x faster than openpyxl's load_workbook: {'met' if ratio >= TARGET_RATIO else 'MISSED'} ({ratio:.1f}x)")
     if len(runs) > 1:
-        small_run = runs[small]
-        grow_self = full["maxrss_self"] / small_run["maxrss_self"]
-        grow_kids = full["maxrss_children"] / small_run["maxrss_children"]
-        # NOTE: bytes per added file, not a ratio: the small run's peak is often
-        # the process's start-up peak, which makes any ratio look flat
-        added = n - small
-        per_file = {
-            "peak": (full["maxrss_self"] - small_run["maxrss_self"]) * 1024 / added,
-            "once read": ((full["rss_after_reading"] or 0) - (small_run["rss_after_reading"] or 0)) * 1024 / added,
-            "largest worker": (full["maxrss_children"] - small_run["maxrss_children"]) * 1024 / added,
-        }
-        flat = all(v <= FLAT_BYTES_PER_FILE for v in per_file.values())
+        # NOTE: bytes per added file, not a ratio: a ratio of two sizes that both
+        # hold the interpreter, the catalogue and the units file looks flat anyway
+        def per_added(a: dict[str, Any], b: dict[str, Any], added: int) -> dict[str, float]:
+            return {
+                what: (b[key] - a[key]) * 1024 / added
+                for what, key in (("peak", "peak_during"), ("once read", "rss_after_reading"), ("once written", "rss_after"), ("largest worker", "maxrss_children"))
+                if a.get(key) and b.get(key)
+            }
+
+        per_file = per_added(runs[(small, n)], full, n - small)
+        per_unit = per_added(runs[(small, small)], runs[(small, n)], n - small)
+        flat = len(per_file) == 4 and all(v <= FLAT_BYTES_PER_FILE for v in per_file.values())
         print(
-            f"memory flat from {small:,} to {n:,} files (<= {FLAT_BYTES_PER_FILE} bytes per added file): {'met' if flat else 'NO'} "
-            f"(this process x{grow_self:.2f}: {mib(small_run['maxrss_self'])} -> {mib(full['maxrss_self'])}; "
-            f"largest worker x{grow_kids:.2f}: {mib(small_run['maxrss_children'])} -> {mib(full['maxrss_children'])}; "
-            "bytes per added file: " + ", ".join(f"{k} {v:,.0f}" for k, v in per_file.items()) + ")"
+            f"memory flat from {small:,} to {n:,} files, the same {n:,} units (<= {FLAT_BYTES_PER_FILE} bytes per added file): {'met' if flat else 'NO'} "
+            "(bytes per added file: " + ", ".join(f"{k} {v:,.0f}" for k, v in per_file.items()) + ")"
+        )
+        print(
+            f"(not a target) each unit of the units file, from {small:,} to {n:,} units, the same {small:,} files: "
+            + ", ".join(f"{k} {v:,.0f}" for k, v in per_unit.items()) + " bytes per added unit (a book holds at most 16,379 unit columns)"
         )
     if wrong:
         print(f"CONSOLIDATION WRONG: {', '.join(wrong[:10])}", file=sys.stderr)
