@@ -273,5 +273,14 @@ class FileStore:
     def close(self) -> None:
         self._db.close()
 
+    def __del__(self) -> None:
+        # closed, not left to the connection's own finaliser (which warns from Python 3.13)
+        db = getattr(self, "_db", None)
+        if db is not None:
+            try:
+                db.close()
+            except sqlite3.Error:  # pragma: no cover - closing twice is allowed; anything else is moot here
+                pass
+
     def __repr__(self) -> str:
         return f"<FileStore of {len(self)} files>"
