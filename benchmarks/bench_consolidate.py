@@ -219,7 +219,6 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
         "cpu_self": cpu_self,
         "cpu_children": kids.ru_utime + kids.ru_stime,
         "maxrss_start": rss_start,
-        "maxrss_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "rss_before": rss_before,
         "peak_during": peak if peak_reset else None,
         "rss_after": rss_after,

@@ -161,7 +161,7 @@ class FileStore:
         return self._db.execute("SELECT 1 FROM f LIMIT 1").fetchone() is not None
 
     def __iter__(self) -> Iterator[FileResult]:
-        return self.iter()
+        return self.iter(values=True)
 
     def __getitem__(self, i: int) -> FileResult:
         n = len(self)
@@ -172,9 +172,9 @@ class FileStore:
         rec, data = self._db.execute("SELECT rec, data FROM f ORDER BY path LIMIT 1 OFFSET ?", (i,)).fetchone()
         return _load(rec, data)
 
-    def iter(self, *, values: bool = True, **filters: Any) -> Iterator[FileResult]:
+    def iter(self, *, values: bool = False, **filters: Any) -> Iterator[FileResult]:
         """The files (those whose columns equal ``filters``, a tuple meaning any
-        of), in path order; ``values=False`` leaves their values and notes out."""
+        of), in path order; with their values and notes only when ``values``."""
         for _id, f in self.items(values=values, **filters):
             yield f
 

@@ -70,7 +70,7 @@ class Batch:
 
     @property
     def accepted(self) -> list[FileResult]:
-        return list(self.files.iter(status="accepted"))
+        return list(self.files.iter(status="accepted", values=True))
 
 
 # --------------------------------------------------------------------------- discovery

@@ -386,10 +386,7 @@ class _UnitCells:
             return
         i = self._at(c)
         s = f' s="{fmt._get_xf_index()}"' if fmt else ""
-        buf = self.buf
-        buf.append(f'<c r="{self.letters[i]}{self.row}"{s}><v>{v:.16G}</v></c>')
-        if len(buf) >= self.CHUNK:
-            self._join()
+        self._put(f'<c r="{self.letters[i]}{self.row}"{s}><v>{v:.16G}</v></c>')
 
     def write_blank(self, r: int, c: int, _none: None, fmt: Any) -> None:
         # XlsxWriter writes a blank only when it has a format
@@ -406,10 +403,7 @@ class _UnitCells:
             t = ' t="e"' if value in _FORMULA_ERRORS else ' t="str"'
             value = _xml_text(value)
         s = f' s="{fmt._get_xf_index()}"' if fmt else ""
-        buf = self.buf
-        buf.append(f'<c r="{self.letters[i]}{self.row}"{s}{t}><f>{_xml_text(formula)}</f><v>{value}</v></c>')
-        if len(buf) >= self.CHUNK:
-            self._join()
+        self._put(f'<c r="{self.letters[i]}{self.row}"{s}{t}><f>{_xml_text(formula)}</f><v>{value}</v></c>')
 
     def write_string(self, r: int, c: int, text: str, fmt: Any) -> None:
         # the XML after the cell reference, made by XlsxWriter once per text and format
@@ -965,7 +959,7 @@ def _status_rows(res: Consolidation) -> Iterator[list[object]]:
             sum(x.warnings for x in files),
         ]
     known = {c.code for c in res.columns}
-    for f in res.batch.files.iter(values=False):
+    for f in res.batch.files.iter():
         if f.unit not in known:
             yield ["", f.unit or "", f.unit_name or "", {"accepted": "đã đọc", "rejected": "bị từ chối", "skipped": "bỏ qua"}[f.status],
                    os.path.basename(f.path), f.sha256 or "", f.unit_name or "", f.period or "", f.errors, f.warnings]
@@ -981,7 +975,7 @@ SEVERITY_TEXT = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin
 
 def _issue_rows(res: Consolidation) -> Iterator[list[object]]:
     names = {c.code: c.name for c in res.columns}
-    for f in res.batch.files.iter(values=False):
+    for f in res.batch.files.iter():
         for i in f.issues:
             yield [os.path.basename(f.path), names.get(f.unit or "", f.unit or ""), i.indicator or "", i.cell or "", SEVERITY_TEXT[i.severity], i.code, i.message]
     for c in res.columns:
@@ -1084,14 +1078,14 @@ def report_json(res: Consolidation | Batch, totals: dict[str, object] | None = N
     out: dict[str, Any] = {
         "level": batch.level,
         "period": batch.period,
-        "files": [_file_json(f) for f in batch.files.iter(values=False)] if files else [],
+        "files": [_file_json(f) for f in batch.files.iter()] if files else [],
     }
     if isinstance(res, Consolidation):
         out["missing_units"] = res.missing_units
         out["conflicting_units"] = [c.code for c in res.columns if c.status == "conflict"]
         out["totals"] = res.totals
     else:
-        seen = {f.unit for f in batch.files.iter(status="accepted", values=False)}
+        seen = {f.unit for f in batch.files.iter(status="accepted")}
         out["missing_units"] = [u for u in (batch.expected or []) if u not in seen]
         if totals is not None:
             out["totals"] = totals
@@ -1107,7 +1101,7 @@ def write_report_json(res: Consolidation | Batch, fh: TextIO) -> None:
     fh.write(head + '"files": [')
     batch = res.batch if isinstance(res, Consolidation) else res
     n = 0
-    for n, f in enumerate(batch.files.iter(values=False), start=1):
+    for n, f in enumerate(batch.files.iter(), start=1):
         entry = json.dumps(_file_json(f), ensure_ascii=False, indent=2)
         fh.write(("," if n > 1 else "") + "\n    " + entry.replace("\n", "\n    "))
     fh.write(("\n  ]" if n else "]") + tail + "\n")

@@ -41,7 +41,7 @@ def _issue_line(i: Issue) -> str:
 def print_summary(batch: Batch, out: TextIO, names: dict[str, str] | None = None, verbose: bool = True) -> None:
     names = names or {}
     statuses = batch.files.statuses()
-    sev = Counter(i.severity for f in batch.files.iter(values=False) for i in f.issues)
+    sev = Counter(i.severity for f in batch.files.iter() for i in f.issues)
     period = parse_period(batch.period).label if batch.period else "chưa xác định"
     print(f"Kỳ báo cáo: {period}; cấp đơn vị: {batch.level or 'chưa xác định'}; {sum(statuses.values())} tệp.", file=out)
     print(
