@@ -53,13 +53,14 @@ from typing import Any
 import yaml
 from _common import machine_rows, print_table
 
-from cchc_xlsx import build_layout, load_catalog, load_units, parse_period
-from cchc_xlsx.catalog import project_root
-from cchc_xlsx.consolidate import consolidate
+from cchc_xlsx import consolidate, load_catalog, load_units, parse_period
 from cchc_xlsx.demo import example_values
 from cchc_xlsx.fill import Filler
+from cchc_xlsx.layout import build_layout
 from cchc_xlsx.reader import read_workbook
 from cchc_xlsx.template import _Stamper, default_password, template_filename
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TARGET_MS = 5.0
 TARGET_RATIO = 15.0
@@ -98,9 +99,9 @@ _MAKER: dict[str, Any] = {}
 
 
 def _maker_init() -> None:
-    catalog = load_catalog(project_root() / "indicator_catalog.yaml")
+    catalog = load_catalog(ROOT / "indicator_catalog.yaml")
     layout = build_layout(catalog, LEVEL)
-    base = yaml.safe_load((project_root() / "examples" / "returns_seed000_tan_lap.yaml").read_text("utf-8"))["values"]
+    base = yaml.safe_load((ROOT / "examples" / "returns_seed000_tan_lap.yaml").read_text("utf-8"))["values"]
     _MAKER.update(
         catalog=catalog, layout=layout, base=base, period=parse_period(PERIOD),
         stamper=_Stamper(layout, parse_period(PERIOD), GENERATED_AT, default_password()),
@@ -125,7 +126,7 @@ def _make_district(job: tuple[Path, list[Any]]) -> dict[str, int]:
 
 def make_returns(units_path: Path, returns: Path, jobs: int) -> tuple[dict[str, int], int]:
     """Every commune's filled return, in ``returns/<district>/``; the expected sums and bytes."""
-    catalog = load_catalog(project_root() / "indicator_catalog.yaml")
+    catalog = load_catalog(ROOT / "indicator_catalog.yaml")
     units = load_units(units_path, catalog.levels)
     by_district: dict[str, list[Any]] = {}
     for u in units.at_level(LEVEL):
@@ -269,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print("cchc-xlsx benchmark: consolidating returned workbooks (issue 5)")
     print_table("Machine", machine_rows())
-    catalog_path = project_root() / "indicator_catalog.yaml"
+    catalog_path = ROOT / "indicator_catalog.yaml"
     if args.dir:
         Path(args.dir).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="cchc-bench-consolidate-", dir=args.dir))

@@ -27,11 +27,13 @@ from pathlib import Path
 
 from _common import machine_rows, print_table
 
-from cchc_xlsx import build_layout, generate, load_catalog, load_units, parse_period
+from cchc_xlsx import generate, load_catalog, load_units, parse_period
 from cchc_xlsx._atomic import atomic_write_bytes
-from cchc_xlsx.catalog import project_root
+from cchc_xlsx.layout import build_layout
 from cchc_xlsx.reader import read_workbook
 from cchc_xlsx.template import _Stamper, default_password, render_template, template_filename
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TARGET_MS = 2.0
 QUICK_COUNT = 500
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--count", type=int, default=10_000, help="number of units (default 10,000)")
     ap.add_argument("--quick", action="store_true", help=f"a short run: {QUICK_COUNT} units, a sample of {QUICK_SAMPLE}")
     ap.add_argument("--sample", type=int, default=50, help="units rendered from scratch with XlsxWriter (default 50)")
-    ap.add_argument("--catalog", default=str(project_root() / "indicator_catalog.yaml"), help="catalogue (default: indicator_catalog.yaml)")
+    ap.add_argument("--catalog", default=str(ROOT / "indicator_catalog.yaml"), help="catalogue (default: indicator_catalog.yaml)")
     ap.add_argument("--level", default="xa", help="level of the units (default xa)")
     ap.add_argument("--period", default="2024-Q1", help="period (default 2024-Q1)")
     ap.add_argument("--dir", default=None, help="where to make the temporary folder (default: the system's)")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import OutputError
+from .errors import OutputError, os_error_text
 
 TEMP_PREFIX = ".cchc-tmp-"
 
@@ -17,10 +17,6 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 @contextmanager
@@ -37,7 +33,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=str(p.parent))
         os.close(fd)
     except OSError as exc:
-        raise OutputError(f"Không ghi được {p}: {exc.strerror or exc}") from exc
+        raise OutputError(f"Không ghi được {p}: {os_error_text(exc)}") from exc
     tmp = Path(name)
     try:
         yield tmp
@@ -51,5 +47,66 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         except OSError:
             pass
         if isinstance(exc, OSError) and not isinstance(exc, OutputError):
-            raise OutputError(f"Không ghi được {p}: {exc.strerror or exc}") from exc
+            raise OutputError(f"Không ghi được {p}: {os_error_text(exc)}") from exc
         raise
+
+
+class OutputSet:
+    """Several outputs written all or none: each is written to a temporary file
+    beside its target (:meth:`path`), and only when every one is complete are
+    they all renamed onto their targets (:meth:`commit`). On an error, or when
+    the block ends without a commit, the temporaries are removed and no target
+    is touched::
+
+        with OutputSet() as outs:
+            write_book(outs.path("tong_hop.xlsx"))
+            write_json(outs.path("tong_hop.json"))
+            outs.commit()
+
+    The temporaries are made when asked for, so a folder that cannot be
+    written is found before any long work when :meth:`path` is called first.
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Path, Path]] = []
+
+    def path(self, target: str | Path) -> Path:
+        """A temporary file beside ``target`` (raises :class:`OutputError` when it cannot be made)."""
+        p = Path(target)
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=str(p.parent))
+            os.close(fd)
+        except OSError as exc:
+            raise OutputError(f"Không ghi được {p}: {os_error_text(exc)}") from exc
+        tmp = Path(name)
+        self._pending.append((tmp, p))
+        return tmp
+
+    def commit(self) -> None:
+        """Rename every temporary onto its target."""
+        umask = os.umask(0)
+        os.umask(umask)
+        try:
+            for tmp, target in self._pending:
+                os.chmod(tmp, 0o666 & ~umask)
+                os.replace(tmp, target)
+        except OSError as exc:
+            raise OutputError(f"Không ghi được {target}: {os_error_text(exc)}") from exc
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Remove the temporaries not yet renamed."""
+        for tmp, _target in self._pending:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        self._pending.clear()
+
+    def __enter__(self) -> OutputSet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()

@@ -43,7 +43,8 @@ class Expectation:
     period: str | None = None
     units: Units | None = None
     unit: str | None = None
-    outputs: tuple[Path, ...] = ()
+    outputs: tuple[Path, ...] = ()  # this run's outputs: skipped with a note when found among the inputs
+    scratch: tuple[Path, ...] = ()  # this run's temporaries: not looked at, not listed
 
     def expected_units(self) -> list[str] | None:
         if self.units is None or self.level is None:
@@ -54,9 +55,20 @@ class Expectation:
 
 
 @dataclass
-class Batch:
-    """Every path looked at, with what became of it, in a stable order (kept on
-    disk: see :class:`FileStore`; a list given here is copied into one)."""
+class CheckResult:
+    """What reading and checking a batch of returned files found (:func:`cchc_xlsx.check`).
+
+    ``files``: every path looked at, each a :class:`FileResult` with its status
+    (``accepted``, ``rejected`` or ``skipped``), unit, period, values and
+    issues, in path order; a sequence kept on disk (:class:`FileStore`), so a
+    batch of ten thousand files does not fill memory. A list given here is
+    copied into one.
+    ``level``: the level of the units whose returns were read (given, or the
+    commonest of the accepted files); ``form_level``: the level of the form
+    they filled in; ``period``: the period code (``"2024-Q1"``); ``expected``:
+    the codes of the units expected to send a return (``None`` without a
+    units file).
+    """
 
     files: FileStore = field(default_factory=FileStore)
     level: str | None = None  # level of the units (inferred when not given)
@@ -70,18 +82,47 @@ class Batch:
 
     @property
     def accepted(self) -> list[FileResult]:
+        """The accepted files, with their values."""
         return list(self.files.iter(status="accepted", values=True))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Number of files per status: ``{"accepted": 19, "rejected": 1, "skipped": 3}``."""
+        statuses = self.files.statuses()
+        return {s: int(statuses.get(s, 0)) for s in ("accepted", "rejected", "skipped")}
+
+    @property
+    def missing_units(self) -> list[str]:
+        """Codes of the expected units with no accepted file (not sent, or every file rejected)."""
+        if self.expected is None:
+            return []
+        seen = {f.unit for f in self.files.iter(status="accepted")}
+        return [u for u in self.expected if u not in seen]
+
+    @property
+    def conflicting_units(self) -> list[str]:
+        """Codes of the units with more than one accepted, different file."""
+        return self.files.units_with_several()
+
+    @property
+    def exit_code(self) -> int:
+        """``0`` when every file was accepted with no error-level issue and no
+        expected unit is missing or conflicting; else ``1`` (the CLI's exit code)."""
+        bad = self.files.any_bad() or bool(self.missing_units) or bool(self.conflicting_units)
+        return 1 if bad else 0
 
 
 # --------------------------------------------------------------------------- discovery
 
 
-def walk(paths: Sequence[str | Path], outputs: Iterable[Path] = ()) -> Iterator[tuple[str, FileResult | None]]:
+def walk(paths: Sequence[str | Path], outputs: Iterable[Path] = (), scratch: Iterable[Path] = ()) -> Iterator[tuple[str, FileResult | None]]:
     """Every path named or found under a named folder, in a stable order, with
-    why it is not read (None: to be read). A path may come more than once."""
+    why it is not read (None: to be read). A path may come more than once.
+    ``scratch`` (this run's own temporaries) are left out altogether."""
     # NOTE: plain strings and os.path, not a Path per file: pathlib interns every
     # name, and the interpreter's table of interned strings never shrinks
     out_set = {_real(p) for p in outputs}
+    hidden = {_real(p) for p in scratch}
 
     def consider(key: str) -> tuple[str, FileResult | None]:
         name = os.path.basename(key)
@@ -112,6 +153,8 @@ def walk(paths: Sequence[str | Path], outputs: Iterable[Path] = ()) -> Iterator[
                         yield consider(prefix + d)
                         dirs.remove(d)
                 for f in sorted(files):
+                    if hidden and _real(prefix + f) in hidden:
+                        continue
                     yield consider(prefix + f)
         elif os.path.exists(top):
             yield consider(top)
@@ -301,23 +344,34 @@ def read_batch(
     *,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> Batch:
+    require_files: bool = False,
+) -> CheckResult:
     """Find, read and assess every file of a batch. Each file's record goes to
-    disk as it is read (:class:`FileStore`): nothing is kept per file here."""
+    disk as it is read (:class:`FileStore`): nothing is kept per file here.
+
+    ``require_files``: raise :class:`UsageError` before reading anything when
+    the paths hold no file to read (an empty folder, or only lock and
+    temporary files)."""
     if expect.period is not None:
         expect.period = parse_period(expect.period).code
     store = FileStore()
-    for key, skipped in walk(paths, expect.outputs):
+    for key, skipped in walk(paths, expect.outputs, expect.scratch):
         if store.note_path(key, to_read=skipped is None) and skipped is not None:
             store.add(skipped)
+    if require_files and store.count_to_read() == 0:
+        shown = ", ".join(f"“{p}”" for p in list(paths)[:5])
+        found = len(store)
+        what = f"chỉ có {found} tệp tạm, tệp khóa hoặc kết quả của công cụ (được bỏ qua)" if found else "không có tệp nào"
+        store.close()
+        raise UsageError(f"Không tìm thấy biểu nào để đọc trong {shown}: {what}. Hãy kiểm tra lại đường dẫn thư mục chứa các biểu nộp về.", option="paths")
     for _i, packed in read_packed(store.to_read(), store.count_to_read(), catalog, workers=workers, progress=progress):
         store.add_packed(packed)
-    batch = Batch(files=store)
+    batch = CheckResult(files=store)
     assess(batch, catalog, expect)
     return batch
 
 
-def assess(batch: Batch, catalog: Catalog, expect: Expectation) -> None:
+def assess(batch: CheckResult, catalog: Catalog, expect: Expectation) -> None:
     """Compare each file's identity with what is expected; mark duplicates."""
     files = batch.files
     # identical bytes: the first one (in path order) counts
@@ -356,7 +410,7 @@ def assess(batch: Batch, catalog: Catalog, expect: Expectation) -> None:
             files.save(f)
 
 
-def _settle(f: FileResult, batch: Batch, expect: Expectation, expected: frozenset[str] | None) -> None:
+def _settle(f: FileResult, batch: CheckResult, expect: Expectation, expected: frozenset[str] | None) -> None:
     """One accepted file against the batch's period, form and units."""
     if f.period is None and batch.period:
         f.period = batch.period
@@ -408,7 +462,7 @@ def _attribute(f: FileResult, expect: Expectation, level: str | None, expected: 
             return
 
 
-def mark_conflicts(batch: Batch) -> list[str]:
+def mark_conflicts(batch: CheckResult) -> list[str]:
     """Units with more than one accepted (different) file: each file gets an error. Returns the codes."""
     out = batch.files.units_with_several()
     for code in out:

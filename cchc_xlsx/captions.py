@@ -11,7 +11,7 @@ from typing import Any
 
 import jinja2
 
-from .catalog import project_root
+from .resources import template_source
 
 _LOCAL_GOVERNMENTS = ("xã ", "phường ", "thị trấn ", "huyện ", "quận ", "thị xã ", "thành phố ", "tỉnh ")
 
@@ -29,7 +29,7 @@ def authority(name: str) -> str:
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(project_root() / "templates")),
+        loader=jinja2.FunctionLoader(template_source),
         autoescape=False,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=False,

@@ -9,6 +9,7 @@ The format is documented in ``docs/catalog-format.md``.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ from typing import Any
 
 import yaml
 
-from .errors import CatalogError, Problem
+from ._xml import hidden_characters
+from .errors import CatalogError, Problem, os_error_text
 from .rules import Check, RuleSyntaxError, message_placeholders, parse_check
 
 LEVELS = {"xa": "cấp xã", "huyen": "cấp huyện", "so": "sở, ngành", "tinh": "cấp tỉnh"}
@@ -267,6 +269,33 @@ _LineLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 # --------------------------------------------------------------------------- the loader
 
+# PyYAML's problems, said in Vietnamese (the English text follows in brackets)
+_YAML_PROBLEMS = (
+    ("mapping values are not allowed", "dấu “:” không đúng chỗ — thường do một chuỗi có dấu “:” mà thiếu dấu ngoặc kép, hoặc thụt lề sai"),
+    ("could not find expected ':'", "thiếu dấu “:” sau tên khóa"),
+    ("cannot start any token", "có ký tự không được phép ở đầu một giá trị (Tab? YAML chỉ thụt lề bằng dấu cách)"),
+    ("did not find expected key", "thụt lề không đều hoặc thiếu tên khóa"),
+    ("did not find expected '-' indicator", "các mục của danh sách thụt lề không đều"),
+    ("expected <block end>", "thụt lề không khớp với các dòng phía trên"),
+    ("unexpected end of stream", "tệp kết thúc giữa chừng (thiếu dấu ngoặc kép đóng?)"),
+    ("unknown escape character", "chuỗi trong ngoặc kép có dấu “\\” không hợp lệ (dùng ngoặc đơn ' thay cho ngoặc kép)"),
+    ("undefined alias", "dùng bí danh “*…” chưa được khai báo"),
+    ("expected a comment or a line break", "có nội dung thừa sau giá trị trên cùng một dòng"),
+    ("found duplicate anchor", "neo “&…” bị khai báo hai lần"),
+    ("expected ',' or ']'", "danh sách trong ngoặc vuông thiếu dấu phẩy hoặc dấu “]”"),
+    ("expected ',' or '}'", "bảng trong ngoặc nhọn thiếu dấu phẩy hoặc dấu “}”"),
+    ("special characters are not allowed", "tệp có ký tự điều khiển không được phép"),
+)
+
+
+def yaml_problem_text(exc: Exception) -> str:
+    """A PyYAML error in Vietnamese, PyYAML's own words in brackets."""
+    problem = str(getattr(exc, "problem", None) or exc).strip()
+    for needle, vn in _YAML_PROBLEMS:
+        if needle in problem:
+            return f"{vn} [{problem}]"
+    return f"cú pháp YAML sai [{problem}]"
+
 
 class _Collector:
     def __init__(self, path: str):
@@ -313,7 +342,11 @@ def _text(c: _Collector, d: _Located, key: str, code: str | None, required: bool
     if isinstance(value, (bool, dict, list)):
         c.add(_line(d, key), code, f"“{key}” phải là chuỗi ký tự")
         return ""
-    return str(value).strip()
+    text = str(value).strip()
+    hidden = hidden_characters(text)
+    if hidden:
+        c.add(_line(d, key), code, f"“{key}” có ký tự ẩn hoặc ký tự điều khiển ({', '.join(hidden)}); hãy gõ lại")
+    return text
 
 
 def _code_value(c: _Collector, d: _Located, key: str, code: str | None) -> str | None:
@@ -348,13 +381,22 @@ def _number(c: _Collector, d: _Located, key: str, code: str | None) -> float | N
     return float(value)
 
 
-def load_catalog(path: str | Path) -> Catalog:
-    """Load and validate a catalogue file; raise :class:`CatalogError` listing every problem."""
+def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
+    """Load and validate a catalogue file (``None``: the bundled default catalogue,
+    seed 000's Phụ lục I for levels ``xa``, ``huyen``, ``tinh``).
+
+    Raises :class:`~cchc_xlsx.errors.CatalogError` listing every problem of the
+    file with its line and row code (also when the file cannot be read).
+    """
+    if path is None:
+        from .resources import default_catalog_path
+
+        path = default_catalog_path()
     p = Path(path)
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise CatalogError([Problem(str(p), None, None, f"không đọc được tệp: {exc.strerror or exc}")]) from exc
+        raise CatalogError([Problem(str(p), None, None, f"không đọc được tệp: {os_error_text(exc)}")]) from exc
     return parse_catalog(raw, str(p))
 
 
@@ -371,8 +413,7 @@ def parse_catalog(raw: bytes | str, path: str = "<catalog>") -> Catalog:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise CatalogError([Problem(path, line, None, f"YAML không hợp lệ: {problem}")]) from exc
+        raise CatalogError([Problem(path, line, None, f"YAML không hợp lệ: {yaml_problem_text(exc)}")]) from exc
     if not isinstance(doc, _Located):
         raise CatalogError([Problem(path, None, None, "tệp phải là một bảng YAML có “catalog” và “rows” hoặc “sheets”")])
 
@@ -803,11 +844,4 @@ def _fit(message: str) -> str:
     return message[: EXCEL_TEXT_LIMIT - 1] + "…"
 
 
-def default_catalog_path() -> Path:
-    """The bundled default catalogue (seed 000's Phụ lục I)."""
-    return project_root() / "indicator_catalog.yaml"
-
-
-def project_root() -> Path:
-    return Path(__file__).resolve().parent.parent
 

@@ -13,11 +13,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__
-from .catalog import LEVELS, Catalog, default_catalog_path, load_catalog
-from .errors import CchcError, UsageError
-from .periods import parse_period
-from .units import Units, load_units
+from ._version import __version__
+from .catalog import LEVELS, Catalog, load_catalog
+from .errors import CchcError, OutputExistsError, UsageError, os_error_text
 
 TYPE_NAMES = {
     "heading": "tiêu đề",
@@ -69,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--period", required=True, help="kỳ báo cáo: 2024-Q1 … 2024-Q4, 2024-H1, 2024-9M, 2024")
     g.add_argument("--out", required=True, help="thư mục ghi biểu")
     g.add_argument("--units", help="tệp danh sách đơn vị units.csv (không có: một biểu chung, đơn vị tự chọn)")
-    g.add_argument("--catalog", help="tệp danh mục chỉ tiêu (mặc định: indicator_catalog.yaml)")
+    g.add_argument("--catalog", help="tệp danh mục chỉ tiêu (mặc định: danh mục đi kèm, Phụ lục I của seed 000)")
     g.add_argument("--generic", action="store_true", help="với --units: một biểu chung, đơn vị chọn trong danh sách thả xuống")
     g.add_argument("--force", action="store_true", help="ghi đè tệp đã có")
     g.add_argument("--password", help="mật khẩu khóa trang tính (mặc định: biến môi trường CCHC_XLSX_PASSWORD hoặc “cchc”)")
@@ -82,14 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--csv", help="ghi số liệu dạng bảng (unit, period, code, value, sha256)")
     c.add_argument("--prefer", choices=["latest"], help="khi một đơn vị nộp hai tệp khác nhau: lấy tệp mới nhất")
     c.add_argument("--own-form", metavar="FILE", help="ghi thêm biểu mẫu của chính đơn vị tổng hợp (--unit), các dòng lấy từ cấp dưới được điền sẵn và khóa")
-    c.add_argument("--force", action="store_true", help="ghi đè tệp tổng hợp đã có")
+    c.add_argument("--force", action="store_true", help="ghi đè các tệp kết quả đã có")
+    c.add_argument("--verbose", "-v", action="store_true", help="in mọi vấn đề của mọi tệp (mặc định: bản tóm tắt)")
 
     k = sub.add_parser("check", help="đọc và kiểm tra biểu đã điền, không ghi biểu tổng hợp")
     k.add_argument("paths", nargs="+", metavar="PATH", help="tệp hoặc thư mục")
     _reader_options(k)
+    k.add_argument("--unit", help="mã đơn vị tổng hợp: chỉ chờ biểu của các đơn vị trực thuộc")
+    k.add_argument("--force", action="store_true", help="ghi đè báo cáo JSON đã có")
+    k.add_argument("--verbose", "-v", action="store_true", help="in mọi vấn đề của mọi tệp (mặc định: bản tóm tắt)")
 
     cat = sub.add_parser("catalog", help="kiểm tra danh mục chỉ tiêu và liệt kê các dòng")
-    cat.add_argument("--catalog", help="tệp danh mục (mặc định: indicator_catalog.yaml)")
+    cat.add_argument("--catalog", help="tệp danh mục (mặc định: danh mục đi kèm)")
     cat.add_argument("--level", help="chỉ liệt kê các dòng của cấp này")
 
     d = sub.add_parser("demo", help="chạy cả chu trình trên dữ liệu ví dụ")
@@ -101,7 +103,7 @@ def _reader_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--level", help="cấp của các đơn vị nộp biểu")
     p.add_argument("--period", help="kỳ báo cáo mong đợi")
     p.add_argument("--units", help="tệp danh sách đơn vị units.csv")
-    p.add_argument("--catalog", help="tệp danh mục chỉ tiêu (mặc định: indicator_catalog.yaml)")
+    p.add_argument("--catalog", help="tệp danh mục chỉ tiêu (mặc định: danh mục đi kèm, Phụ lục I của seed 000)")
     p.add_argument("--json", help="ghi báo cáo JSON")
 
 
@@ -121,10 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except CchcError as exc:
-        print(f"Lỗi: {exc}", file=sys.stderr)
+        print(f"Lỗi: {exc}{_hint(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("Đã dừng theo yêu cầu.", file=sys.stderr)
+        print("Đã dừng theo yêu cầu; không tệp kết quả nào được ghi dở.", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # the output was piped into a program that stopped reading (| head)
@@ -133,14 +135,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except sqlite3.Error as exc:  # the batch's records on disk (_store): a full disk, most likely
         print(
-            f"Lỗi khi ghi tệp tạm của công cụ ({exc}). Hãy giải phóng chỗ trống trên đĩa "
+            f"Lỗi khi ghi tệp tạm của công cụ [{exc}]. Hãy giải phóng chỗ trống trên đĩa "
             "(thư mục tạm của hệ thống), hoặc đặt biến môi trường TMPDIR sang một thư mục còn chỗ rồi chạy lại.",
             file=sys.stderr,
         )
         return 2
     except OSError as exc:
-        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-        print(f"Lỗi đọc/ghi tệp{where}: {exc.strerror or exc}", file=sys.stderr)
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"Lỗi đọc/ghi tệp{where}: {os_error_text(exc)}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, details on request
         if os.environ.get("CCHC_XLSX_DEBUG"):
@@ -153,21 +155,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+# the library names its arguments; the command line's spelling of each
+_OPTIONS = {
+    "paths": "PATH", "out": "--out", "unit": "--unit", "units": "--units", "level": "--level",
+    "period": "--period", "catalog": "--catalog", "json_path": "--json", "csv_path": "--csv",
+    "own_form": "--own-form",
+}
+
+
+def _hint(exc: CchcError) -> str:
+    """What to type differently, in the command line's words."""
+    if isinstance(exc, OutputExistsError):
+        return "\nDùng --force nếu chắc chắn muốn ghi đè."
+    option = getattr(exc, "option", None)
+    if isinstance(exc, UsageError) and option in _OPTIONS:
+        return f" (tham số {_OPTIONS[option]})"
+    return ""
+
+
 # --------------------------------------------------------------------------- helpers
 
 
 def load_catalog_arg(value: str | None) -> Catalog:
-    return load_catalog(value or default_catalog_path())
-
-
-def load_units_arg(value: str | None, catalog: Catalog) -> Units | None:
-    return load_units(value, catalog.levels) if value else None
-
-
-def check_level(level: str | None, catalog: Catalog, what: str = "--level") -> None:
-    if level is not None and level not in catalog.levels:
-        known = ", ".join(f"{lv} ({LEVELS.get(lv, lv)})" for lv in catalog.levels)
-        raise UsageError(f"{what} “{level}” không có trong danh mục {catalog.id}; các cấp: {known}.")
+    return load_catalog(value)
 
 
 def progress_bar(total: int, desc: str) -> Callable[[int, int], None] | None:
@@ -213,6 +223,8 @@ def format_table(headers: list[str], rows: list[list[str]], widths: list[int]) -
 
 
 def cmd_catalog(args: argparse.Namespace) -> int:
+    from .api import check_level
+
     catalog = load_catalog_arg(args.catalog)
     check_level(args.level, catalog)
     rows = catalog.rows_for_level(args.level) if args.level else catalog.rows
@@ -251,34 +263,72 @@ def cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .template import generate
+    from .api import as_period, as_units, check_level, generate
 
     catalog = load_catalog_arg(args.catalog)
     check_level(args.level, catalog)
-    period = parse_period(args.period)
-    units = load_units_arg(args.units, catalog)
-    n = len(units.at_level(args.level)) if units else 1
+    units = as_units(args.units, catalog)
+    n = len(units.at_level(args.level)) if units and not args.generic else 1
     files = generate(
-        catalog, args.level, period, args.out, units,
+        catalog, args.level, args.period, args.out, units,
         force=args.force, password=args.password, progress=progress_bar(n, "Tạo biểu"), generic=args.generic,
     )
+    label = as_period(args.period).label  # type: ignore[union-attr]
     if units is None or args.generic:
-        print(f"Đã tạo 1 biểu chung (đơn vị tự chọn hoặc tự gõ) {period.label}, cấp {args.level}: {files[0].path}")
+        print(f"Đã tạo 1 biểu chung (đơn vị tự chọn hoặc tự gõ) {label}, cấp {args.level}: {files[0].path}")
     else:
-        print(f"Đã tạo {len(files)} biểu {period.label}, cấp {args.level}, trong thư mục {Path(args.out)}")
+        print(f"Đã tạo {len(files)} biểu {label}, cấp {args.level}, trong thư mục {Path(args.out)}")
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .report import run_check
+    from ._atomic import OutputSet
+    from .api import as_units, check, check_out, refuse_existing
+    from .console import print_missing, print_summary
+    from .consolidation import write_report_json
 
-    return run_check(args)
+    catalog = load_catalog_arg(args.catalog)
+    units = as_units(args.units, catalog)
+    json_path = check_out(args.json, suffix=None, option="json_path") if args.json else None
+    if json_path is not None:
+        refuse_existing([json_path], args.force)
+    result = check(args.paths, catalog, level=args.level, period=args.period, units=units, unit=args.unit, progress=progress_bar(0, "Đọc biểu"))
+    names = {u.code: u.name for u in units} if units else {}
+    print_summary(result, sys.stdout, names, verbose=args.verbose, full_list=f"báo cáo JSON {json_path}" if json_path else "")
+    print_missing(result.missing_units, names, sys.stdout)
+    if json_path is not None:
+        with OutputSet() as outs:
+            with open(outs.path(json_path), "w", encoding="utf-8") as fh:
+                write_report_json(result, fh)
+            outs.commit()
+        print(f"\nĐã ghi báo cáo JSON: {json_path}")
+    return result.exit_code
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
-    from .report import run_consolidate
+    from .api import as_units, consolidate
+    from .console import print_consolidation
 
-    return run_consolidate(args)
+    catalog = load_catalog_arg(args.catalog)
+    units = as_units(args.units, catalog)
+    result = consolidate(
+        args.paths, catalog, args.out,
+        level=args.level, period=args.period, units=units, unit=args.unit,
+        prefer=args.prefer, json_path=args.json, csv_path=args.csv, own_form=args.own_form, force=args.force,
+        progress=progress_bar(0, "Đọc biểu"),
+    )
+    print_consolidation(result, sys.stdout, verbose=args.verbose)
+    if args.own_form:
+        from .consolidation import own_form_values
+
+        values = own_form_values(result)
+        shown = ", ".join(f"{k} = {v}" for k, v in values.items()) or "không có dòng nào"
+        print(f"Đã ghi biểu mẫu của {result.unit_name or result.unit} (các dòng lấy từ cấp dưới: {shown}): {args.own_form}")
+    if args.json:
+        print(f"Đã ghi báo cáo JSON: {args.json}")
+    if args.csv:
+        print(f"Đã ghi số liệu dạng bảng: {args.csv}")
+    return result.exit_code
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

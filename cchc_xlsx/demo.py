@@ -19,13 +19,14 @@ from typing import Any
 
 import yaml
 
-from .batch import Expectation, read_batch
-from .catalog import Catalog, load_catalog, project_root
-from .consolidate import consolidate, write_own_form
+from .api import check, consolidate, generate
+from .catalog import Catalog, load_catalog
+from .console import print_consolidation, print_missing, print_summary
+from .consolidation import own_form_values
 from .fill import Filler
 from .layout import FormLayout, build_layout
 from .periods import parse_period
-from .report import print_consolidation, print_summary
+from .resources import example_path
 from .template import _Stamper, default_password, now_iso, template_filename
 from .units import Units, load_units
 from .values import format_vn
@@ -86,9 +87,8 @@ def example_values(catalog: Catalog, layout: FormLayout, seed: str, base: dict[s
 
 def run_demo(out: Path, stream: Any = None) -> int:
     stream = stream or sys.stdout
-    root = project_root()
-    catalog = load_catalog(root / "indicator_catalog.yaml")
-    units = load_units(root / "examples" / "units_cho_don.csv", catalog.levels)
+    catalog = load_catalog()
+    units = load_units(example_path("units_cho_don.csv"), catalog.levels)
     period = parse_period(PERIOD)
     for sub in ("1_bieu_mau_xa", "2_bao_cao_xa_nop_ve", "3_tong_hop_huyen", "4_tong_hop_tinh", "5_bieu_mau_cua_huyen"):
         shutil.rmtree(out / sub, ignore_errors=True)
@@ -98,8 +98,6 @@ def run_demo(out: Path, stream: Any = None) -> int:
         print(text, file=stream)
 
     say("=== 1. Tạo biểu mẫu cho các xã (quý I/2024) ===")
-    from .template import generate
-
     files = generate(catalog, "xa", period, templates, units, force=True)
     say(f"Đã tạo {len(files)} biểu mẫu trong {templates}")
 
@@ -108,35 +106,38 @@ def run_demo(out: Path, stream: Any = None) -> int:
     say(f"Các tệp nộp về: {returns}")
 
     say("\n=== 3. Kiểm tra các tệp nộp về của huyện Chợ Đồn ===")
-    batch = read_batch([returns / "H01"], catalog, Expectation(level="xa", period=PERIOD, units=units, unit="H01"))
-    print_summary(batch, stream, {u.code: u.name for u in units}, verbose=False)
+    checked = check(returns / "H01", catalog, level="xa", period=PERIOD, units=units, unit="H01")
+    names = {u.code: u.name for u in units}
+    print_summary(checked, stream, names)
+    print_missing(checked.missing_units, names, stream)
 
     say("\n=== 4. Tổng hợp cấp huyện ===")
     results = {}
     for code in ("H01", "H02"):
         name = units[code].name
+        own = out / "5_bieu_mau_cua_huyen" / f"{PERIOD}_huyen_{code}_bieu_cua_huyen.xlsx"
         res = consolidate(
-            [returns / code], catalog, districts / f"{PERIOD}_huyen_{code}_tong_hop.xlsx",
+            returns / code, catalog, districts / f"{PERIOD}_huyen_{code}_tong_hop.xlsx",
             level="xa", period=PERIOD, units=units, unit=code,
             json_path=districts / f"{PERIOD}_huyen_{code}_tong_hop.json",
             csv_path=districts / f"{PERIOD}_huyen_{code}_so_lieu.csv",
+            own_form=own,
         )
         results[code] = res
         say(f"\n--- {name} ---")
         print_consolidation(res, stream)
-        own = out / "5_bieu_mau_cua_huyen" / f"{PERIOD}_huyen_{code}_bieu_cua_huyen.xlsx"
-        fed = write_own_form(res, own)
+        fed = own_form_values(res)
         say(f"Biểu mẫu của chính {name} (dòng lấy từ các xã đã điền sẵn: {', '.join(f'{k} = {v}' for k, v in fed.items())}): {own}")
 
     say("\n=== 5. Tổng hợp cấp tỉnh từ biểu tổng hợp của các huyện ===")
     up = consolidate(
-        [districts], catalog, province / f"{PERIOD}_tinh_T11_tu_huyen.xlsx",
+        districts, catalog, province / f"{PERIOD}_tinh_T11_tu_huyen.xlsx",
         level="huyen", period=PERIOD, units=units, unit="T11",
         json_path=province / f"{PERIOD}_tinh_T11_tu_huyen.json",
     )
     print_consolidation(up, stream)
     direct = consolidate(
-        [returns], catalog, province / f"{PERIOD}_tinh_T11_tu_xa.xlsx",
+        returns, catalog, province / f"{PERIOD}_tinh_T11_tu_xa.xlsx",
         level="xa", period=PERIOD, units=units, unit="T11",
         json_path=province / f"{PERIOD}_tinh_T11_tu_xa.json",
     )
@@ -156,7 +157,7 @@ def run_demo(out: Path, stream: Any = None) -> int:
 def _fill_returns(catalog: Catalog, units: Units, period: Any, returns: Path) -> None:
     layout = build_layout(catalog, "xa")
     stamper = _Stamper(layout, period, now_iso(), default_password())
-    base = yaml.safe_load((project_root() / "examples" / "returns_seed000_tan_lap.yaml").read_text("utf-8"))["values"]
+    base = yaml.safe_load(example_path("returns_seed000_tan_lap.yaml").read_text("utf-8"))["values"]
     for u in units.at_level("xa"):
         if u.code == "X0120":  # xã Đồng Lạc has not sent its report
             continue

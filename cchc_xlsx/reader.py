@@ -210,7 +210,7 @@ def _read_package(res: FileResult, pkg: Package, catalog: Catalog, layouts: dict
         raise XlsxError("wrong-level", f"Biểu ghi cấp “{res.level}” không có trong danh mục.")
     layout = layout_for(catalog, res.level, layouts)
     if res.kind == "consolidated":
-        from .consolidate import read_consolidated
+        from .consolidation import read_consolidated
 
         read_consolidated(res, pkg, meta, layout)
         return

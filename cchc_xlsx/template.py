@@ -19,12 +19,13 @@ from typing import Any
 
 import xlsxwriter
 
-from . import __version__
 from ._atomic import atomic_write_bytes
+from ._version import __version__
+from ._xml import escape_text
 from ._zipstamp import StampableZip
 from .captions import authority, render_captions
 from .catalog import LEVELS, Catalog
-from .errors import OutputError, UsageError
+from .errors import OutputError, OutputExistsError, UsageError, os_error_text
 from .layout import (
     COL_CHECK,
     COL_LABEL,
@@ -423,7 +424,7 @@ class _Stamper:
 
 
 def _xml(text: str) -> bytes:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
+    return escape_text(text).encode("utf-8")
 
 
 def now_iso() -> str:
@@ -455,14 +456,14 @@ def generate(
     (:class:`OutputError`). Every file is written atomically.
     """
     if level not in catalog.levels:
-        raise UsageError(f"Cấp “{level}” không có trong danh mục {catalog.id} (có: {', '.join(catalog.levels)}).")
+        raise UsageError(f"Cấp “{level}” không có trong danh mục {catalog.id} (có: {', '.join(catalog.levels)}).", option="level")
     password = default_password() if password is None else password
     generated_at = generated_at or now_iso()
     layout = build_layout(catalog, level)
     out = Path(out_dir)
     targets: list[Unit | None] = list(units.at_level(level)) if units is not None and not generic else [None]
     if units is not None and not targets:
-        raise UsageError(f"Tệp đơn vị {units.path} không có đơn vị nào ở cấp “{level}” ({LEVELS.get(level, level)}).")
+        raise UsageError(f"Tệp đơn vị {units.path} không có đơn vị nào ở cấp “{level}” ({LEVELS.get(level, level)}).", option="level")
     paths = [out / template_filename(period, level, u) for u in targets]
     seen_names: dict[str, Unit | None] = {}
     for u, p in zip(targets, paths):
@@ -478,11 +479,11 @@ def generate(
     if existing and not force:
         shown = "\n".join(f"  - {p}" for p in existing[:10])
         more = f"\n  … và {len(existing) - 10} tệp khác" if len(existing) > 10 else ""
-        raise OutputError(f"{len(existing)} tệp đã có, không ghi đè (dùng --force để ghi đè):\n{shown}{more}")
+        raise OutputExistsError(f"{len(existing)} tệp đã có, không ghi đè:\n{shown}{more}", [str(p) for p in existing])
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"Không tạo được thư mục {out}: {exc.strerror or exc}") from exc
+        raise OutputError(f"Không tạo được thư mục {out}: {os_error_text(exc)}") from exc
     written: list[GeneratedFile] = []
     if units is None or generic:
         data = render_template(

@@ -1,4 +1,4 @@
-"""The units file: ``code,name,level,parent`` (UTF-8 with or without BOM).
+"""The units file: ``code,name,level,parent`` (UTF-8 with or without BOM, comma or semicolon).
 
 Lines starting with ``#`` before the header are comments (a file's provenance).
 Every problem (duplicate code, unknown parent, unknown level, cycle, empty name)
@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from ._xml import hidden_characters
 from .catalog import LEVELS
-from .errors import Problem, UnitsError
+from .errors import Problem, UnitsError, os_error_text
 
 HEADER = ["code", "name", "level", "parent"]
 
@@ -142,20 +145,50 @@ def slugify(text: str) -> str:
     return slug or "don_vi"
 
 
-def load_units(path: str | Path, levels: Iterable[str] | None = None) -> Units:
-    """Load a units file; raise :class:`UnitsError` listing every problem.
+def load_units(path: str | os.PathLike[str], levels: Iterable[str] | Any | None = None) -> Units:
+    """Load a units file; raise :class:`~cchc_xlsx.errors.UnitsError` listing every
+    problem with its line.
 
-    ``levels``: the level codes the catalogue knows; a unit at another level is an error.
+    The file is ``code,name,level,parent`` (UTF-8 with or without BOM; comma or
+    semicolon separated, as Excel saves "CSV" in a Vietnamese locale). One
+    register serves every form: units at levels a catalogue does not use are
+    kept and simply not addressed by that form. ``levels`` (level codes, or a
+    :class:`~cchc_xlsx.catalog.Catalog`) adds level codes to the standard ones
+    (``xa``, ``huyen``, ``so``, ``tinh``); a unit at any other level is an error.
     """
     p = Path(path)
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise UnitsError([Problem(str(p), None, None, f"không đọc được tệp: {exc.strerror or exc}")]) from exc
+        raise UnitsError([Problem(str(p), None, None, f"không đọc được tệp: {os_error_text(exc)}")]) from exc
     return parse_units(raw, str(p), levels)
 
 
-def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | None = None) -> Units:
+_DELIMITERS = (",", ";", "\t")
+
+
+def _delimiter(header_line: str) -> str:
+    """The separator of the header line: the one that splits it into the four column names."""
+    for d in _DELIMITERS:
+        if [h.strip().lower() for h in header_line.split(d)] == HEADER:
+            return d
+    counts = {d: header_line.count(d) for d in _DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _name_problem(text: str) -> str | None:
+    hidden = hidden_characters(text)
+    if not hidden:
+        return None
+    return (
+        f"có ký tự ẩn hoặc ký tự điều khiển ({', '.join(hidden)}), thường do dán từ phần mềm khác; "
+        "hãy gõ lại ô này"
+    )
+
+
+def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | Any | None = None) -> Units:
+    """:func:`load_units` of a file's bytes (``path`` is used in messages)."""
     problems: list[Problem] = []
 
     def add(line: int | None, code: str | None, msg: str) -> None:
@@ -164,7 +197,10 @@ def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | None 
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UnitsError([Problem(path, None, None, "tệp không phải UTF-8 (hãy lưu lại dưới dạng CSV UTF-8)")]) from exc
+        raise UnitsError([Problem(
+            path, None, None,
+            "tệp không phải UTF-8. Trong Excel, hãy chọn Tệp › Lưu thành › kiểu “CSV UTF-8 (Comma delimited) (*.csv)” rồi dùng tệp mới",
+        )]) from exc
     lines = text.splitlines()
     header_at = None
     for i, text_line in enumerate(lines):
@@ -173,11 +209,19 @@ def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | None 
             break
     if header_at is None:
         raise UnitsError([Problem(path, None, None, "tệp trống; cần dòng tiêu đề code,name,level,parent")])
-    reader = csv.reader(io.StringIO("\n".join(lines[header_at:])))
+    delimiter = _delimiter(lines[header_at])
+    reader = csv.reader(io.StringIO("\n".join(lines[header_at:])), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader)]
     if header != HEADER:
-        raise UnitsError([Problem(path, header_at + 1, None, f"dòng tiêu đề phải là “{','.join(HEADER)}” (gặp “{','.join(header)}”)")])
-    known_levels = set(levels) if levels is not None else set(LEVELS)
+        raise UnitsError([Problem(
+            path, header_at + 1, None,
+            f"dòng tiêu đề phải là “{','.join(HEADER)}” (gặp “{delimiter.join(header)}”). "
+            "Dòng đầu tiên không bắt đầu bằng # phải ghi đúng bốn tên cột code, name, level, parent "
+            "(mã, tên, cấp, mã đơn vị cấp trên), phân cách bằng dấu phẩy hoặc dấu chấm phẩy",
+        )])
+    known_levels = set(LEVELS)
+    if levels is not None:
+        known_levels |= set(getattr(levels, "levels", levels))
     units: list[Unit] = []
     seen: dict[str, int] = {}
     for offset, rec in enumerate(reader, start=1):
@@ -187,11 +231,15 @@ def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | None 
         if rec[0].lstrip().startswith("#"):
             continue
         if len(rec) != 4:
-            add(line, None, f"cần 4 cột code,name,level,parent (gặp {len(rec)})")
+            add(line, None, f"cần 4 cột code{delimiter}name{delimiter}level{delimiter}parent (gặp {len(rec)})")
             continue
         code, name, level, parent = (x.strip() for x in rec[:4])
         if not code:
             add(line, None, "thiếu mã đơn vị")
+            continue
+        bad = _name_problem(code) or _name_problem(parent)
+        if bad:
+            add(line, code, "mã đơn vị " + bad)
             continue
         if code in seen:
             add(line, code, f"mã đơn vị trùng với dòng {seen[code]}")
@@ -199,8 +247,10 @@ def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | None 
         seen[code] = line
         if not name:
             add(line, code, "thiếu tên đơn vị")
+        elif _name_problem(name):
+            add(line, code, "tên đơn vị " + str(_name_problem(name)))
         if level not in known_levels:
-            add(line, code, f"cấp “{level}” không có trong danh mục (dùng {', '.join(sorted(known_levels))})")
+            add(line, code, f"cấp “{level}” không hợp lệ; dùng một trong {', '.join(sorted(known_levels))} (xa: xã, huyen: huyện, so: sở, ngành, tinh: tỉnh)")
         units.append(Unit(code, name, level, parent or None, line))
     by_code = {u.code: u for u in units}
     for u in units:

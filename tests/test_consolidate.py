@@ -27,16 +27,14 @@ import openpyxl
 import pytest
 import yaml
 
-from cchc_xlsx import build_layout, generate, load_catalog, load_units, parse_period
-from cchc_xlsx.catalog import Catalog, project_root
+from cchc_xlsx import Consolidation, consolidate, generate, load_catalog, load_units, parse_period
+from cchc_xlsx.catalog import Catalog
 from cchc_xlsx.cli import main
-from cchc_xlsx.consolidate import (
+from cchc_xlsx.consolidation import (
     ISSUES_SHEET,
     NOTES_SHEET,
     STATUS_SHEET,
     SUMMARY_SHEET,
-    Consolidation,
-    consolidate,
     report_json,
 )
 from cchc_xlsx.demo import example_values
@@ -48,10 +46,11 @@ from cchc_xlsx.layout import (
     ROW_HEAD2,
     ROW_STATUS,
     FormLayout,
+    build_layout,
 )
 from cchc_xlsx.units import Units
 
-ROOT = project_root()
+ROOT = Path(__file__).resolve().parent.parent
 UNITS_CSV = ROOT / "examples" / "units_cho_don.csv"
 TAN_LAP_YAML = ROOT / "examples" / "returns_seed000_tan_lap.yaml"
 PERIOD = "2024-Q1"

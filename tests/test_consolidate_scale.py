@@ -31,10 +31,12 @@ import yaml
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-import cchc_xlsx.consolidate as consolidate_module
-from cchc_xlsx import build_layout, generate, load_catalog, load_units, parse_period
+import cchc_xlsx.consolidation as consolidate_module
+from cchc_xlsx import consolidate, generate, load_catalog, load_units, parse_period
 from cchc_xlsx._spill import BLOCK, Columns
 from cchc_xlsx._store import FileStore
+from cchc_xlsx._xlsxwriter import StreamedSheet as _StreamedSheet
+from cchc_xlsx._xlsxwriter import UnitCells
 from cchc_xlsx.aggregate import (
     Accumulator,
     consolidate_states,
@@ -44,25 +46,23 @@ from cchc_xlsx.aggregate import (
     total,
     unit_state,
 )
-from cchc_xlsx.catalog import Catalog, project_root
-from cchc_xlsx.consolidate import (
+from cchc_xlsx.catalog import Catalog
+from cchc_xlsx.consolidation import (
     FIRST_UNIT_COL,
     MAX_UNITS,
     SUMMARY_SHEET,
     WEIGHTS_SHEET,
     XLSX_MAX_COLS,
-    _StreamedSheet,
-    _UnitCells,
-    consolidate,
     write_consolidated_file,
 )
 from cchc_xlsx.demo import example_values
 from cchc_xlsx.errors import UsageError
 from cchc_xlsx.fill import fill_template
+from cchc_xlsx.layout import build_layout
 from cchc_xlsx.reader import FileResult
 from cchc_xlsx.template import legacy_password_hash
 
-ROOT = project_root()
+ROOT = Path(__file__).resolve().parent.parent
 PERIOD = "2024-Q1"
 GENERATED_AT = "2024-04-01T00:00:00+00:00"
 
@@ -241,7 +241,7 @@ def test_streamed_cells_are_written_as_xlsxwriter_writes_them():
 
 
 def _unit_cells_xml(raw: bool) -> bytes:
-    """A sheet whose unit columns are written through ``_UnitCells`` (raw) or XlsxWriter's ``write_*``."""
+    """A sheet whose unit columns are written through ``UnitCells`` (raw) or XlsxWriter's ``write_*``."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     fmt = wb.add_format({"num_format": "0.00", "border": 1})
@@ -252,7 +252,7 @@ def _unit_cells_xml(raw: bool) -> bytes:
     for r, n in enumerate(numbers):
         ws.write_string(r, 0, "trước", fmt)
         gap = other if r % 2 else None  # odd rows: the columns not written are formatted blanks
-        cells: Any = _UnitCells(ws, r, letters, gap=gap) if raw else ws
+        cells: Any = UnitCells(ws, r, letters, FIRST_UNIT_COL, gap=gap) if raw else ws
         c = FIRST_UNIT_COL
         cells.write_number(r, c, n, fmt)
         cells.write_number(r, c + 1, n)
@@ -275,7 +275,7 @@ def _unit_cells_xml(raw: bool) -> bytes:
         if raw:
             cells.flush()
         ws.write_string(r, FIRST_UNIT_COL + 14, "sau", fmt)
-    empty = _UnitCells(ws, len(numbers), letters)
+    empty = UnitCells(ws, len(numbers), letters, FIRST_UNIT_COL)
     empty.flush()  # nothing written: no row
     wb.close()
     with zipfile.ZipFile(buf) as z:
@@ -283,14 +283,14 @@ def _unit_cells_xml(raw: bool) -> bytes:
 
 
 def test_unit_cells_are_written_as_xlsxwriter_writes_them(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(_UnitCells, "CHUNK", 4)  # rows of several pieces
+    monkeypatch.setattr(UnitCells, "CHUNK", 4)  # rows of several pieces
     xml = _unit_cells_xml(raw=True)
     assert xml == _unit_cells_xml(raw=False)
     assert b't="str"' in xml and b't="e"' in xml and b't="b"' in xml and b"&amp;" in xml
 
 
 def test_unit_cells_go_left_to_right_once_each():
-    cells = _UnitCells(None, 0, ["E", "F", "G"])  # the sheet is only used by flush()
+    cells = UnitCells(None, 0, ["E", "F", "G"], FIRST_UNIT_COL)  # the sheet is only used by flush()
     cells.write_number(0, FIRST_UNIT_COL + 1, 1)
     for c in (FIRST_UNIT_COL, FIRST_UNIT_COL + 1, FIRST_UNIT_COL + 3):
         with pytest.raises(ValueError, match="left to right"):
@@ -416,10 +416,11 @@ def test_written_book_has_no_temporary_leftovers(books: dict[str, Any], tmp_path
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     write_consolidated_file(books["district_res"], tmp_path / "out" / "H01.xlsx")
-    # nobody sent anything: the weights sheet is empty (XlsxWriter leaves an empty streamed sheet's row file)
+    # nobody sent a return: the weights sheet is empty (XlsxWriter leaves an empty streamed sheet's row file)
     catalog = load_catalog(ROOT / "indicator_catalog.yaml")
     units = load_units(ROOT / "examples" / "units_cho_don.csv", catalog.levels)
     (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "ghi_chu.txt").write_text("không phải biểu mẫu", encoding="utf-8")
     res = consolidate([tmp_path / "in"], catalog, tmp_path / "out" / "H02.xlsx", level="xa", period=PERIOD, units=units, unit="H02", workers=0)
     assert res.submitted == 0
     assert openpyxl.load_workbook(tmp_path / "out" / "H02.xlsx")[WEIGHTS_SHEET].max_row == 1
@@ -533,7 +534,7 @@ def test_the_parent_keeps_no_file_records_in_memory(tmp_path: Path, monkeypatch:
 
 
 def test_the_streamed_json_report_of_no_files_is_json_dumps_text():
-    from cchc_xlsx.batch import Batch
+    from cchc_xlsx.batch import CheckResult as Batch
 
     batch = Batch(files=[], level="xa", period=PERIOD, expected=["X1"])
     buf = io.StringIO()

@@ -32,18 +32,18 @@ import openpyxl
 import pytest
 import yaml
 
-from cchc_xlsx import build_layout, generate, load_catalog, load_units, parse_period
-from cchc_xlsx.catalog import project_root
-from cchc_xlsx.consolidate import SUMMARY_SHEET, consolidate
+from cchc_xlsx import consolidate, generate, load_catalog, load_units, parse_period
+from cchc_xlsx.consolidation import SUMMARY_SHEET
 from cchc_xlsx.demo import example_values
 from cchc_xlsx.fill import fill_template
+from cchc_xlsx.layout import build_layout
 
 try:  # tests/ as a package (tests/__init__.py) or as a rootdir-less folder
     from tests.libreoffice import recalculate, require_soffice
 except ImportError:  # pragma: no cover - depends on how pytest imports tests/
     from libreoffice import recalculate, require_soffice
 
-ROOT = project_root()
+ROOT = Path(__file__).resolve().parent.parent
 UNITS_CSV = ROOT / "examples" / "units_cho_don.csv"
 TAN_LAP_YAML = ROOT / "examples" / "returns_seed000_tan_lap.yaml"
 PERIOD = "2024-Q1"

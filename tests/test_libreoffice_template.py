@@ -29,7 +29,7 @@ import openpyxl
 import pytest
 
 import cchc_xlsx
-from cchc_xlsx.catalog import Row, Rule, default_catalog_path, project_root
+from cchc_xlsx.catalog import Row, Rule
 from cchc_xlsx.layout import (
     COL_CHECK,
     COL_NERR,
@@ -42,6 +42,7 @@ from cchc_xlsx.layout import (
     build_layout,
     value_check_message,
 )
+from cchc_xlsx.resources import default_catalog_path
 from cchc_xlsx.rules import render_message
 
 try:  # tests/ as a package (tests/__init__.py) or as a rootdir-less folder
@@ -51,7 +52,7 @@ except ImportError:  # pragma: no cover - depends on how pytest imports tests/
 
 LEVEL = "xa"
 PERIOD = "2024-Q1"
-UNITS_CSV = project_root() / "examples" / "units_cho_don.csv"
+UNITS_CSV = Path(__file__).resolve().parent.parent / "examples" / "units_cho_don.csv"
 # LibreOffice saves cached numbers with 15 significant digits
 REL = 1e-13
 

@@ -28,12 +28,12 @@ import openpyxl
 import pytest
 import yaml
 
-from cchc_xlsx import build_layout, generate, load_catalog, parse_period
+from cchc_xlsx import generate, load_catalog, parse_period
 from cchc_xlsx.batch import Expectation, read_batch
 from cchc_xlsx.catalog import Catalog, Row
 from cchc_xlsx.checks import compute_derived
 from cchc_xlsx.fill import Filler
-from cchc_xlsx.layout import COL_NOTE, COL_VALUE, META_SHEET, FormLayout
+from cchc_xlsx.layout import COL_NOTE, COL_VALUE, META_SHEET, FormLayout, build_layout
 from cchc_xlsx.reader import FileResult, read_workbook
 from cchc_xlsx.units import Units, fold, parse_units
 

@@ -9,7 +9,7 @@ import pytest
 
 from cchc_xlsx import _store
 from cchc_xlsx._store import FileStore, pack, unpack
-from cchc_xlsx.batch import Batch
+from cchc_xlsx.batch import CheckResult as Batch
 from cchc_xlsx.issues import issue
 from cchc_xlsx.reader import FileResult
 

@@ -24,10 +24,18 @@ import pytest
 from openpyxl.utils import get_column_letter
 
 import cchc_xlsx
-from cchc_xlsx import OutputError, build_layout, generate, load_catalog, parse_period
+from cchc_xlsx import OutputError, UsageError, generate, load_catalog, parse_period
 from cchc_xlsx.captions import authority
 from cchc_xlsx.catalog import Catalog
-from cchc_xlsx.layout import COL_CHECK, COL_NOTE, COL_VALUE, FIRST_DATA_ROW, FormLayout, RowLayout
+from cchc_xlsx.layout import (
+    COL_CHECK,
+    COL_NOTE,
+    COL_VALUE,
+    FIRST_DATA_ROW,
+    FormLayout,
+    RowLayout,
+    build_layout,
+)
 from cchc_xlsx.units import Unit, Units, parse_units
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -727,10 +735,10 @@ def test_distinct_units_never_share_a_file_name(tmp_path: Path) -> None:
     assert len(os.listdir(tmp_path)) == 3
 
 
-def test_an_output_path_that_is_a_file_is_an_output_error(tmp_path: Path) -> None:
+def test_an_output_folder_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
     target = tmp_path / "not-a-folder"
     target.write_text("x")
-    with pytest.raises(OutputError):
+    with pytest.raises(UsageError, match="là một tệp, không phải thư mục"):
         generate(load_catalog(DEFAULT_CATALOG), "xa", parse_period("2024-Q1"), target, units_from())
 
 

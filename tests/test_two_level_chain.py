@@ -8,8 +8,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from cchc_xlsx import load_catalog, load_units, parse_period
-from cchc_xlsx.consolidate import consolidate
+from cchc_xlsx import consolidate, load_catalog, load_units, parse_period
 from cchc_xlsx.fill import Filler
 from cchc_xlsx.layout import build_layout
 from cchc_xlsx.template import _Stamper, template_filename

@@ -102,7 +102,7 @@ def test_example_units_file_loads_with_the_default_levels():
 PROBLEM_CASES = [
     ("duplicate-code", "H01,Huyện Chợ Đồn 2,huyen,T11", "H01", "mã đơn vị trùng với dòng 3"),
     ("unknown-parent", "X01,Xã Tân Lập,xa,H99", "X01", "đơn vị cấp trên “H99” không có trong tệp"),
-    ("level-not-in-catalogue", "S01,Sở Nội vụ,so,T11", "S01", "cấp “so” không có trong danh mục"),
+    ("unknown-level", "P01,Phường Sông Cầu,phuong,T11", "P01", "cấp “phuong” không hợp lệ"),
     ("empty-name", "X01,,xa,H01", "X01", "thiếu tên đơn vị"),
     ("own-parent", "X01,Xã Tân Lập,xa,X01", "X01", "đơn vị là cấp trên của chính nó"),
     ("empty-code", ",Xã Tân Lập,xa,H01", None, "thiếu mã đơn vị"),
@@ -140,7 +140,7 @@ def test_every_problem_of_a_units_file_is_reported_at_once(tmp_path, write_units
         H01,Huyện Chợ Đồn,huyen,T11
         H01,Huyện Bạch Thông,huyen,T11
         X01,Xã Tân Lập,xa,H99
-        S01,Sở Nội vụ,so,T11
+        P01,Phường Sông Cầu,phuong,T11
         X02,,xa,H01
         A1,Xã A,xa,B1
         B1,Xã B,xa,A1
@@ -149,7 +149,7 @@ def test_every_problem_of_a_units_file_is_reported_at_once(tmp_path, write_units
     assert found == {
         (line_of(path, "Bạch Thông"), "H01"),  # duplicate code
         (line_of(path, "H99"), "X01"),  # unknown parent
-        (line_of(path, "S01,"), "S01"),  # level not in the catalogue
+        (line_of(path, "P01,"), "P01"),  # a level no form knows
         (line_of(path, "X02,"), "X02"),  # empty name
         (line_of(path, "A1,Xã A"), "A1"),  # cycle A1 → B1 → A1 ...
         (line_of(path, "B1,Xã B"), "B1"),  # ... seen from B1 too
@@ -157,7 +157,7 @@ def test_every_problem_of_a_units_file_is_reported_at_once(tmp_path, write_units
 
 
 @pytest.mark.parametrize(
-    "header", ["ma,ten,cap,cha", "code,name,level", "code;name;level;parent", "name,code,level,parent"]
+    "header", ["ma,ten,cap,cha", "code,name,level", "code;name;level", "name,code,level,parent", "ma;ten;cap;cha"]
 )
 def test_wrong_header_is_reported_on_its_line(tmp_path, write_units, header):
     path = write_units(tmp_path, f"# chú thích\n{header}\nT11,Tỉnh Bắc Kạn,tinh,\n")

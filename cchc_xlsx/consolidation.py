@@ -10,25 +10,22 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import os
 import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, TextIO
+from typing import Any, TextIO
 
-import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
-from xlsxwriter.utility import _preserve_whitespace, xl_rowcol_to_cell_fast
-from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 
 from ._atomic import atomic_path, atomic_write_bytes
 from ._ooxml import Package, XlsxError
 from ._spill import Columns
+from ._xlsxwriter import LockedBook, StreamedSheet, UnitCells, discard_row_files
 from .aggregate import Accumulator, State, return_value, return_weight, total
-from .batch import Batch, Expectation, read_batch
+from .batch import CheckResult, Expectation, read_batch
 from .captions import render_captions
 from .catalog import LEVELS, Catalog, Row
 from .checks import check_rules
@@ -54,13 +51,12 @@ from .layout import (
     sum_formula,
 )
 from .periods import parse_period
-from .reader import FileResult, read_meta
+from .reader import FileResult
 from .rules import excel_string, format_value
 from .style import add_formats, print_setup
 from .template import (
     Meta,
     default_password,
-    legacy_password_hash,
     now_iso,
     row_height,
     write_meta_sheet,
@@ -106,9 +102,24 @@ class UnitColumn:
 
 @dataclass
 class Consolidation:
-    """The outcome of one consolidation run."""
+    """The outcome of one consolidation (:func:`cchc_xlsx.consolidate`).
 
-    batch: Batch
+    ``totals``: the consolidated value of every row that has one, keyed by
+    catalogue code (sub-rows included) — counts and sums as numbers; ratio rows
+    recomputed from the summed numerator and denominator, in percent points
+    (0–100, full precision: rounding is only a display format); means as
+    numbers; Có/Không rows as the number of units answering Có; choice rows as
+    ``{"option value": number of units}``. A row with no figure is absent.
+    ``columns``: one :class:`UnitColumn` per expected unit (units-file order),
+    or per unit that sent a file when no units file was given.
+    ``batch``: every file read, with its status and issues (:class:`CheckResult`).
+    ``unit``, ``unit_name``, ``unit_level``: the consolidating unit (empty
+    when none was given). ``partial``: some expected unit is missing,
+    rejected or conflicting, or a consolidated input was itself partial.
+    ``out``: the workbook written (None when none was asked for).
+    """
+
+    batch: CheckResult
     catalog: Catalog
     layout: FormLayout | None
     columns: list[UnitColumn]
@@ -136,80 +147,74 @@ class Consolidation:
 
     @property
     def missing_units(self) -> list[str]:
-        """Expected units with no accepted file: not sent, or every file rejected."""
+        """Codes of the expected units with no accepted file: not sent, or every file rejected."""
         return [c.code for c in self.columns if c.status in ("missing", "rejected")]
 
     @property
+    def conflicting_units(self) -> list[str]:
+        """Codes of the units that sent several different accepted files (none of them added)."""
+        return [c.code for c in self.columns if c.status == "conflict"]
+
+    @property
     def submitted(self) -> int:
+        """Number of units whose return was added up (DHIS2's "actual reports")."""
         return sum(1 for c in self.columns if c.status == "submitted")
 
     @property
+    def reporting_rate(self) -> float | None:
+        """Submitted units as percent points of the expected ones (None when none is expected)."""
+        return self.submitted / len(self.columns) * 100 if self.columns else None
+
+    @property
     def exit_code(self) -> int:
+        """``0`` when every file was accepted with no error-level issue and every
+        expected unit was added up; else ``1`` (the CLI's exit code)."""
         bad = self.batch.files.any_bad() or any(c.status != "submitted" for c in self.columns)
         return 1 if bad else 0
 
+    def as_json(self) -> dict[str, Any]:
+        """The JSON report of the contract (``level``, ``period``, ``files``,
+        ``missing_units``, ``conflicting_units``, ``totals``) as a dict."""
+        return report_json(self)
 
-def consolidate(
-    paths: Sequence[str | Path],
+
+def run_consolidation(
+    paths: Sequence[str],
     catalog: Catalog,
-    out: str | Path | None,
+    expect: Expectation,
+    outputs: dict[str, Path | None],
     *,
-    level: str | None = None,
-    period: str | None = None,
-    units: Units | None = None,
-    unit: str | None = None,
     prefer: str | None = None,
-    json_path: str | Path | None = None,
-    csv_path: str | Path | None = None,
-    force: bool = False,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-    password: str | None = None,
+    password: str = "",
+    check_top: Callable[[CheckResult], None] | None = None,
 ) -> Consolidation:
-    """Read, check and add up returned workbooks; write the consolidated workbook to ``out``."""
-    outputs = tuple(Path(p) for p in (out, json_path, csv_path) if p)
-    for p in outputs:
-        if p.exists() and not force and not is_own_output(p):
-            raise OutputError(f"Tệp {p} đã có và không phải kết quả tổng hợp của công cụ này; không ghi đè (dùng --force nếu chắc chắn).")
-    if unit is not None and units is None:
-        raise UsageError("--unit cần tệp danh sách đơn vị (--units) để biết các đơn vị cấp dưới.")
-    if unit is not None and units is not None and unit not in units:
-        raise UsageError(f"Đơn vị tổng hợp “{unit}” không có trong tệp đơn vị {units.path}.")
-    expect = Expectation(level=level, period=period, units=units, unit=unit, outputs=outputs)
-    expected = expect.expected_units() if out is not None else None
-    if expected is not None:
-        check_unit_count(len(expected))  # before reading thousands of files for nothing
+    """Read, check and add up the returns; write each output asked for in
+    ``outputs`` (``book``, ``json``, ``csv``, ``own_form``: the paths to write
+    them to, temporaries of the caller's :class:`~cchc_xlsx._atomic.OutputSet`).
+    ``check_top`` may refuse the batch once its level is known."""
     # NOTE: each file's record and values go to disk as it is read (the batch's
     # FileStore) and come back one file (or, for the summary, one row) at a time
-    batch = read_batch(paths, catalog, expect, workers=workers, progress=progress)
-    result = build_consolidation(batch, catalog, units, unit, prefer)
-    if out is not None:
-        write_consolidated_file(result, out, password=default_password() if password is None else password)
-        result.out = Path(out)
-    if json_path:
-        with atomic_path(json_path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+    batch = read_batch(paths, catalog, expect, workers=workers, progress=progress, require_files=True)
+    if check_top is not None:
+        check_top(batch)
+    result = build_consolidation(batch, catalog, expect.units, expect.unit, prefer)
+    book, json_out, csv_out, own = (outputs.get(k) for k in ("book", "json", "csv", "own_form"))
+    if book is not None:
+        write_consolidated_file(result, book, password=password)
+    if json_out is not None:
+        with open(json_out, "w", encoding="utf-8") as fh:
             write_report_json(result, fh)
-    if csv_path:
-        with atomic_path(csv_path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+    if csv_out is not None:
+        with open(csv_out, "w", encoding="utf-8", newline="") as fh:
             write_tidy_csv(result, fh)
+    if own is not None:
+        write_own_form(result, own, password=password)
     return result
 
 
-def is_own_output(p: Path) -> bool:
-    """A consolidated workbook, JSON report or tidy CSV written by this tool (safe to replace)."""
-    from .batch import _is_own_report
-
-    if _is_own_report(p):
-        return True
-    try:
-        data = p.read_bytes()
-        meta = read_meta(Package(data, p.name))
-    except (OSError, XlsxError):
-        return False
-    return meta is not None and meta.get("kind") == "consolidated"
-
-
-def build_consolidation(batch: Batch, catalog: Catalog, units: Units | None, unit: str | None, prefer: str | None) -> Consolidation:
+def build_consolidation(batch: CheckResult, catalog: Catalog, units: Units | None, unit: str | None, prefer: str | None) -> Consolidation:
     files = batch.files
     form_level = batch.form_level or batch.level or catalog.levels[0]
     layout = build_layout(catalog, form_level) if form_level in catalog.levels else None
@@ -278,229 +283,13 @@ def build_consolidation(batch: Batch, catalog: Catalog, units: Units | None, uni
 # --------------------------------------------------------------------------- the workbook
 
 
-class _Sheet(Worksheet):
-    """A worksheet whose formulas are written as they are given.
-
-    XlsxWriter runs some thirty regular expressions over every formula to add
-    the ``_xlfn.`` prefix of Excel's newer functions; ours use none of them
-    (IF, AND, COUNT, COUNTIF, SUM, SUMPRODUCT, MIN, MAX — a test checks every
-    formula of a consolidated book against XlsxWriter's own preparation).
-    """
-
-    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        return formula[1:] if formula.startswith("=") else formula
-
-    def _write_cell(self, row: int, col: int, cell: Any) -> None:
-        # NOTE: the two commonest cells (a formatted number or blank) written
-        # exactly as XlsxWriter writes them, without its per-attribute escaping
-        # (a cell reference and a format index need none); the rest as it does.
-        fmt = cell.format
-        if cell.__class__ is _RawCells:
-            for xml in cell.xml:
-                self.fh.write(xml)
-            return
-        if fmt:
-            kind = cell.__class__
-            if kind is CellNumberTuple:
-                self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
-                return
-            if kind is CellBlankTuple:
-                self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}"/>')
-                return
-        super()._write_cell(row, col, cell)
-
-
-class _RawCells(NamedTuple):
-    """The ready XML of a run of cells of one row (see :class:`_UnitCells`)."""
-
-    xml: Sequence[str]  # pieces, written one after the other
-    format: None = None
-
-
-def _xml_text(text: str) -> str:
-    """Escaped as XlsxWriter escapes element text (``&``, ``<``, ``>``; not quotes)."""
-    if "&" in text or "<" in text or ">" in text:
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text
-
-
-_FORMULA_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
-
-
-class _UnitCells:
-    """The unit columns' cells of one row of a streamed sheet, made as XML in
-    column order and handed to the sheet as a single cell.
-
-    NOTE: a consolidation of thousands of units writes hundreds of thousands
-    of these cells. Through XlsxWriter's ``write_*`` (A1-argument conversion,
-    dimension checks, a tuple per cell stored in a dict, an attribute list per
-    cell when written out) they took three quarters of the time after the
-    reading. Each cell is written here exactly as XlsxWriter writes it — the
-    same methods, the same bytes (a test compares the two) — strings through
-    XlsxWriter itself.
-    """
-
-    CHUNK = 256  # cells joined into one string at a time
-
-    def __init__(self, ws: Any, r: int, letters: Sequence[str], gap: Any = None):
-        self.ws, self.r, self.row = ws, r, str(r + 1)
-        self.letters = letters
-        self.gap = gap  # the format of the blank cells where nothing is written (None: no cell)
-        self.next = 0  # the index of the next unit column
-        # NOTE: cells are written left to right and joined CHUNK at a time, so
-        # that a row of thousands of units holds a few long strings, not a
-        # string object per cell (most of the peak memory of writing a wide row)
-        self.buf: list[str] = []
-        self.chunks: list[str] = []
-        self.tails: dict[tuple[str, Any], str | None] = {}
-
-    def _at(self, c: int) -> int:
-        """The index of unit column ``c``, after the blanks of the columns skipped before it."""
-        i = c - FIRST_UNIT_COL
-        if i != self.next:  # NOTE: the common case (the next column) checks nothing more
-            if i < self.next or i >= len(self.letters):
-                raise ValueError(f"unit cells are written left to right, once each: column {c} after {self.next + FIRST_UNIT_COL}")
-            self._fill(i)
-        self.next = i + 1
-        return i
-
-    def _fill(self, upto: int) -> None:
-        if self.gap is not None and upto > self.next:
-            s, row, letters = f' s="{self.gap._get_xf_index()}"', self.row, self.letters
-            for j in range(self.next, upto):
-                self._put(f'<c r="{letters[j]}{row}"{s}/>')
-        self.next = upto
-
-    def _put(self, xml: str) -> None:
-        self.buf.append(xml)
-        if len(self.buf) >= self.CHUNK:
-            self._join()
-
-    def _join(self) -> None:
-        self.chunks.append("".join(self.buf))
-        self.buf.clear()
-
-    def write_number(self, r: int, c: int, v: float, fmt: Any = None) -> None:
-        if not math.isfinite(v):  # never from a return (the reader refuses them); XlsxWriter would raise
-            self.write_blank(r, c, None, fmt)
-            return
-        i = self._at(c)
-        s = f' s="{fmt._get_xf_index()}"' if fmt else ""
-        self._put(f'<c r="{self.letters[i]}{self.row}"{s}><v>{v:.16G}</v></c>')
-
-    def write_blank(self, r: int, c: int, _none: None, fmt: Any) -> None:
-        # XlsxWriter writes a blank only when it has a format
-        i = self._at(c)
-        if fmt:
-            self._put(f'<c r="{self.letters[i]}{self.row}" s="{fmt._get_xf_index()}"/>')
-
-    def write_formula(self, r: int, c: int, formula: str, fmt: Any, value: Any) -> None:
-        i = self._at(c)
-        t = ""
-        if isinstance(value, bool):
-            t, value = ' t="b"', int(value)
-        elif isinstance(value, str) and value:
-            t = ' t="e"' if value in _FORMULA_ERRORS else ' t="str"'
-            value = _xml_text(value)
-        s = f' s="{fmt._get_xf_index()}"' if fmt else ""
-        self._put(f'<c r="{self.letters[i]}{self.row}"{s}{t}><f>{_xml_text(formula)}</f><v>{value}</v></c>')
-
-    def write_string(self, r: int, c: int, text: str, fmt: Any) -> None:
-        # the XML after the cell reference, made by XlsxWriter once per text and format
-        i = self._at(c)
-        head = f'<c r="{self.letters[i]}{self.row}"'
-        key = (text, fmt)
-        tail = self.tails.get(key)
-        if tail is None:
-            xml = _cell_xml(self.ws, r, c, CellStringTuple(text, fmt))
-            tail = self.tails[key] = xml[len(head):] if xml.startswith(head) else None
-            if tail is None:  # pragma: no cover - XlsxWriter changed its cell layout
-                self._put(xml)
-                return
-        self._put(head + tail)
-
-    def flush(self) -> None:
-        """Hand the row's cells to the sheet (nothing when every cell is empty)."""
-        self._fill(len(self.letters))
-        if self.buf:
-            self._join()
-        if self.chunks:
-            self.ws.write_raw(self.r, FIRST_UNIT_COL, FIRST_UNIT_COL + len(self.letters) - 1, tuple(self.chunks))
-        self.chunks = []
-
-
-def _cell_xml(ws: Any, r: int, c: int, cell: Any) -> str:
-    """The XML XlsxWriter writes for ``cell`` at (r, c) of ``ws``."""
-    fh, ws.fh = ws.fh, io.StringIO()
-    try:
-        ws._write_cell(r, c, cell)
-        return str(ws.fh.getvalue())
-    finally:
-        ws.fh = fh
-
-
-class _StreamedSheet(_Sheet):
-    """A worksheet whose rows go to a temporary file as soon as the next row is
-    begun (XlsxWriter's ``constant_memory`` mode, for this sheet alone).
-
-    Rows must be written top to bottom, and a row's height set before the next
-    row is begun; strings are written in the cells (inline) rather than in the
-    shared strings table. Memory does not grow with the number of units.
-    """
-
-    def _initialize(self, init_data: dict[str, Any]) -> None:
-        super()._initialize({**init_data, "constant_memory": True})
-
-    def _write_cell(self, row: int, col: int, cell: Any) -> None:
-        # NOTE: XlsxWriter writes any string shaped like "<r>…</r>" as raw XML
-        # (the form of its own rich strings); a note typed in a return must stay
-        # text, never become markup of the consolidated workbook.
-        if cell.__class__ is CellStringTuple and cell.string.startswith("<r>") and cell.string.endswith("</r>"):
-            attributes: list[tuple[str, object]] = [("r", xl_rowcol_to_cell_fast(row, col))]
-            if cell.format:
-                attributes.append(("s", cell.format._get_xf_index()))
-            elif row in self.row_info and self.row_info[row].row_format:
-                attributes.append(("s", self.row_info[row].row_format._get_xf_index()))
-            elif col in self.col_info and self.col_info[col].column_format is not None:
-                attributes.append(("s", self.col_info[col].column_format._get_xf_index()))
-            string = self._escape_control_characters(cell.string)
-            self._xml_inline_string(string, _preserve_whitespace(string), attributes)
-            return
-        super()._write_cell(row, col, cell)
-
-    def write_raw(self, row: int, first_col: int, last_col: int, xml: Sequence[str]) -> None:
-        """Ready XML of the cells ``first_col..last_col`` of ``row`` (no other cell of
-        the row may lie between them), as XlsxWriter's ``write_*`` would store them."""
-        if self._check_dimensions(row, first_col) or self._check_dimensions(row, last_col):
-            raise ValueError(f"cells {row},{first_col}..{last_col} outside the sheet or already written")
-        if row > self.previous_row:
-            self._write_single_row(row)
-        self.table[row][first_col] = _RawCells(xml)
-
-
-class _Book(xlsxwriter.Workbook):
-    """A workbook whose structure is locked: ``<workbookProtection>`` right
-    before ``<bookViews>``, the element :func:`template.protect_structure` adds
-    to a rendered workbook's bytes, written here while the file is made."""
-
-    structure_password = ""
-
-    def _write_book_views(self) -> None:
-        attributes: list[tuple[str, object]] = []
-        if self.structure_password:
-            attributes.append(("workbookPassword", legacy_password_hash(self.structure_password)))
-        attributes.append(("lockStructure", 1))
-        self._xml_empty_tag("workbookProtection", attributes)
-        super()._write_book_views()
-
-
 def check_unit_count(n: int) -> None:
     """Refuse more units than the summary sheet has columns for."""
     if n > MAX_UNITS:
         raise UsageError(
             f"Không thể tổng hợp {n} đơn vị trong một biểu: mỗi đơn vị là một cột của trang “{SUMMARY_SHEET}”, "
             f"mà một trang tính Excel chỉ có {XLSX_MAX_COLS} cột, đủ cho tối đa {MAX_UNITS} đơn vị. "
-            "Hãy tổng hợp theo từng cấp (mỗi đơn vị cấp trên một biểu, dùng --unit), rồi tổng hợp các biểu đó."
+            "Hãy tổng hợp theo từng cấp (mỗi đơn vị cấp trên một biểu tổng hợp riêng), rồi tổng hợp các biểu đó."
         )
 
 
@@ -510,7 +299,7 @@ def write_consolidated_file(res: Consolidation, path: str | Path, password: str 
     written, so memory does not grow with the number of units."""
     check_unit_count(len(res.columns))
     with atomic_path(path) as tmp:
-        wb = _Book(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+        wb = LockedBook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
         wb.structure_password = password
         try:
             _fill_workbook(wb, res, password)
@@ -518,7 +307,7 @@ def write_consolidated_file(res: Consolidation, path: str | Path, password: str 
         except FileCreateError as exc:
             raise OutputError(f"Không ghi được {path}: {exc}") from exc
         finally:
-            _discard_row_files(wb)
+            discard_row_files(wb)
 
 
 def write_consolidated(res: Consolidation, password: str = "") -> bytes:
@@ -529,32 +318,16 @@ def write_consolidated(res: Consolidation, password: str = "") -> bytes:
         return path.read_bytes()
 
 
-def _discard_row_files(wb: Any) -> None:
-    """Remove the row files of streamed sheets that were not assembled (an error)."""
-    for ws in wb.worksheets():
-        name = getattr(ws, "row_data_filename", None)
-        if not name or not ws.constant_memory:
-            continue
-        try:
-            ws.row_data_fh.close()
-        except (AttributeError, OSError):
-            pass
-        try:
-            os.unlink(name)
-        except OSError:
-            pass
-
-
 def _fill_workbook(wb: Any, res: Consolidation, password: str) -> None:
     import datetime as dt
 
     wb.set_properties({"title": res.catalog.title, "author": "cchc-xlsx", "created": dt.datetime(2000, 1, 1)})
     fmts = add_formats(wb)
-    ws = wb.add_worksheet(SUMMARY_SHEET, worksheet_class=_StreamedSheet)
+    ws = wb.add_worksheet(SUMMARY_SHEET, worksheet_class=StreamedSheet)
     _write_summary(wb, ws, fmts, res)
-    _write_status(wb.add_worksheet(STATUS_SHEET, worksheet_class=_StreamedSheet), fmts, res)
-    _write_issues(wb.add_worksheet(ISSUES_SHEET, worksheet_class=_StreamedSheet), fmts, res)
-    _write_notes(wb.add_worksheet(NOTES_SHEET, worksheet_class=_StreamedSheet), fmts, res)
+    _write_status(wb.add_worksheet(STATUS_SHEET, worksheet_class=StreamedSheet), fmts, res)
+    _write_issues(wb.add_worksheet(ISSUES_SHEET, worksheet_class=StreamedSheet), fmts, res)
+    _write_notes(wb.add_worksheet(NOTES_SHEET, worksheet_class=StreamedSheet), fmts, res)
     layout = res.layout
     period = res.batch.period or ""
     meta = Meta(
@@ -640,7 +413,7 @@ def _write_summary(wb: Any, ws: Any, fmts: dict[str, Any], res: Consolidation) -
     for i, col in enumerate(res.columns):
         ws.write_string(ROW_HEAD2, FIRST_UNIT_COL + i, col.code, h)
     ws.write_blank(ROW_HEAD2, note_col, None, h)
-    weights = wb.add_worksheet(WEIGHTS_SHEET, worksheet_class=_StreamedSheet)
+    weights = wb.add_worksheet(WEIGHTS_SHEET, worksheet_class=StreamedSheet)
     weights.hide()
     if layout is not None:
         ctx = _SummaryContext(res, fmts, note_col)
@@ -733,7 +506,7 @@ def _write_summary_row(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r:
     note = row.note
     blank = fmts["blank"]
     # unit columns: blank for the units that do not count (their weight is a blank, i.e. 0)
-    cells = _UnitCells(ws, r, ctx.letters, gap=blank)
+    cells = UnitCells(ws, r, ctx.letters, FIRST_UNIT_COL, gap=blank)
     if row.type == "heading":
         ws.write_blank(r, COL_TOTAL, None, blank)
         cells.flush()
@@ -826,20 +599,20 @@ def _uses_weights(row: Row, ctx: _SummaryContext) -> bool:
     return row.agg == "count_options" and not ctx.any_consolidated
 
 
-def _write_unit_cells(cells: _UnitCells, weights: Any, ctx: _SummaryContext, row: Row) -> None:
+def _write_unit_cells(cells: UnitCells, weights: Any, ctx: _SummaryContext, row: Row) -> None:
     """The submitted units' cells of an input row, and their weights when the
     total's formula uses them (a weight of 0 is left blank: SUM and SUMPRODUCT
     count a blank as 0)."""
     with_weights = _uses_weights(row, ctx)
     own = ctx.cols.row(row.code)  # every unit column's value of the row
-    wcells = _UnitCells(weights, cells.r, ctx.letters)
+    wcells = UnitCells(weights, cells.r, ctx.letters, FIRST_UNIT_COL)
     try:
         _unit_cells(cells, wcells, ctx, row, with_weights, own)
     finally:
         wcells.flush()
 
 
-def _unit_cells(cells: _UnitCells, wcells: _UnitCells, ctx: _SummaryContext, row: Row, with_weights: bool, own: list[object]) -> None:
+def _unit_cells(cells: UnitCells, wcells: UnitCells, ctx: _SummaryContext, row: Row, with_weights: bool, own: list[object]) -> None:
     fmts, cat, code, agg, r = ctx.fmts, ctx.res.catalog, row.code, row.agg, cells.r
     blank = fmts["blank"]
     if agg == "count_yes":
@@ -1072,7 +845,7 @@ def _file_json(f: FileResult) -> dict[str, Any]:
     return {"path": f.path, "unit": f.unit, "status": f.status, "sha256": f.sha256, "issues": [i.as_json() for i in f.issues]}
 
 
-def report_json(res: Consolidation | Batch, totals: dict[str, object] | None = None, *, files: bool = True) -> dict[str, Any]:
+def report_json(res: Consolidation | CheckResult, totals: dict[str, object] | None = None, *, files: bool = True) -> dict[str, Any]:
     """The contract's JSON report (``files=False``: with an empty list of files)."""
     batch = res.batch if isinstance(res, Consolidation) else res
     out: dict[str, Any] = {
@@ -1085,14 +858,14 @@ def report_json(res: Consolidation | Batch, totals: dict[str, object] | None = N
         out["conflicting_units"] = [c.code for c in res.columns if c.status == "conflict"]
         out["totals"] = res.totals
     else:
-        seen = {f.unit for f in batch.files.iter(status="accepted")}
-        out["missing_units"] = [u for u in (batch.expected or []) if u not in seen]
+        out["missing_units"] = batch.missing_units
+        out["conflicting_units"] = batch.conflicting_units
         if totals is not None:
             out["totals"] = totals
     return out
 
 
-def write_report_json(res: Consolidation | Batch, fh: TextIO) -> None:
+def write_report_json(res: Consolidation | CheckResult, fh: TextIO) -> None:
     """:func:`report_json` as ``json.dump(…, ensure_ascii=False, indent=2)`` writes it
     (and a final newline), made one file's entry at a time: for ten thousand
     files the whole report was some 4 MiB of dicts held at once."""
@@ -1168,9 +941,9 @@ def write_own_form(res: Consolidation, path: str | Path, password: str | None = 
     from .template import render_template
 
     if not res.unit or not res.unit_level or res.unit_level not in res.catalog.levels:
-        raise OutputError("Cần --unit (đơn vị tổng hợp có trong tệp đơn vị) để ghi biểu của chính đơn vị đó.")
+        raise UsageError("Cần đơn vị tổng hợp (có trong tệp danh sách đơn vị) để ghi biểu của chính đơn vị đó.", option="unit")
     if not res.batch.period:
-        raise OutputError("Chưa xác định được kỳ báo cáo để ghi biểu của đơn vị.")
+        raise UsageError("Chưa xác định được kỳ báo cáo để ghi biểu của đơn vị tổng hợp; hãy nêu rõ kỳ báo cáo.", option="period")
     layout = build_layout(res.catalog, res.unit_level)
     values = own_form_values(res)
     fed = [r for r in res.catalog.rows_for_level(res.unit_level) if r.fed_by]

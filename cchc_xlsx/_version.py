@@ -1,0 +1,3 @@
+"""The version of cchc-xlsx (read by the build: ``pyproject.toml``)."""
+
+__version__ = "0.1.0"
