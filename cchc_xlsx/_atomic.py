@@ -73,6 +73,9 @@ class OutputSet:
     def path(self, target: str | Path) -> Path:
         """A temporary file beside ``target`` (raises :class:`OutputError` when it cannot be made)."""
         p = Path(target)
+        blocked = next((a for a in p.parents if a.exists() and not a.is_dir()), None)
+        if blocked is not None:
+            raise OutputError(f"Không ghi được {p}: “{blocked}” là một tệp, không phải thư mục.")
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=str(p.parent))

@@ -283,6 +283,26 @@ def build_consolidation(batch: CheckResult, catalog: Catalog, units: Units | Non
 # --------------------------------------------------------------------------- the workbook
 
 
+# NOTE: Excel's tallest row is 409 points. A unit's name is written upwards
+# (rotated 90°) in a column 8 characters wide, ~7.5 points per character: a
+# name longer than one line wraps into the column's next line, so the header
+# is capped and names beyond three lines are shortened (the status sheet has
+# them in full).
+EXCEL_MAX_ROW_HEIGHT = 409
+HEADER_CHARS_PER_LINE = int((EXCEL_MAX_ROW_HEIGHT - 12) / 7.5)
+HEADER_MAX_CHARS = 3 * HEADER_CHARS_PER_LINE
+
+
+def header_name(name: str) -> str:
+    """A unit's name as its column header shows it (shortened beyond three lines)."""
+    return name if len(name) <= HEADER_MAX_CHARS else name[: HEADER_MAX_CHARS - 1].rstrip() + "…"
+
+
+def header_height(longest: int) -> float:
+    """Points for the unit header row whose longest name has ``longest`` characters."""
+    return min(EXCEL_MAX_ROW_HEIGHT, max(60, 7.5 * longest + 12))
+
+
 def check_unit_count(n: int) -> None:
     """Refuse more units than the summary sheet has columns for."""
     if n > MAX_UNITS:
@@ -404,10 +424,10 @@ def _write_summary(wb: Any, ws: Any, fmts: dict[str, Any], res: Consolidation) -
         _merge_down(ws, ROW_HEAD1, ROW_HEAD2, c, text, h)
     unit_header = fmts["unit_header"]
     for i, col in enumerate(res.columns):
-        ws.write_string(ROW_HEAD1, FIRST_UNIT_COL + i, col.name, unit_header)
+        ws.write_string(ROW_HEAD1, FIRST_UNIT_COL + i, header_name(col.name), unit_header)
     _merge_down(ws, ROW_HEAD1, ROW_HEAD2, note_col, "Ghi chú", h)
-    longest = max((len(c.name) for c in res.columns), default=8)
-    ws.set_row(ROW_HEAD1, max(60, 7.5 * longest + 12))
+    longest = max((len(header_name(c.name)) for c in res.columns), default=8)
+    ws.set_row(ROW_HEAD1, header_height(longest))
     for c, _text in merged:
         ws.write_blank(ROW_HEAD2, c, None, h)
     for i, col in enumerate(res.columns):

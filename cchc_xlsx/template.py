@@ -61,6 +61,7 @@ from .style import add_formats, print_setup
 from .units import Unit, Units, slugify
 
 DEFAULT_PASSWORD = "cchc"
+SLUG_MAX = 60  # characters of the unit name's slug in a template's file name
 PASSWORD_ENV = "CCHC_XLSX_PASSWORD"
 _UNIT_NAME = "@@unit_name@@"  # in captions; upper-cased by the caption template into @@UNIT_NAME@@
 _META_UNIT_NAME = "@@meta_unit_name@@"
@@ -115,7 +116,11 @@ def template_filename(period: Period, level: str, unit: Unit | None) -> str:
     if unit is None:
         return f"{period.code}_{level}_mau_chung.xlsx"
     code = re.sub(r"[^A-Za-z0-9_-]", "_", unit.code)
-    return f"{period.code}_{level}_{code}_{slugify(unit.name)}.xlsx"
+    # NOTE: a file name holds at most 255 bytes; a long name's slug is cut at a word
+    slug = slugify(unit.name)
+    if len(slug) > SLUG_MAX:
+        slug = slug[:SLUG_MAX].rsplit("_", 1)[0] or slug[:SLUG_MAX]
+    return f"{period.code}_{level}_{code}_{slug}.xlsx"
 
 
 def render_template(

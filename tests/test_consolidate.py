@@ -882,3 +882,20 @@ def test_same_inputs_give_the_same_bytes_with_a_fixed_date(tmp_path: Path, monke
         consolidate([tmp_path / "in"], catalog, out, level="xa", period=PERIOD, units=units, unit="H02", workers=0)
         books.append(out.read_bytes())
     assert books[0] == books[1]
+
+
+def test_a_very_long_unit_name_keeps_the_header_row_within_excels_limit(tmp_path: Path) -> None:
+    long_name = "Xã " + "Rất Dài " * 40  # 323 characters
+    units_csv = tmp_path / "units.csv"
+    units_csv.write_text(f"code,name,level,parent\nH01,Huyện Chợ Đồn,huyen,\nX01,{long_name},xa,H01\nX02,Xã Tân Lập,xa,H01\n", encoding="utf-8")
+    catalog = load_catalog(ROOT / "indicator_catalog.yaml")
+    units = load_units(units_csv, catalog)
+    generate(catalog, "xa", PERIOD, tmp_path / "in", units, generated_at=GENERATED_AT)
+    res = consolidate(tmp_path / "in", catalog, tmp_path / "t.xlsx", level="xa", period=PERIOD, units=units, unit="H01", workers=0)
+    wb = openpyxl.load_workbook(res.out)
+    ws = wb[SUMMARY_SHEET]
+    assert ws.row_dimensions[ROW_HEAD1 + 1].height <= 409  # Excel's tallest row
+    header = ws.cell(ROW_HEAD1 + 1, 5).value
+    assert header.endswith("…") and len(header) < len(long_name.strip())
+    status = [r for r in wb[STATUS_SHEET].iter_rows(values_only=True) if r[1] == "X01"]
+    assert status and status[0][2] == long_name.strip()  # the full name is in the status sheet

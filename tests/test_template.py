@@ -866,3 +866,33 @@ def test_each_stamped_file_is_a_valid_workbook(tmp_path: Path) -> None:
         wb = openpyxl.load_workbook(gf.path)
         assert wb.sheetnames[-1] == META_SHEET
         assert meta_of(wb)["unit_name"] == gf.unit.name  # type: ignore[union-attr]
+
+
+# --------------------------------------------------------------------------- one register, every form
+
+
+@pytest.mark.parametrize(
+    ("catalog_path", "level", "count"),
+    [(SO_CATALOG, "so", 3), (SO_CATALOG, "tinh", 1), (DEFAULT_CATALOG, "xa", 24), (DEFAULT_CATALOG, "huyen", 2), (THANH_HOA_CATALOG, "xa", 24)],
+    ids=["so-form-departments", "so-form-province", "commune-form", "commune-form-districts", "thanh-hoa-communes"],
+)
+def test_every_example_catalogue_generates_from_one_province_wide_register(tmp_path: Path, catalog_path: Path, level: str, count: int) -> None:
+    catalog = load_catalog(catalog_path)
+    units = cchc_xlsx.load_units(ROOT / "examples" / "units_cho_don.csv", catalog)
+    assert set(units.levels()) == {"tinh", "so", "huyen", "xa"}  # more levels than either form uses
+    files = generate(catalog, level, "2024-Q1", tmp_path, units)
+    assert len(files) == count and all(f.unit is not None and f.unit.level == level for f in files)
+    wb = openpyxl.load_workbook(files[0].path)
+    assert wb[META_SHEET]["B1"].value.startswith("cchc-xlsx/")
+
+
+def test_a_unit_name_with_a_control_character_still_gives_valid_xml(tmp_path: Path) -> None:
+    """Units built in a script are not linted like a units file: the writers escape what XML forbids."""
+    units = Units([Unit("H01", "Huyện A", "huyen", None), Unit("X01", "Xã Tân\x01Lập\x1f", "xa", "H01")])
+    files = generate(load_catalog(DEFAULT_CATALOG), "xa", "2024-Q1", tmp_path, units)
+    with zipfile.ZipFile(files[0].path) as z:
+        sst = z.read("xl/sharedStrings.xml").decode("utf-8")
+    assert "\x01" not in sst and "_x0001_" in sst and "_x001F_" in sst
+    wb = openpyxl.load_workbook(files[0].path)  # refuses XML with control characters
+    meta = {row[0].value: row[1].value for row in wb[META_SHEET].iter_rows()}
+    assert meta["unit_code"] == "X01"
