@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit libreoffice bench pictures clean
+.PHONY: demo test lint typecheck unit clients bench pictures clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/cchc-xlsx demo --out demo-output
 
-test: $(STAMP) libreoffice lint typecheck unit
+test: $(STAMP) clients lint typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check cchc_xlsx tests benchmarks scripts
@@ -26,14 +26,17 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The real-client tests need LibreOffice; install it when missing and we are root.
-libreoffice:
-	@if command -v soffice >/dev/null 2>&1 || [ -n "$$CCHC_SKIP_LIBREOFFICE" ]; then :; \
+# The real-client tests need LibreOffice (with its Python bridge, to type into
+# cells as a person would) and Gnumeric's ssconvert; install what is missing
+# when we are root.
+CLIENT_PACKAGES := libreoffice-calc-nogui gnumeric python3-uno
+clients:
+	@if [ -n "$$CCHC_SKIP_LIBREOFFICE" ] || { command -v soffice >/dev/null 2>&1 && command -v ssconvert >/dev/null 2>&1 && /usr/bin/python3 -c "import uno" >/dev/null 2>&1; }; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		echo "Cài LibreOffice (libreoffice-calc-nogui) cho các kiểm thử với ứng dụng thật…"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null; \
+		echo "Cài các ứng dụng thật cho kiểm thử: $(CLIENT_PACKAGES)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(CLIENT_PACKAGES) >/dev/null; \
 	else \
-		echo "Thiếu LibreOffice (soffice): chạy 'make test' với quyền root, hoặc 'sudo apt-get install --no-install-recommends libreoffice-calc-nogui'." >&2; \
+		echo "Thiếu LibreOffice/Gnumeric: chạy 'make test' với quyền root, hoặc 'sudo apt-get install --no-install-recommends $(CLIENT_PACKAGES)'." >&2; \
 	fi
 
 bench: $(STAMP)
@@ -42,7 +45,7 @@ bench: $(STAMP)
 
 # README pictures: LibreOffice renders the demo output; the metric-compatible fonts
 # (Liberation for Times New Roman, Carlito for Calibri) keep widths as in Excel.
-pictures: $(STAMP) libreoffice demo
+pictures: $(STAMP) clients demo
 	@if [ "$$(id -u)" = 0 ] && ! { command -v pdftoppm >/dev/null && fc-list | grep -q "Liberation Serif" && fc-list | grep -q Carlito; }; then \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils fonts-liberation2 fonts-crosextra-carlito >/dev/null; fi
 	$(BIN)/python scripts/render_pictures.py demo-output docs/img
