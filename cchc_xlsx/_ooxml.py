@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 from xml.parsers import expat
 
-from .values import RawCell
+from .valuetypes import BUILTIN_FORMAT_KINDS, RawCell, format_kind
 
 MAX_ENTRIES = 2000
 MAX_ENTRY_SIZE = 64 * 1024 * 1024
@@ -102,7 +102,7 @@ class Package:
         self.workbook_path = self._workbook_path()
         self._parse_workbook()
         self._shared: list[str] | None = None
-        self._percent: set[int] | None = None
+        self._formats: list[str] | None = None
 
     # -- package structure
 
@@ -157,7 +157,7 @@ class Package:
         parsed = _fast_workbook(data, self.workbook_path)
         if parsed is None:
             parsed = _expat_workbook(data, self.workbook_path)
-        ns, sheets, locked = parsed
+        ns, sheets, locked, self.date1904 = parsed
         if ns == STRICT_NS:
             raise XlsxError("strict-ooxml", "Tệp được lưu dạng “Strict Open XML”; hãy lưu lại dạng Sổ làm việc Excel (.xlsx) thông thường.")
         if ns != MAIN_NS:
@@ -187,15 +187,20 @@ class Package:
             self._shared = _fast_sst(self._read(self._sst_path), self._sst_path) if self._sst_path in self.names else []
         return self._shared
 
-    def is_percent_style(self, style: int | None) -> bool:
-        """Whether the cell style shows numbers as percentages (styles parsed on first use)."""
-        return style is not None and style in self.percent_styles
+    def format_kind_of(self, style: int | None) -> str:
+        """What the cell style's number format shows a number as (``percent``,
+        ``date``, ``time``, ``fraction``, ``text``, or ``""``); styles parsed on first use."""
+        if style is None:
+            return ""
+        kinds = self.format_kinds
+        return kinds[style] if 0 <= style < len(kinds) else ""
 
     @property
-    def percent_styles(self) -> set[int]:
-        if self._percent is None:
-            self._percent = _parse_percent_styles(self._read(self._styles_path, 16 << 20)) if self._styles_path in self.names else set()
-        return self._percent
+    def format_kinds(self) -> list[str]:
+        """Per cell style (``cellXfs`` index), what its number format shows."""
+        if self._formats is None:
+            self._formats = _parse_format_kinds(self._read(self._styles_path, 16 << 20)) if self._styles_path in self.names else []
+        return self._formats
 
     def read_sheet(self, info: SheetInfo, max_row: int, max_col: int, keep_col: int | None = None) -> SheetData:
         """Cells of rows 0..max_row and columns 0..keep_col (zero-based, default max_col);
@@ -286,6 +291,7 @@ _REL_RE = re.compile(rb"<Relationship\b([^>]*?)/?>")
 _SHEET_TAG_RE = re.compile(rb"<sheet\b([^>]*?)/?>")
 _ROOT_RE = re.compile(rb"<([A-Za-z_][\w.-]*:)?workbook\b([^>]*)>")
 _WBPROT_RE = re.compile(rb"<workbookProtection\b([^>]*?)/?>")
+_WBPR_RE = re.compile(rb"<workbookPr\b([^>]*?)/?>")
 
 
 def _tag_opens(data: bytes, mark: bytes, start: int = 0) -> bool:
@@ -321,8 +327,9 @@ def _attrs(head: bytes) -> dict[str, str]:
     }
 
 
-def _fast_workbook(data: bytes, part: str) -> tuple[str | None, list[tuple[str, str, str]], bool] | None:
-    """Namespace, sheets (name, state, relationship id) and structure lock, or None for expat."""
+def _fast_workbook(data: bytes, part: str) -> tuple[str | None, list[tuple[str, str, str]], bool, bool] | None:
+    """Namespace, sheets (name, state, relationship id), structure lock and the
+    1904 date system, or None for expat."""
     if not _plain_xml(data, part):
         return None
     root = _ROOT_RE.search(data)
@@ -338,12 +345,14 @@ def _fast_workbook(data: bytes, part: str) -> tuple[str | None, list[tuple[str, 
         sheets.append((a.get("name", ""), a.get("state", "visible"), rid))
     prot = _WBPROT_RE.search(data)
     locked = bool(prot) and _attrs(prot.group(1)).get("lockStructure", "0") in ("1", "true")  # type: ignore[union-attr]
-    return ns, sheets, locked
+    pr = _WBPR_RE.search(data)
+    date1904 = bool(pr) and _attrs(pr.group(1)).get("date1904", "0") in ("1", "true")  # type: ignore[union-attr]
+    return ns, sheets, locked, date1904
 
 
-def _expat_workbook(data: bytes, part: str) -> tuple[str | None, list[tuple[str, str, str]], bool]:
+def _expat_workbook(data: bytes, part: str) -> tuple[str | None, list[tuple[str, str, str]], bool, bool]:
     sheets: list[tuple[str, str, str]] = []
-    state: dict[str, Any] = {"ns": None, "locked": False}
+    state: dict[str, Any] = {"ns": None, "locked": False, "date1904": False}
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         ns, _, local = tag.rpartition(" ")
@@ -354,9 +363,11 @@ def _expat_workbook(data: bytes, part: str) -> tuple[str | None, list[tuple[str,
             sheets.append((attrs.get("name", ""), attrs.get("state", "visible"), rid))
         elif local == "workbookProtection":
             state["locked"] = attrs.get("lockStructure", "0") in ("1", "true")
+        elif local == "workbookPr":
+            state["date1904"] = attrs.get("date1904", "0") in ("1", "true")
 
     parse_xml(data, start, part=part)
-    return state["ns"], sheets, bool(state["locked"])
+    return state["ns"], sheets, bool(state["locked"]), bool(state["date1904"])
 
 
 def _parse_rels(data: bytes) -> list[tuple[str, str, str]]:
@@ -407,14 +418,11 @@ def _parse_sst(data: bytes) -> list[str]:
     return out
 
 
-_QUOTED = re.compile(r'"[^"]*"|\\.')
-
-
 _NUMFMT_RE = re.compile(rb"<numFmt\b([^>]*?)/?>")
 _XF_RE = re.compile(rb"<xf\b([^>]*?)/?>")
 
 
-def _fast_percent_styles(data: bytes) -> tuple[dict[int, str], list[int]] | None:
+def _fast_styles(data: bytes) -> tuple[dict[int, str], list[int]] | None:
     """Custom number formats and each cell style's format id, or None for expat."""
     if not _plain_xml(data, "styles.xml") or b":cellXfs" in data or b":numFmt" in data:
         return None
@@ -436,14 +444,11 @@ def _fast_percent_styles(data: bytes) -> tuple[dict[int, str], list[int]] | None
     return custom, xf_fmt
 
 
-def _parse_percent_styles(data: bytes) -> set[int]:
-    fast = _fast_percent_styles(data)
+def _parse_format_kinds(data: bytes) -> list[str]:
+    fast = _fast_styles(data)
     custom, xf_fmt = fast if fast is not None else _expat_styles(data)
-    out: set[int] = set()
-    for i, fid in enumerate(xf_fmt):
-        if fid in (9, 10) or (fid in custom and "%" in _QUOTED.sub("", custom[fid])):
-            out.add(i)
-    return out
+    kinds = {fid: format_kind(code) for fid, code in custom.items()}
+    return [kinds[fid] if fid in kinds else BUILTIN_FORMAT_KINDS.get(fid, "") for fid in xf_fmt]
 
 
 def _expat_styles(data: bytes) -> tuple[dict[int, str], list[int]]:
@@ -596,7 +601,7 @@ def _make_cell(t: str, text: str, formula: str | None, style: object, pkg: Packa
             st = int(str(style))
         except ValueError:
             st = None
-    return RawCell("n", num, f, False, st)
+    return RawCell("n", num, f, "", st)
 
 
 # --------------------------------------------------------------------------- fast paths
@@ -762,7 +767,7 @@ def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str
                 try:
                     num = float(plain)
                 except ValueError:
-                    cells[(r, c)] = new(RawCell, ("s", _unescape(plain), None, False, None))
+                    cells[(r, c)] = new(RawCell, ("s", _unescape(plain), None, "", None))
                     continue
                 i = head.find(b' s="')
                 style = None
@@ -770,16 +775,16 @@ def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str
                     j = head.find(b'"', i + 4)
                     digits = head[i + 4 : j]
                     style = int(digits) if digits.isdigit() else None
-                cells[(r, c)] = new(RawCell, ("n", num, None, False, style))
+                cells[(r, c)] = new(RawCell, ("n", num, None, "", style))
                 continue
             if b't="s"' in head:
                 # the common text cell: <c r="B10" s="9" t="s"><v>19</v></c>
                 if shared is None:
                     shared = pkg.shared_strings
                 try:
-                    cells[(r, c)] = new(RawCell, ("s", shared[int(plain)], None, False, None))
+                    cells[(r, c)] = new(RawCell, ("s", shared[int(plain)], None, "", None))
                 except (ValueError, IndexError):
-                    cells[(r, c)] = new(RawCell, ("e", "#REF!", None, False, None))
+                    cells[(r, c)] = new(RawCell, ("e", "#REF!", None, "", None))
                 continue
         if plain:
             body = b"<v>" + plain + b"</v>"
@@ -801,7 +806,7 @@ def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str
                 cells[(r, c)] = RawCell("s", _unescape(text), formula)
                 continue
             s_ = _attr(head, b"s") if b"s=" in head else None
-            cells[(r, c)] = RawCell("n", num, formula if formula is None else (formula or "(công thức dùng chung)"), False, int(s_) if s_ and s_.isdigit() else None)
+            cells[(r, c)] = RawCell("n", num, formula if formula is None else (formula or "(công thức dùng chung)"), "", int(s_) if s_ and s_.isdigit() else None)
             continue
         if t == b"s":
             vm = _V_RE.search(body)

@@ -29,7 +29,7 @@ from .periods import parse_period
 from .resources import example_path
 from .template import _Stamper, default_password, now_iso, template_filename
 from .units import Units, load_units
-from .values import format_vn
+from .valuetypes import format_vn
 
 PERIOD = "2024-Q1"
 

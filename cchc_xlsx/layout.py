@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from .catalog import Catalog, Row, Rule
-from .rules import excel_message, excel_string
+from .rules import excel_message
+from .valuetypes import Validation, value_type
 
 # columns of the form (zero-based)
 COL_STT, COL_LABEL, COL_UNIT, COL_VALUE, COL_NOTE, COL_CHECK, COL_NERR, COL_NWARN = range(8)
@@ -26,7 +27,6 @@ UNIT_INPUT_CELL = (ROW_UNIT, COL_LABEL)
 META_SHEET = "_cchc_meta"
 LISTS_SHEET = "_cchc_lists"
 NOTE_MAX = 500
-TEXT_MAX = 255
 FORMAT_VERSION = "1"
 
 
@@ -75,32 +75,6 @@ def defined_name(code: str) -> str:
 
 
 @dataclass(frozen=True)
-class Validation:
-    """What a value cell accepts; turned into an Excel data validation by the writer."""
-
-    kind: str  # "integer", "decimal", "list", "length"
-    minimum: float | None = None
-    maximum: float | None = None
-    choices: tuple[str, ...] = ()
-    input_title: str = ""
-    input_message: str = ""
-    error_title: str = ""
-    error_message: str = ""
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "kind": self.kind,
-            "min": self.minimum,
-            "max": self.maximum,
-            "choices": list(self.choices),
-            "input_title": self.input_title,
-            "input_message": self.input_message,
-            "error_title": self.error_title,
-            "error_message": self.error_message,
-        }
-
-
-@dataclass(frozen=True)
 class RowLayout:
     """One catalogue row placed on a sheet."""
 
@@ -113,7 +87,7 @@ class RowLayout:
     error_count_formula: str | None = None  # column G (hidden)
     warning_count_formula: str | None = None  # column H (hidden)
     rules: tuple[Rule, ...] = ()
-    value_check: str | None = None  # Excel condition TRUE when the typed value is invalid
+    value_check: str | None = None  # Excel condition TRUE when the typed value is an error (the cell turns red)
 
     @property
     def code(self) -> str:
@@ -178,48 +152,6 @@ class FormLayout:
         return ref
 
 
-def _validation(row: Row) -> Validation | None:
-    lo, hi = row.bounds()
-    unit = f" ({row.unit})" if row.unit and row.type not in ("boolean", "choice") else ""
-    if row.type == "count":
-        rng = _range_text(lo, hi)
-        return Validation(
-            "integer", lo, hi,
-            input_title=_cut(f"Chỉ tiêu {row.code}", 32),
-            input_message=_cut(f"Nhập số nguyên{rng}{unit}. Để trống nếu không có số liệu.", 255),
-            error_title="Số liệu không hợp lệ",
-            error_message=_cut(f"Chỉ tiêu {row.code} phải là số nguyên{rng}.", 255),
-        )
-    if row.type in ("decimal", "percent"):
-        what = "phần trăm (0–100, không nhập dấu %)" if row.type == "percent" else "số"
-        rng = _range_text(lo, hi) if row.type != "percent" or (lo, hi) != (0.0, 100.0) else ""
-        return Validation(
-            "decimal", lo, hi,
-            input_title=_cut(f"Chỉ tiêu {row.code}", 32),
-            input_message=_cut(f"Nhập {what}{rng}{unit}. Để trống nếu không có số liệu.", 255),
-            error_title="Số liệu không hợp lệ",
-            error_message=_cut(f"Chỉ tiêu {row.code} phải là {what}{rng}.", 255),
-        )
-    if row.type in ("boolean", "choice"):
-        labels = ("Có", "Không") if row.type == "boolean" else tuple(o.label for o in row.options)
-        return Validation(
-            "list", choices=labels,
-            input_title=_cut(f"Chỉ tiêu {row.code}", 32),
-            input_message=_cut("Chọn trong danh sách: " + "; ".join(labels) + ".", 255),
-            error_title="Giá trị không có trong danh sách",
-            error_message=_cut("Hãy chọn một giá trị trong danh sách: " + "; ".join(labels) + ".", 255),
-        )
-    if row.type == "text":
-        return Validation(
-            "length", 0, TEXT_MAX,
-            input_title=_cut(f"Chỉ tiêu {row.code}", 32),
-            input_message=f"Nhập nội dung, tối đa {TEXT_MAX} ký tự.",
-            error_title="Nội dung quá dài",
-            error_message=f"Tối đa {TEXT_MAX} ký tự.",
-        )
-    return None
-
-
 NOTE_VALIDATION = Validation(
     "length", 0, NOTE_MAX,
     input_title="Ghi chú",
@@ -227,63 +159,6 @@ NOTE_VALIDATION = Validation(
     error_title="Ghi chú quá dài",
     error_message=f"Ghi chú tối đa {NOTE_MAX} ký tự.",
 )
-
-
-def _range_text(lo: float | None, hi: float | None) -> str:
-    def f(x: float) -> str:
-        return str(int(x)) if float(x).is_integer() else str(x).replace(".", ",")
-
-    if lo is not None and hi is not None:
-        return f" từ {f(lo)} đến {f(hi)}"
-    if lo is not None:
-        return f" từ {f(lo)} trở lên" if lo else " không âm"
-    if hi is not None:
-        return f" không quá {f(hi)}"
-    return ""
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def value_check_condition(row: Row, ref: str) -> str | None:
-    """Excel condition TRUE when the typed value of an input cell is not acceptable.
-
-    Kept in step with :func:`cchc_xlsx.values.read_value` (which also accepts
-    unambiguous Vietnamese notation typed as text, with a warning).
-    """
-    lo, hi = row.bounds()
-    if row.type in ("count", "decimal", "percent"):
-        bad = [f"NOT(ISNUMBER({ref}))"]
-        if lo is not None:
-            bad.append(f"{ref}<{_num(lo)}")
-        if hi is not None:
-            bad.append(f"{ref}>{_num(hi)}")
-        if row.type == "count":
-            # NOTE: INT("abc") is #VALUE! and OR() passes errors on (Excel and
-            # LibreOffice alike); IF evaluates only the branch it takes.
-            bad.append(f"IF(ISNUMBER({ref}),{ref}<>INT({ref}),FALSE)")
-        return f"AND({ref}<>\"\",OR({','.join(bad)}))"
-    if row.type in ("boolean", "choice"):
-        labels = ("Có", "Không") if row.type == "boolean" else tuple(o.label for o in row.options)
-        tests = ",".join(f"{ref}<>{excel_string(lab)}" for lab in labels)
-        return f"AND({ref}<>\"\",{tests})"
-    return None
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else repr(float(x))
-
-
-def value_check_message(row: Row) -> str:
-    lo, hi = row.bounds()
-    if row.type == "count":
-        return f"{row.code}: phải là số nguyên{_range_text(lo, hi)}. "
-    if row.type == "percent":
-        return f"{row.code}: phải là phần trăm từ 0 đến 100. "
-    if row.type == "decimal":
-        return f"{row.code}: phải là số{_range_text(lo, hi)}. "
-    return f"{row.code}: hãy chọn giá trị trong danh sách. "
 
 
 def ratio_formula(num: str, den: str) -> str:
@@ -340,14 +215,21 @@ def build_layout(catalog: Catalog, level: str) -> FormLayout:
             elif row.type == "sum":
                 formula = sum_formula([cell_of(t) for t in row.terms])
             own = a1(r, COL_VALUE)
-            vcheck = value_check_condition(row, own) if row.is_input else None
+            vtype = value_type(row) if row.is_input else None
+            vcheck = vtype.error_condition(row, own) if vtype else None
             row_rules = tuple(anchored.get(row.code, ()))
             msg_parts: list[str] = []
             err_parts: list[str] = []
             warn_parts: list[str] = []
-            if vcheck:
-                msg_parts.append(f"IF({vcheck},{excel_string(value_check_message(row))},\"\")")
-                err_parts.append(f"IF({vcheck},1,0)")
+            if vtype is not None:
+                text = vtype.check_text(row, own)
+                if text:
+                    msg_parts.append(text)
+                vwarn = vtype.warning_condition(row, own)
+                if vcheck:
+                    err_parts.append(f"IF({vcheck},1,0)")
+                if vwarn:
+                    warn_parts.append(f"IF({vwarn},1,0)")
             for rule in row_rules:
                 cond = rule.check.excel_violated(cell_of)
                 prefix = "Lỗi: " if rule.severity == "error" else "Cảnh báo: "
@@ -360,7 +242,7 @@ def build_layout(catalog: Catalog, level: str) -> FormLayout:
                 sheet=si,
                 r=r,
                 formula=formula,
-                validation=_validation(row) if row.is_input else None,
+                validation=vtype.validation(row) if vtype else None,
                 check_formula=check,
                 error_count_formula="+".join(err_parts) if err_parts else None,
                 warning_count_formula="+".join(warn_parts) if warn_parts else None,

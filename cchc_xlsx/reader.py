@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from .layout import (
     label_text,
 )
 from .periods import period_from_label
-from .values import EMPTY, RawCell, read_value
+from .valuetypes import EMPTY, RawCell, read_value
 
 MAX_FILE_SIZE = 50 * 1024 * 1024
 EXTRA_ROWS = 200  # rows below the form that are still looked at (and reported when filled)
@@ -66,6 +67,7 @@ class FileResult:
     state: dict[str, dict[str, object]] | None = None  # consolidated inputs: aggregation state
     unit_hints: list[str] = field(default_factory=list)  # recovered tables: texts that may name the unit
     source: dict[str, object] = field(default_factory=dict)  # consolidated inputs: submitted/expected
+    edited: set[str] = field(default_factory=set)  # rows whose label or unit was edited: values left out
 
     def reject(self, code: str, message: str, cell: str | None = None) -> FileResult:
         self.status = "rejected"
@@ -255,7 +257,12 @@ def _expected(layout: FormLayout) -> dict[str, tuple[str, str, str]]:
 
 
 def _norm(text: str) -> str:
-    return " ".join(str(text).replace("\u00a0", " ").split()).casefold()
+    """A label as compared: Unicode NFC, format characters (Cf) dropped, every
+    run of spaces of any kind one space, case ignored — differences a person
+    cannot see, or an office's re-save makes, are not edits."""
+    t = unicodedata.normalize("NFC", str(text))
+    t = "".join(ch for ch in t if unicodedata.category(ch) != "Cf")
+    return " ".join(t.split()).casefold()
 
 
 def _verify_layout(res: FileResult, sheets: list[SheetData], layout: FormLayout) -> None:
@@ -279,10 +286,22 @@ def _verify_layout(res: FileResult, sheets: list[SheetData], layout: FormLayout)
             label = _text(sd.cells.get((rl.r, COL_LABEL), EMPTY))
             expected_label, expected_unit, _ref = expected[rl.code]
             if label != expected_label and _norm(label) != _norm(expected_label):
-                res.issues.append(issue("label-changed", f"Nhãn chỉ tiêu {rl.code} ở ô {a1(rl.r, COL_LABEL)} đã bị sửa thành “{label[:80]}”.", indicator=rl.code, cell=a1(rl.r, COL_LABEL)))
+                res.issues.append(issue(
+                    "label-changed",
+                    f"Nhãn chỉ tiêu {rl.code} ở ô {a1(rl.r, COL_LABEL)} đã bị sửa thành “{label[:80]}” (mẫu: “{expected_label[:80]}”): "
+                    "số liệu của dòng này có thể mang nghĩa khác nên không được dùng. Hãy điền lại vào biểu mẫu gốc.",
+                    indicator=rl.code, cell=a1(rl.r, COL_LABEL),
+                ))
+                res.edited.add(rl.code)
             unit = _text(sd.cells.get((rl.r, COL_UNIT), EMPTY))
             if unit != expected_unit and _norm(unit) != _norm(expected_unit):
-                res.issues.append(issue("unit-label-changed", f"Đơn vị tính của chỉ tiêu {rl.code} ở ô {a1(rl.r, COL_UNIT)} đã bị sửa thành “{unit[:40]}” (mẫu: “{rl.row.unit}”).", indicator=rl.code, cell=a1(rl.r, COL_UNIT)))
+                res.issues.append(issue(
+                    "unit-label-changed",
+                    f"Đơn vị tính của chỉ tiêu {rl.code} ở ô {a1(rl.r, COL_UNIT)} đã bị sửa thành “{unit[:40]}” (mẫu: “{rl.row.unit}”): "
+                    "số liệu của dòng này không được dùng. Hãy điền lại vào biểu mẫu gốc.",
+                    indicator=rl.code, cell=a1(rl.r, COL_UNIT),
+                ))
+                res.edited.add(rl.code)
             if rl.formula:
                 cell = sd.cells.get((rl.r, COL_VALUE), EMPTY)
                 if not cell.formula:
@@ -320,12 +339,14 @@ def _collect(res: FileResult, layout: FormLayout, catalog: Catalog, pkg: Package
         note = sd.cells.get((r, COL_NOTE))
         if note is not None and note.value not in (None, ""):
             res.notes[rl.code] = _text(note).strip()
-        if not rl.is_input:
-            continue
+        if not rl.is_input or rl.code in res.edited:
+            continue  # NOTE: a row whose label or unit was edited may mean something else: left out
         cell = sd.cells.get((r, COL_VALUE), EMPTY)
-        if rl.row.type == "percent" and cell.kind == "n" and pkg.is_percent_style(cell.style):
-            cell = cell._replace(percent_format=True)
-        reading = read_value(rl.row, cell, ref)
+        if cell.kind == "n" and cell.style:
+            kind = pkg.format_kind_of(cell.style)
+            if kind:
+                cell = cell._replace(fmt=kind)
+        reading = read_value(rl.row, cell, ref, date1904=pkg.date1904)
         res.issues.extend(reading.issues)
         if reading.value is not None:
             res.values[rl.code] = reading.value
@@ -377,7 +398,8 @@ def _read_recovered(res: FileResult, pkg: Package, catalog: Catalog, layouts: di
     res.issues.append(issue("metadata-missing", "Tệp không còn trang thông tin nhận dạng (bảng có thể đã được chép sang tệp mới); số liệu được đọc theo mã STT và nhãn chỉ tiêu. Lần sau hãy điền trực tiếp vào biểu mẫu gốc."))
     for code in mismatched:
         r = rows_by_code[code]
-        res.issues.append(issue("label-changed", f"Nhãn chỉ tiêu {code} ở ô {a1(r, COL_LABEL)} khác với danh mục.", indicator=code, cell=a1(r, COL_LABEL)))
+        res.issues.append(issue("label-changed", f"Nhãn chỉ tiêu {code} ở ô {a1(r, COL_LABEL)} khác với danh mục: số liệu của dòng này không được dùng.", indicator=code, cell=a1(r, COL_LABEL)))
+        res.edited.add(code)
     # identity from the title block
     first = min(rows_by_code.values())
     head = [_text(c) for (r, _c), c in sorted(sd.cells.items()) if r < first and c.value is not None]

@@ -376,15 +376,15 @@ def test_an_empty_protected_sheet_is_seen_as_protected_by_both_parsers() -> None
     assert fast is not None and (fast.protected, fast.cells) == (slow.protected, slow.cells) == (True, {})
 
 
-def test_percent_styles_fast_path_agrees_with_expat(kit: Kit) -> None:
+def test_styles_fast_path_agrees_with_expat(kit: Kit) -> None:
     from cchc_xlsx import _ooxml
 
     styles = hostile.parts(hostile.percent_formatted(kit.good, "D70", 0.95))["xl/styles.xml"]
-    fast = _ooxml._fast_percent_styles(styles)
+    fast = _ooxml._fast_styles(styles)
     assert fast is not None and fast == _ooxml._expat_styles(styles)
-    assert any(fid in (9, 10) for fid in fast[1]) or any("%" in code for code in fast[0].values())
+    assert "percent" in _ooxml._parse_format_kinds(styles)
     prefixed = styles.replace(b"<cellXfs", b"<x:cellXfs").replace(b"</cellXfs", b"</x:cellXfs")
-    assert _ooxml._fast_percent_styles(prefixed) is None
+    assert _ooxml._fast_styles(prefixed) is None
 
 
 def _vm_size() -> int:
@@ -495,12 +495,18 @@ def test_byte_identical_copy_is_skipped_as_a_duplicate(tmp_path: Path, kit: Kit)
 # --------------------------------------------------------------------------- changed templates
 
 
-def test_edited_label_is_a_warning(tmp_path: Path, kit: Kit) -> None:
-    r = one_bad(tmp_path, kit, "nhan.xlsx", hostile.edit_label(kit.fill("X0101", {"1.1": 2}), "B10", "Số văn bản đã ban hành"))
+def test_an_edited_label_is_an_error_and_its_value_is_left_out(tmp_path: Path, kit: Kit) -> None:
+    r = one_bad(tmp_path, kit, "nhan.xlsx", hostile.edit_label(kit.fill("X0101", {"1.1": 2, "1.2.1": 5}), "B10", "Số văn bản đã ban hành (kể cả dự thảo)"))
     assert r.status == "accepted"
-    assert [(i.code, i.severity, i.cell, i.indicator) for i in r.issues] == [("label-changed", "warning", "B10", "1.1")]
-    assert "Số văn bản đã ban hành" in r.issues[0].message
-    assert r.values == {"1.1": 2}
+    assert [(i.code, i.severity, i.cell, i.indicator) for i in r.issues] == [("label-changed", "error", "B10", "1.1")]
+    assert "Số văn bản đã ban hành (kể cả dự thảo)" in r.issues[0].message and "không được dùng" in r.issues[0].message
+    assert r.values == {"1.2.1": 5}  # the edited row's 2 is left out, the others are read
+
+
+@pytest.mark.parametrize("label", ["  số văn bản chỉ đạo  CCHC đã ban hành (kết luận, chỉ thị, công văn chỉ đạo, quán triệt)", "Số văn bản chỉ đạo\u00a0CCHC đã ban hành\u200b (kết luận, chỉ thị, công văn chỉ đạo, quán triệt)"])
+def test_spaces_case_and_invisible_characters_are_not_an_edit(tmp_path: Path, kit: Kit, label: str) -> None:
+    r = one_bad(tmp_path, kit, "nhan.xlsx", hostile.edit_label(kit.fill("X0101", {"1.1": 2}), "B10", label))
+    assert r.issues == [] and r.values == {"1.1": 2}
 
 
 def test_inserted_row_is_rejected_naming_the_cell(tmp_path: Path, kit: Kit) -> None:
@@ -654,7 +660,7 @@ CELLS = [
     ("5.1.1", "D73", 120, None, "out-of-range"),
     ("2.1", "D24", "inf", None, "not-finite"),
     ("2.2", "D25", "NaN", None, "not-finite"),
-    ("1.6", "D22", "co", 1, None),
+    ("1.6", "D22", "co", None, "invalid-choice"),  # the template flags it too: "co" is not "Có"
     ("1.5.2", "D21", "phát phiếu", 1, None),
     ("2.3.1", "D30", 0, 0, None),
     ("3.1.1", "D36", None, None, None),  # blank stays blank
@@ -854,7 +860,7 @@ def test_check_prints_a_vietnamese_summary_writes_the_json_report_and_exits_1(tm
 def test_check_exits_0_when_everything_is_accepted_with_warnings_only(tmp_path: Path, kit: Kit, capsys: pytest.CaptureFixture[str]) -> None:
     units = tmp_path / "units.csv"
     units.write_text("code,name,level,parent\nH01,Huyện Chợ Đồn,huyen,\nX0114,Xã Tân Lập,xa,H01\nX0101,Thị trấn Bằng Lũng,xa,H01\n", encoding="utf-8")
-    folder = make_folder(tmp_path, kit, {"bl.xlsx": hostile.edit_label(kit.fill("X0101", {"1.1": 2}), "B10", "Văn bản")})
+    folder = make_folder(tmp_path, kit, {"bl.xlsx": kit.fill("X0101", {"4.4": 0.925})})  # 92,5 % meant? a warning
     before = snapshot(folder)
     report = tmp_path / "r.json"
     code = main(["check", str(folder), "--units", str(units), "--level", "xa", "--json", str(report)])

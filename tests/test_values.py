@@ -1,4 +1,4 @@
-"""Reading one input cell the way a commune official meant it (``cchc_xlsx.values``).
+"""Reading one input cell the way a commune official meant it (``cchc_xlsx.valuetypes``).
 
 Tables of (what the cell holds → what is read, which issue) for each row type,
 then properties checked with hypothesis:
@@ -7,9 +7,10 @@ then properties checked with hypothesis:
   thousands) reads back to itself in a count row;
 - every decimal written with thousands dots and a decimal comma reads back to
   itself in a money (decimal) row;
-- nothing is accepted silently: a number typed as text is read only with a
-  ``text-number`` warning, and a single dot followed by exactly three digits
-  (``1.594``) is refused as ``ambiguous-number`` in a money or percent row.
+- nothing is accepted silently: a number typed as text is an error (the
+  template flags it too), whose value is still read when it is unambiguous, and
+  a single dot followed by exactly three digits (``1.594``) is refused as
+  ``ambiguous-number`` in a money or percent row.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import unicodedata
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -25,7 +27,7 @@ from hypothesis import strategies as st
 from cchc_xlsx.catalog import Catalog, Row
 from cchc_xlsx.checks import check_rules
 from cchc_xlsx.layout import COL_VALUE, a1, build_layout
-from cchc_xlsx.values import EMPTY, RawCell, Reading, parse_vn_number, read_value
+from cchc_xlsx.valuetypes import EMPTY, RawCell, Reading, format_kind, parse_vn_number, read_value
 
 NBSP = "\u00a0"
 REF = "D10"
@@ -54,9 +56,9 @@ def s(text: str) -> RawCell:
     return RawCell("s", text)
 
 
-def n(value: float, percent_format: bool = False) -> RawCell:
-    """A cell holding a number."""
-    return RawCell("n", float(value), None, percent_format)
+def n(value: float, fmt: str = "") -> RawCell:
+    """A cell holding a number (``fmt``: what its number format shows: "percent", "date" …)."""
+    return RawCell("n", float(value), None, fmt)
 
 
 def codes(reading: Reading) -> list[str]:
@@ -76,57 +78,34 @@ ACCEPTED = [
     ("count", n(0), 0, []),
     ("count", n(1594), 1594, []),
     ("count", n(3.0), 3, []),
+    ("count", n(2.9999999999999996), 3, []),  # equal to 3 at Excel's 15 significant digits
     ("decimal", n(1234.5), 1234.5, []),
     ("decimal", n(0), 0.0, []),
     ("percent", n(47.37), 47.37, []),
     ("percent", n(100), 100.0, []),
     ("percent", n(0), 0.0, []),
-    # Vietnamese notation typed as text: read, with a warning
-    ("count", s("1.594"), 1594, ["text-number"]),
-    ("count", s("1.594.000"), 1594000, ["text-number"]),
-    ("count", s("12"), 12, ["text-number"]),
-    ("count", s(" 12 "), 12, ["text-number"]),
-    ("count", s(f"1{NBSP}594"), 1594, ["text-number"]),
-    ("count", s(f"{NBSP}1594{NBSP}"), 1594, ["text-number"]),
-    ("count", s("1\u202f594"), 1594, ["text-number"]),  # narrow no-break space (French locale)
-    ("count", s("1 594"), 1594, ["text-number"]),
-    ("percent", s("47,37"), 47.37, ["text-number"]),
-    ("percent", s("12,5%"), 12.5, ["text-number"]),
-    ("percent", s(f"12,5{NBSP}%"), 12.5, ["text-number"]),
-    ("percent", s("95%"), 95.0, ["text-number"]),
-    ("percent", s("47.37"), 47.37, ["text-number"]),  # a dot not followed by exactly 3 digits
-    ("decimal", s("1.234,5"), 1234.5, ["text-number"]),
-    ("decimal", s("1.000.000,25"), 1000000.25, ["text-number"]),
-    ("decimal", s("1234,5"), 1234.5, ["text-number"]),
-    ("decimal", s("0,5"), 0.5, ["text-number"]),
-    ("decimal", s("1.234.567"), 1234567.0, ["text-number"]),  # two dots: thousands, not a decimal point
-    ("decimal", s(f"1{NBSP}234{NBSP}567"), 1234567.0, ["text-number"]),
+    ("percent", n(1), 1.0, []),
     # a percent typed as "95%" in Excel is stored 0.95 with a % number format
-    ("percent", n(0.95, percent_format=True), 95.0, ["percent-format"]),
-    ("percent", n(0.4737, percent_format=True), 47.37, ["percent-format"]),
-    # Có / Không
+    ("percent", n(0.95, "percent"), 95.0, ["percent-format"]),
+    ("percent", n(0.4737, "percent"), 47.37, ["percent-format"]),
+    # a fraction where percent points are meant: read, with a warning
+    ("percent", n(0.925), 0.925, ["percent-fraction"]),
+    # Có / Không: the labels, case aside (as Excel compares), or the codes 1 / 0
     ("boolean", s("Có"), 1, []),
     ("boolean", s("có"), 1, []),
-    ("boolean", s("co"), 1, []),
     ("boolean", s("CÓ"), 1, []),
-    ("boolean", s("x"), 1, []),
-    ("boolean", s("X"), 1, []),
-    ("boolean", s(f"Có{NBSP}"), 1, []),
+    ("boolean", s(" Có  "), 1, []),  # spaces trimmed as Excel's TRIM trims them
     ("boolean", n(1), 1, []),
-    ("boolean", s("1"), 1, []),
     ("boolean", s("Không"), 0, []),
     ("boolean", s("không"), 0, []),
-    ("boolean", s("khong"), 0, []),
     ("boolean", s("KHÔNG"), 0, []),
     ("boolean", n(0), 0, []),
-    ("boolean", s("0"), 0, []),
-    # choices: by label (diacritics and case aside) or by code
+    # choices: by label (case aside) or by code
     ("choice", s("Trực tuyến"), 0, []),
-    ("choice", s("truc tuyen"), 0, []),
+    ("choice", s("trực  tuyến"), 0, []),
     ("choice", s("KẾT HỢP"), 2, []),
     ("choice", s("Phát phiếu"), 1, []),
     ("choice", n(2), 2, []),
-    ("choice", s("1"), 1, []),
     # free text is kept as typed
     ("text", s("Văn phòng UBND xã"), "Văn phòng UBND xã", []),
     ("text", s("1.594"), "1.594", []),
@@ -142,6 +121,49 @@ def test_value_is_read(rows: dict[str, Row], kind: str, cell: RawCell, value: ob
     for i in reading.issues:
         assert i.cell == REF and i.indicator == rows[kind].code
         assert i.severity in ("warning", "info")
+
+
+# Vietnamese notation typed as text: an error (the template says so too), and
+# the value is still read, because it is unambiguous (and marked as in error)
+READ_WITH_AN_ERROR = [
+    ("count", s("1.594"), 1594),
+    ("count", s("1.594.000"), 1594000),
+    ("count", s("12"), 12),
+    ("count", s(" 12 "), 12),
+    ("count", s(f"1{NBSP}594"), 1594),
+    ("count", s(f"{NBSP}1594{NBSP}"), 1594),
+    ("count", s("1\u202f594"), 1594),  # narrow no-break space (French locale)
+    ("count", s("1 594"), 1594),
+    ("count", s("5\u00ad"), 5),  # a soft hyphen pasted after the digit
+    ("count", s("\u200b1\u200b594"), 1594),  # zero-width spaces around and inside
+    ("percent", s("47,37"), 47.37),
+    ("percent", s("12,5%"), 12.5),
+    ("percent", s(f"12,5{NBSP}%"), 12.5),
+    ("percent", s("95%"), 95.0),
+    ("percent", s("47.37"), 47.37),  # a dot not followed by exactly 3 digits
+    ("decimal", s("1.234,5"), 1234.5),
+    ("decimal", s("1.000.000,25"), 1000000.25),
+    ("decimal", s("1234,5"), 1234.5),
+    ("decimal", s("0,5"), 0.5),
+    ("decimal", s("1.234.567"), 1234567.0),  # two dots: thousands, not a decimal point
+    ("decimal", s(f"1{NBSP}234{NBSP}567"), 1234567.0),
+]
+
+
+@pytest.mark.parametrize(("kind", "cell", "value"), READ_WITH_AN_ERROR, ids=lambda x: repr(x) if isinstance(x, RawCell) else None)
+def test_a_number_typed_as_text_is_an_error_whose_value_is_read(rows: dict[str, Row], kind: str, cell: RawCell, value: object) -> None:
+    reading = read(rows[kind], cell)
+    assert codes(reading) == ["text-number"]
+    assert reading.issues[0].severity == "error"
+    assert reading.value == pytest.approx(value) if isinstance(value, float) else reading.value == value
+    assert type(reading.value) is type(value)
+
+
+def test_hidden_characters_are_named_in_the_message(rows: dict[str, Row]) -> None:
+    (i,) = read(rows["count"], s("5\u00ad")).issues
+    assert "“5” (có ký tự ẩn U+00AD SOFT HYPHEN)" in i.message
+    (j,) = read(rows["boolean"], s("Có\u200b")).issues
+    assert j.code == "invalid-choice" and "U+200B ZERO WIDTH SPACE" in j.message
 
 
 # (row type, cell, issue code, text the message must quote)
@@ -163,10 +185,18 @@ REFUSED = [
     ("count", n(2.5), "not-integer", "2.5"),
     ("count", s("2,5"), "not-integer", "2.5"),
     ("count", s("1,594"), "not-integer", "1.594"),
+    ("count", n(3.0000000001), "not-integer", "3.0000000001"),  # Excel's INT sees it too
+    # dates and times typed into a number cell, or text that looks like one
+    ("count", n(45383, "date"), "date-value", "01/04/2024"),
+    ("decimal", n(0.5208333333, "time"), "date-value", "12:30"),
+    ("count", s("1/4"), "date-value", "1/4"),
+    ("count", s("01/04/2024"), "date-value", "01/04/2024"),
+    ("decimal", s("1.4.2024"), "date-value", "1.4.2024"),
+    ("decimal", n(0.25, "fraction"), "fraction-value", "0,25"),
     # percent over 100
     ("percent", n(120), "out-of-range", "120"),
     ("percent", s("120%"), "out-of-range", "120"),
-    ("percent", n(1.2, percent_format=True), "out-of-range", "120"),
+    ("percent", n(1.2, "percent"), "out-of-range", "120"),
     # TRUE/FALSE, error values, formulas
     ("count", RawCell("b", True), "boolean-value", "TRUE"),
     ("count", RawCell("b", False), "boolean-value", "FALSE"),
@@ -191,8 +221,15 @@ REFUSED = [
     ("decimal", s("1,234.5"), "ambiguous-number", "1,234.5"),
     ("decimal", s("1.234.5"), "ambiguous-number", "1.234.5"),
     ("count", s("1..2"), "ambiguous-number", "1..2"),
-    # choices
+    # choices: only the labels (case aside) and the numeric codes, as in the template
     ("boolean", s("Có lẽ"), "invalid-choice", "Có lẽ"),
+    ("boolean", s("co"), "invalid-choice", "co"),
+    ("boolean", s("x"), "invalid-choice", "x"),
+    ("boolean", s("1"), "invalid-choice", "1"),  # the code as text, not as a number
+    ("boolean", s("khong"), "invalid-choice", "khong"),
+    ("boolean", s(f"Có{NBSP}"), "invalid-choice", "U+00A0"),  # Excel's TRIM keeps a no-break space
+    ("choice", s("truc tuyen"), "invalid-choice", "truc tuyen"),
+    ("choice", s("1"), "invalid-choice", "1"),
     ("boolean", s("true"), "invalid-choice", "true"),
     ("boolean", n(2), "invalid-choice", "2"),
     ("choice", n(7), "invalid-choice", "7"),
@@ -215,7 +252,8 @@ def test_unreadable_value_is_an_error_naming_cell_and_raw_value(rows: dict[str, 
 def test_blank_and_zero_are_different(rows: dict[str, Row]) -> None:
     assert read(rows["count"], EMPTY) == Reading(None)
     assert read(rows["count"], s("")) == Reading(None)
-    assert read(rows["count"], s(f" {NBSP}\t")) == Reading(None)
+    spaces = read(rows["count"], s(f" {NBSP}\t"))  # not blank for Excel either: text in a number cell
+    assert spaces.value is None and codes(spaces) == ["not-a-number"]
     zero = read(rows["count"], n(0))
     assert zero.value == 0 and zero.value is not None and zero.issues == ()
     assert read(rows["boolean"], n(0)).value == 0
@@ -235,7 +273,7 @@ def test_text_over_255_characters_is_kept_with_a_warning(rows: dict[str, Row]) -
     assert codes(reading) == ["text-too-long"]
 
 
-def test_the_text_number_warning_quotes_the_raw_text_and_the_number_read(rows: dict[str, Row]) -> None:
+def test_the_text_number_error_quotes_the_raw_text_and_the_number_read(rows: dict[str, Row]) -> None:
     (i,) = read(rows["decimal"], s("1.234,5")).issues
     assert "“1.234,5”" in i.message and "1234,5" in i.message  # the reading, in Vietnamese notation
 
@@ -329,12 +367,11 @@ def test_no_text_is_accepted_silently_in_a_number_row(rows: dict[str, Row], text
     reading = read(rows[kind], s(text))
     if reading.value is None:
         # blank, or refused with exactly one error
-        blank = text.translate({ord(c): None for c in f" {NBSP}\u202f"}) == ""
-        assert (reading.issues == ()) if blank else [i.severity for i in reading.issues] == ["error"]
+        assert (reading.issues == ()) if text == "" else [i.severity for i in reading.issues] == ["error"]
     else:
         assert isinstance(reading.value, (int, float)) and math.isfinite(reading.value)
         assert "text-number" in codes(reading)
-        assert all(i.severity != "error" for i in reading.issues)
+        assert "error" in [i.severity for i in reading.issues]
 
 
 @given(
@@ -366,7 +403,7 @@ def test_every_percent_with_a_decimal_comma_reads_back(rows: dict[str, Row], val
     text = f"{value}".replace(".", ",")
     reading = read(rows["percent"], s(text))
     assert reading.value == pytest.approx(float(str(value)), rel=1e-15, abs=0)
-    assert codes(reading) == ["text-number"]
+    assert codes(reading) == ["text-number"] + (["percent-fraction"] if 0 < float(str(value)) < 1 else [])
 
 
 @given(st.text(max_size=20))
@@ -375,7 +412,8 @@ def test_parse_vn_number_never_raises(text: str) -> None:
         result = parse_vn_number(text, kind)
         assert isinstance(result, (float, str))
         if isinstance(result, float):
-            assert result >= 0 and not re.search(r"[^\d\s.,%+\u00a0\u202f\u2007\u2009\u200b\ufeff-]", text)
+            visible = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc", "Zs", "Zl", "Zp"))
+            assert result >= 0 and not re.search(r"[^\d.,%+-]", visible)
 
 
 # --------------------------------------------------------------------------- rules
@@ -402,3 +440,19 @@ def test_a_rule_with_a_blank_part_is_not_checked(default_catalog: Catalog) -> No
     layout = build_layout(default_catalog, "xa")
     assert check_rules(layout.rules, {"1.2.2": 6}, {}) == []
     assert check_rules(layout.rules, {"1.2.2": 6, "1.2.1": 0}, {})[0].rule == "auto-ratio-1.2"
+
+
+# --------------------------------------------------------------------------- number formats
+
+FORMATS = [
+    ("General", ""), ("0", ""), ("#,##0", ""), ("0.00E+00", ""), ('#,##0 "người"', ""), ('0.0"%"', ""),
+    ("0%", "percent"), ("0.00%", "percent"),
+    ("dd/mm/yyyy", "date"), ("[$-42A]d/m/yyyy;@", "date"), ("mmm-yy", "date"), ("d\\-mmm", "date"), ("yyyy-mm-dd hh:mm", "date"),
+    ("h:mm:ss", "time"), ("[h]:mm", "time"), ("mm:ss.0", "time"), ("hh:mm AM/PM", "time"),
+    ("# ?/?", "fraction"), ("# ??/??", "fraction"), ("@", "text"),
+]
+
+
+@pytest.mark.parametrize(("code", "kind"), FORMATS)
+def test_a_number_format_says_what_it_shows(code: str, kind: str) -> None:
+    assert format_kind(code) == kind
