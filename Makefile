@@ -42,6 +42,7 @@ clients:
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_generate.py
 	$(BIN)/python benchmarks/bench_consolidate.py
+	$(BIN)/python benchmarks/bench_cli.py
 
 # README pictures: LibreOffice renders the demo output; the metric-compatible fonts
 # (Liberation for Times New Roman, Carlito for Calibri) keep widths as in Excel.

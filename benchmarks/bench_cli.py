@@ -261,13 +261,14 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     # ------------------------------------------------------------------ report
-    print_table("Input", [
+    inputs: list[tuple[str, ...]] = [
         ("catalogue / level / period", f"bundled / {LEVEL} / {PERIOD}"),
         ("returned files (folders of 100 per district)", f"{n:,} ({(n + PER_DISTRICT - 1) // PER_DISTRICT} folders)"),
         ("units file", f"1 province, {(n + PER_DISTRICT - 1) // PER_DISTRICT} districts, {n:,} communes"),
         ("average file size", f"{size / n / 1024:.1f} KiB"),
         ("input cells typed per file", ", ".join(f"{t} {c}" for t, c in sorted(typed.items())) + f"; text rows left empty: {texts}"),
-    ])
+    ]
+    print_table("Input", inputs)
     best = min(runs, key=lambda r: r["wall"])
     ms_best = best["wall"] / n * 1e3
     rows: list[tuple[str, ...]] = [("", "wall", "ms per file", "exit code", "accepted / submitted", "issues e/w/i")]
@@ -284,12 +285,13 @@ def main(argv: list[str] | None = None) -> int:
     ms_openpyxl = t_openpyxl / len(sample) * 1e3
     ratio = ms_openpyxl / ms_best
     extrapolated = "" if len(sample) == n else f" (extrapolated from {len(sample):,} files)"
-    print_table("Against openpyxl (ms per file)", [
+    against: list[tuple[str, ...]] = [
         (f"openpyxl.load_workbook (default), 1 process, {len(sample):,} files", f"{ms_openpyxl:.1f}", f"{t_openpyxl:.1f} s"),
         (f"  for all {n:,} files{extrapolated}", "", f"{ms_openpyxl * n / 1e3:.1f} s"),
         (f"cchc-xlsx consolidate, best of {len(runs)}, everything included", f"{ms_best:.2f}", f"{best['wall']:.1f} s"),
         ("openpyxl load alone / cchc-xlsx consolidate", f"{ratio:.1f}x", ""),
-    ])
+    ]
+    print_table("Against openpyxl (ms per file)", against)
 
     print("\nTargets")
     print("-------")
