@@ -22,28 +22,54 @@ returned files are :class:`Issue` values of the results)::
      ├── UsageError(ValueError)       arguments that cannot work (``option`` names the one at fault)
      └── OutputError(OSError)         an output cannot be written
           └── OutputExistsError       an output exists and ``force`` was not given
+
+The names are imported when first used, so that ``import cchc_xlsx`` (and the
+command line's start) stays light.
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .api import check, consolidate, generate
-from .batch import CheckResult
-from .catalog import Catalog, load_catalog
-from .consolidation import Consolidation, UnitColumn
-from .errors import (
-    CatalogError,
-    CchcError,
-    OutputError,
-    OutputExistsError,
-    PeriodError,
-    UnitsError,
-    UsageError,
-)
-from .issues import Issue
-from .periods import Period, parse_period
-from .reader import FileResult
-from .resources import example_path
-from .template import GeneratedFile
-from .units import Unit, Units, load_units
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
+    from .api import check, consolidate, generate
+    from .batch import CheckResult
+    from .catalog import Catalog, load_catalog
+    from .consolidation import Consolidation, UnitColumn
+    from .errors import (
+        CatalogError,
+        CchcError,
+        OutputError,
+        OutputExistsError,
+        PeriodError,
+        UnitsError,
+        UsageError,
+    )
+    from .issues import Issue
+    from .periods import Period, parse_period
+    from .reader import FileResult
+    from .resources import example_path
+    from .template import GeneratedFile
+    from .units import Unit, Units, load_units
+
+# public name → the module that defines it
+_WHERE = {
+    "check": "api", "consolidate": "api", "generate": "api",
+    "CheckResult": "batch",
+    "Catalog": "catalog", "load_catalog": "catalog",
+    "Consolidation": "consolidation", "UnitColumn": "consolidation",
+    "CatalogError": "errors", "CchcError": "errors", "OutputError": "errors", "OutputExistsError": "errors",
+    "PeriodError": "errors", "UnitsError": "errors", "UsageError": "errors",
+    "Issue": "issues",
+    "Period": "periods", "parse_period": "periods",
+    "FileResult": "reader",
+    "example_path": "resources",
+    "GeneratedFile": "template",
+    "Unit": "units", "Units": "units", "load_units": "units",
+}
 
 __all__ = [
     "CatalogError",
@@ -72,3 +98,16 @@ __all__ = [
     "load_units",
     "parse_period",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cchc_xlsx' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value  # NOTE: set after the submodule is imported, so the verb wins over a module's name
+    return value
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

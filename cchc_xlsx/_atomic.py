@@ -87,17 +87,42 @@ class OutputSet:
         return tmp
 
     def commit(self) -> None:
-        """Rename every temporary onto its target."""
+        """Rename every temporary onto its target, all or none: targets that
+        exist are first moved aside, and put back if any rename fails (a target
+        that cannot be replaced, say an immutable file, changes nothing)."""
         umask = os.umask(0)
         os.umask(umask)
+        aside: list[tuple[Path, Path]] = []  # (target, its old file moved aside)
+        done: list[Path] = []
         try:
             for tmp, target in self._pending:
                 os.chmod(tmp, 0o666 & ~umask)
+                if target.exists() or target.is_symlink():
+                    old = target.with_name(f"{TEMP_PREFIX}old-{os.getpid()}-{len(aside)}-{target.name}")
+                    os.replace(target, old)
+                    aside.append((target, old))
+            for tmp, target in self._pending:
                 os.replace(tmp, target)
+                done.append(target)
         except OSError as exc:
-            raise OutputError(f"Không ghi được {target}: {os_error_text(exc)}") from exc
-        finally:
+            for target in done:
+                try:
+                    os.unlink(target)
+                except OSError:
+                    pass
+            for target, old in aside:
+                try:
+                    os.replace(old, target)
+                except OSError:
+                    pass
             self.discard()
+            raise OutputError(f"Không ghi được {exc.filename or target}: {os_error_text(exc)}; không tệp kết quả nào bị thay đổi.") from exc
+        for _target, old in aside:
+            try:
+                os.unlink(old)
+            except OSError:
+                pass
+        self._pending.clear()
 
     def discard(self) -> None:
         """Remove the temporaries not yet renamed."""

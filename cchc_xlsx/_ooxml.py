@@ -213,7 +213,7 @@ class Package:
             return fast
         if not whole:
             data = self._read(info.path)
-        return _parse_sheet(data, self, max_row, max_col, info.path)
+        return _parse_sheet(data, self, max_row, max_col, info.path, keep_col)
 
     def _read_head(self, name: str) -> tuple[bytes, bool]:
         """A sheet part inflated up to a little past ``</sheetData>`` (where its
@@ -309,10 +309,29 @@ def _tag_opens(data: bytes, mark: bytes, start: int = 0) -> bool:
     return False
 
 
+_DECL_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def _utf8(data: bytes) -> bool:
+    """Whether a part is UTF-8: declared so, or not declared and not UTF-16
+    (regular expressions over bytes read UTF-8 only; expat reads the rest)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:
+        return False
+    head = data[3:203] if data.startswith(b"\xef\xbb\xbf") else data[:200]
+    if head.startswith(b"<?xml"):
+        m = _DECL_ENCODING.search(head, 0, max(head.find(b"?>"), 0))
+        if m is not None and m.group(1).lower() not in (b"utf-8", b"utf8"):
+            return False
+    return True
+
+
 def _plain_xml(data: bytes, part: str) -> bool:
     """Refuse any DTD or entity declaration (:class:`XlsxError`); then whether
-    there are no comments, CDATA or processing instructions past the
-    declaration, so that regular expressions may read the part."""
+    the part is UTF-8 with no comments, CDATA or processing instructions past
+    the declaration, so that regular expressions may read it. A part that is
+    not UTF-8 goes to expat, which refuses DTDs in any encoding."""
+    if not _utf8(data):
+        return False
     if _tag_opens(data, b"!"):
         if b"<!DOCTYPE" in data or b"<!ENTITY" in data or b"<!doctype" in data:
             raise XlsxError("xml-dtd", f"Phần “{part}” của tệp có khai báo DTD/thực thể XML — không được phép (có thể là tệp độc hại).")
@@ -489,7 +508,10 @@ def _col_index(letters: str) -> int:
     return n - 1
 
 
-def _parse_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str) -> SheetData:
+def _parse_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str, keep_col: int | None = None) -> SheetData:
+    """Every cell of rows 0..max_row and columns 0..keep_col (default max_col),
+    by expat; cells beyond max_row or max_col are counted as outside."""
+    keep = max_col if keep_col is None else keep_col
     sd = SheetData()
     cur: dict[str, object] = {}
     text: list[str] = []
@@ -551,6 +573,8 @@ def _parse_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: st
                 sd.outside_count += 1
                 if len(sd.outside) < 3 and (text or st["has_f"]):
                     sd.outside.append(_a1(r, c))
+                return
+            if c > keep:
                 return
             sd.cells[(r, c)] = _make_cell(str(cur.get("t")), "".join(text), "".join(formula) if st["has_f"] else None, cur.get("s"), pkg)
 
@@ -649,9 +673,12 @@ _SI_BODY_RE = re.compile(rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<s
 _PLAIN_T_RE = re.compile(rb"^<t(?: [^>]*)?>(.*)</t>$", re.S)
 
 
+_SI_ODD = re.compile(rb"<si[\t\r\n]")
+
+
 def _fast_sst(data: bytes, part: str) -> list[str]:
-    if not _plain_xml(data, part) or b":si" in data:
-        return _parse_sst(data)
+    if not _plain_xml(data, part) or b":si" in data or b"\r" in data or _SI_ODD.search(data):
+        return _parse_sst(data)  # NOTE: expat also turns a raw CR LF into LF, as XML says
     out: list[str] = []
     append = out.append
     for plain, body in _SI_BODY_RE.findall(data):
@@ -666,6 +693,10 @@ def _fast_sst(data: bytes, part: str) -> list[str]:
         if b"rPh" in body:
             body = _RPH_RE.sub(b"", body)
         append("".join(_unescape(t.group(1) or b"") for t in _T_RE.finditer(body)))
+    # NOTE: every <si> must have been seen, or the indexes of the strings after
+    # a missed one shift: a shape the patterns do not cover goes to expat
+    if len(out) != data.count(b"<si>") + data.count(b"<si/>") + data.count(b"<si "):
+        return _parse_sst(data)
     return out
 
 
@@ -691,20 +722,32 @@ def _attr(head: bytes, name: bytes) -> bytes | None:
 
 # cells of columns A.. written the usual way (``r`` first), matched by C code
 _CELL_COLS: dict[int, re.Pattern[bytes]] = {}
+_OTHER_COLS: dict[int, re.Pattern[bytes]] = {}
 
 
 def _cells_re(keep: int) -> re.Pattern[bytes]:
     # groups: column letter, row, other attributes, a plain <v> value, any other body
     if keep not in _CELL_COLS:
         last = chr(65 + keep).encode()
-        # NOTE: a cell closed at once (``<c r="D9" s="11"/>``: styled, empty) is not
-        # matched at all — the same as no cell, and a third of a form's cells
+        # NOTE: a cell closed at once (``<c r="D9" s="11"/>``: styled, empty) is
+        # matched with no value: the same as no cell, and a third of a form's cells
         _CELL_COLS[keep] = re.compile(
-            rb'<c r="([A-' + last + rb'])([0-9]{1,7})"([^>]*)(?<!/)>(?:<v>([^<]*)</v></c>|(.*?)</c>)', re.S
+            rb'<c r="([A-' + last + rb'])([0-9]{1,7})"([^>]*?)(?:/>|>(?:<v>([^<]*)</v></c>|(.*?)</c>))', re.S
         )
     return _CELL_COLS[keep]
 
-_CELL_WITHOUT_REF = re.compile(rb'<c (?!r=")')
+
+def _others_re(keep: int) -> re.Pattern[bytes]:
+    """Cells of the columns after ``keep`` (the reference, and whether the tag is closed at once)."""
+    if keep not in _OTHER_COLS:
+        first = chr(66 + keep).encode() if keep < 25 else b"Z"
+        _OTHER_COLS[keep] = re.compile(rb'<c r="((?:[A-Z]{2,3}|[' + first + rb'-Z])[0-9]{1,7})"[^>]*?(/>|>)')
+    return _OTHER_COLS[keep]
+
+
+# a cell start the fast path does not read: no attributes, whitespace other
+# than one space after the name, or an attribute before ``r``
+_CELL_ODD = re.compile(rb'<c(?:[\t\r\n/>]| (?!r="))')
 _MAIN_NS_B = MAIN_NS.encode()
 
 
@@ -718,23 +761,30 @@ def _prefixed_main(data: bytes) -> bool:
     return False
 
 
-_FAR_CELL = re.compile(rb'<c r="((?:[A-Z]{2,3}|[I-Z])[0-9]{1,7})"[^>]*?(/>|>)')
-
-
 def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str, keep_col: int | None = None) -> SheetData | None:
     if not _plain_xml(data, part) or _prefixed_main(data):
         return None  # comments, CDATA, processing instructions or prefixed elements: let expat read it
     start = data.find(b"<sheetData")
     if start < 0:
-        return SheetData()
+        return None  # NOTE: never "found nothing, so holds nothing": expat decides
     closed = data.find(b"</sheetData>", start)
     end = len(data) if closed < 0 else closed  # <sheetData/>: no cells, and the rest is not cells either
     body_all = data[start:end]
     # NOTE: only the common spelling is handled here (no namespace prefix, ``r``
-    # first); anything else falls back to expat.
-    if max_col > 7 or _CELL_WITHOUT_REF.search(body_all):
+    # first, double quotes, one space); anything else falls back to expat.
+    if max_col > 7 or _CELL_ODD.search(body_all):
+        return None
+    # NOTE: XML turns a raw CR LF into LF in text, and a value may be written as
+    # character references (<v>&#49;</v>): expat applies both rules
+    if b"\r" in body_all or b"&#" in body_all:
         return None
     keep = max_col if keep_col is None else keep_col
+    found = _cells_re(keep).findall(body_all)
+    others = _others_re(keep).findall(body_all)
+    # NOTE: the proof that every cell was seen: each cell start is matched by
+    # one of the two patterns; when one is missed, expat reads the part
+    if len(found) + len(others) != body_all.count(b'<c r="'):
+        return None
     sd = SheetData()
     # NOTE: sheetProtection follows sheetData (the schema's order); found by
     # its name first, as a regular expression's scan of a whole part is slow
@@ -742,25 +792,31 @@ def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str
     prot = _PROT_RE.match(data, data.rfind(b"<", 0, i)) if i > 0 else None
     if prot:
         sd.protected = _attr(b" " + prot.group(1), b"sheet") in (b"1", b"true")
-    for fm in _FAR_CELL.finditer(body_all):
-        sd.outside_count += 1
-        if len(sd.outside) < 3 and fm.group(2) == b">":
-            sd.outside.append(fm.group(1).decode("ascii"))
+    # columns after ``keep``: not read (the template's check columns, up to
+    # ``max_col``), or outside the form (beyond it)
+    for ref, closing in others:
+        m = _REF_B.match(ref)
+        if m is None:
+            return None
+        if _col_index(m.group(1).decode("ascii")) > max_col or int(m.group(2)) - 1 > max_row:
+            sd.outside_count += 1
+            if len(sd.outside) < 3 and closing == b">":
+                sd.outside.append(ref.decode("ascii"))
     cells = sd.cells
     shared = None
-    # NOTE: columns between ``keep`` and ``max_col`` (the template's check
-    # columns) are not looked at at all; columns beyond are counted above.
     new = tuple.__new__  # RawCell(...) without its Python-level __new__: ~600 cells per form
-    for letter, rownum, head, plain, body in _cells_re(keep).findall(body_all):
-        if not body and not plain:
-            continue  # an empty <v></v> is the same as no cell
-        c = letter[0] - 65
+    for letter, rownum, head, plain, body in found:
         r = int(rownum) - 1
         if r > max_row:
             sd.outside_count += 1
-            if len(sd.outside) < 3:
+            if len(sd.outside) < 3 and (plain or body):
                 sd.outside.append(f"{letter.decode()}{r + 1}")
             continue
+        if not body and not plain:
+            continue  # closed at once, or an empty <v></v>: the same as no cell
+        if head.count(b'"') & 1 or head.count(b"'") & 1:
+            return None  # a ">" inside an attribute's value cut the tag short
+        c = letter[0] - 65
         if plain:
             if b"t=" not in head:
                 # the common number cell: <c r="D10" s="14"><v>3</v></c>

@@ -238,6 +238,13 @@ class FileStore:
         row = self._db.execute(f"SELECT {column}, COUNT(*) AS n FROM f{where} GROUP BY {column} ORDER BY n DESC, {column} LIMIT 1", args).fetchone()
         return None if row is None else str(row[0])
 
+    def counts_of(self, column: str, **filters: Any) -> Counter[str]:
+        """How many files have each non-empty value of ``column`` (among ``filters``)."""
+        if column not in _COLS:
+            raise TypeError(f"unknown column {column!r}")
+        where, args = _where(filters, f"{column} IS NOT NULL AND {column} != ''")
+        return Counter(dict(self._db.execute(f"SELECT {column}, COUNT(*) FROM f{where} GROUP BY {column}", args).fetchall()))
+
     def first_units(self) -> Iterator[tuple[str, str | None]]:
         """Each unit of the accepted files once, with the unit name of its first file (in path order)."""
         cur = self._db.cursor()
@@ -249,13 +256,14 @@ class FileStore:
             yield from rows
 
     def later_duplicates(self) -> Iterator[tuple[int, FileResult, str]]:
-        """``(id, file, first path)`` of each file that has the same bytes as one before
-        it in path order (skipped files and unread ones do not count)."""
+        """``(id, file, first path)`` of each accepted file that has the same bytes
+        as an accepted one before it in path order (a rejected file stays
+        rejected: the same junk sent under several names is not one file)."""
         last = b""
         while True:
             rows = self._db.execute(
-                "SELECT a.id, a.path, a.rec, (SELECT MIN(b.path) FROM f AS b WHERE b.sha256 = a.sha256 AND b.status != 'skipped') AS first"
-                " FROM f AS a WHERE a.status != 'skipped' AND a.sha256 IS NOT NULL AND a.path > ? AND a.path > first"
+                "SELECT a.id, a.path, a.rec, (SELECT MIN(b.path) FROM f AS b WHERE b.sha256 = a.sha256 AND b.status = 'accepted') AS first"
+                " FROM f AS a WHERE a.status = 'accepted' AND a.sha256 IS NOT NULL AND a.path > ? AND a.path > first"
                 " ORDER BY a.path LIMIT ?",
                 (last, PAGE),
             ).fetchall()

@@ -20,6 +20,7 @@ from .batch import CheckResult, Expectation, mark_conflicts, read_batch
 from .catalog import LEVELS, Catalog, load_catalog
 from .consolidation import Consolidation, check_unit_count, run_consolidation
 from .errors import OutputExistsError, UsageError
+from .outliers import flag_outliers
 from .periods import Period, parse_period
 from .template import GeneratedFile, default_password
 from .template import generate as _generate
@@ -44,6 +45,8 @@ def as_paths(paths: Paths) -> list[str]:
         return [os.fspath(paths)]
     if isinstance(paths, bytes):
         raise UsageError("Đường dẫn phải là chuỗi ký tự hoặc Path, không phải bytes.", option="paths")
+    if not hasattr(paths, "__iter__"):
+        raise UsageError(f"Đường dẫn phải là chuỗi ký tự, Path hoặc danh sách các đường dẫn (gặp {type(paths).__name__}).", option="paths")
     out: list[str] = []
     for p in paths:
         if not isinstance(p, (str, os.PathLike)):
@@ -141,14 +144,46 @@ def single_top(units: Units, level: str) -> str | None:
     )
 
 
-def check_out(path: PathArg, *, suffix: str | None, option: str) -> Path:
-    """An output path: not a folder, with ``suffix`` when one is required."""
-    p = Path(path)
-    if p.is_dir():
-        raise UsageError(f"“{p}” là một thư mục; hãy nêu tên tệp kết quả (ví dụ {p / ('tong_hop' + (suffix or ''))}).", option=option)
-    if suffix is not None and p.suffix.lower() != suffix:
-        raise UsageError(f"Tệp kết quả “{p}” phải có đuôi {suffix} (ví dụ {p.with_suffix(suffix).name}).", option=option)
+def check_out(path: PathArg, *, suffix: str, option: str, required: bool = False) -> Path:
+    """An output path: a file name (not a folder), ending in ``suffix`` when ``required``."""
+    text = os.fspath(path)
+    if not text.strip():
+        raise UsageError("Chưa nêu tên tệp kết quả.", option=option)
+    p = Path(text)
+    example = f"tong_hop{suffix}"
+    if p.is_dir() or text.endswith(("/", os.sep)):
+        raise UsageError(f"“{text}” là một thư mục; hãy nêu tên tệp kết quả (ví dụ {p / example}).", option=option)
+    if required and p.suffix.lower() != suffix:
+        stem = p.name.rstrip(". ")
+        stem = stem[: -len(p.suffix)] if p.suffix and stem.endswith(p.suffix) else stem
+        shown = f"{stem}{suffix}" if stem and stem != suffix else example
+        raise UsageError(f"Tệp kết quả “{text}” phải có đuôi {suffix} (ví dụ {shown}).", option=option)
     return p
+
+
+def refuse_inputs_as_outputs(targets: Iterable[Path], inputs: Sequence[str], protected: Iterable[str]) -> None:
+    """Refuse an output that is an input: a returned file (named, or inside a
+    folder being read — unless it is this tool's own output), the units file
+    or the catalogue. Overwriting is not what ``force`` is for."""
+    from .batch import is_own_output
+
+    files = {os.path.realpath(p) for p in protected if p}
+    folders: list[str] = []
+    for p in inputs:
+        real = os.path.realpath(p)
+        if os.path.isdir(real):
+            folders.append(real.rstrip(os.sep) + os.sep)
+        else:
+            files.add(real)
+    for target in targets:
+        real = os.path.realpath(target)
+        inside = any(real.startswith(f) for f in folders) and os.path.exists(real) and not is_own_output(real)
+        if real in files or inside:
+            raise UsageError(
+                f"Tệp kết quả “{target}” là một tệp đầu vào (biểu nộp về, danh sách đơn vị hoặc danh mục); "
+                "không ghi đè lên tệp đầu vào — hãy chọn tên khác.",
+                option="out",
+            )
 
 
 def refuse_existing(paths: Iterable[Path], force: bool) -> None:
@@ -160,6 +195,23 @@ def refuse_existing(paths: Iterable[Path], force: bool) -> None:
         shown = "\n".join(f"  - {p}" for p in existing[:10])
         more = f"\n  … và {len(existing) - 10} tệp khác" if len(existing) > 10 else ""
         raise OutputExistsError(f"{len(existing)} tệp kết quả đã có, không ghi đè:\n{shown}{more}", existing)
+
+
+def single_period(batch: CheckResult) -> None:
+    """Refuse a batch of returns of several periods when none was named: which
+    one is being consolidated must not be a guess."""
+    periods = batch.files.counts_of("period", status=("accepted", "rejected"))
+    if len(periods) > 1:
+        from .periods import parse_period
+
+        def label(code: str) -> str:
+            try:
+                return parse_period(code).label
+            except ValueError:
+                return code
+
+        shown = ", ".join(f"{label(p)}: {n} tệp" for p, n in periods.most_common())
+        raise UsageError(f"Các biểu nộp về thuộc nhiều kỳ báo cáo khác nhau ({shown}); hãy nêu rõ kỳ báo cáo cần tổng hợp.", option="period")
 
 
 def check_inputs(paths: Sequence[str]) -> None:
@@ -239,6 +291,25 @@ def check(
     no file is found, or ``level``/``unit`` do not fit the catalogue and the
     units file; :class:`CatalogError`, :class:`UnitsError`, :class:`PeriodError`.
     """
+    return check_batch(paths, catalog, level=level, period=period, units=units, unit=unit, workers=workers, progress=progress)
+
+
+def check_batch(
+    paths: Paths,
+    catalog: CatalogArg = None,
+    *,
+    level: str | None = None,
+    period: PeriodArg = None,
+    units: UnitsArg = None,
+    unit: str | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    outputs: Sequence[Path] = (),
+    scratch: Sequence[Path] = (),
+) -> CheckResult:
+    """:func:`check`, for a front end that writes outputs of its own: ``outputs``
+    are skipped with a note when found among the inputs, ``scratch`` (their
+    temporaries) not looked at."""
     inputs = as_paths(paths)
     cat = as_catalog(catalog)
     check_level(level, cat)
@@ -246,9 +317,10 @@ def check(
     reg = as_units(units, cat)
     check_unit(unit, reg, level)
     check_inputs(inputs)
-    expect = Expectation(level=level, period=per.code if per else None, units=reg, unit=unit)
+    expect = Expectation(level=level, period=per.code if per else None, units=reg, unit=unit, outputs=tuple(outputs), scratch=tuple(scratch))
     result = read_batch(inputs, cat, expect, workers=workers, progress=progress, require_files=True)
     mark_conflicts(result)
+    flag_outliers(result, cat)
     return result
 
 
@@ -265,6 +337,7 @@ def consolidate(
     json_path: PathArg | None = None,
     csv_path: PathArg | None = None,
     own_form: PathArg | None = None,
+    exclude_errors: bool = False,
     force: bool = False,
     workers: int | None = None,
     progress: Progress | None = None,
@@ -277,13 +350,17 @@ def consolidate(
     ``level``; several such units are a :class:`UsageError`). Outputs, each
     optional: ``out`` the consolidated workbook (``.xlsx``: the summed
     appendix with ratios as formulas over summed parts, the submission status,
-    the issues and the notes), ``json_path`` the JSON report of DESIGN.md,
+    the issues and the notes), ``json_path`` the JSON report (``level``,
+    ``period``, every file with its status and issues, ``missing_units``,
+    ``totals`` keyed by catalogue code, ``totals_flagged``: :meth:`Consolidation.as_json`),
     ``csv_path`` one line per unit and row (unit, period, code, value,
     sha256), ``own_form`` the consolidating unit's own template with the rows
     fed by its units pre-filled. They are written all or none: when one cannot
     be written, none is left behind. ``prefer="latest"``: when a unit sent
     several different files, add up the newest (by generation time, then
-    modification time) instead of none.
+    modification time) instead of none. ``exclude_errors``: leave out of the
+    sums every value involved in an error-level issue (they are red in the
+    appendix either way, and the title says which was done).
 
     Returns a :class:`Consolidation` (``totals`` keyed by catalogue code, ratios
     in percent points; ``columns``; ``missing_units``; ``submitted``;
@@ -300,22 +377,27 @@ def consolidate(
     per = as_period(period)
     reg = as_units(units, cat)
     check_unit(unit, reg, level)
+    if prefer not in (None, "latest"):
+        raise UsageError(f"Cách chọn tệp “{prefer}” không hợp lệ; chỉ có “latest” (lấy tệp mới nhất).", option="prefer")
     targets: dict[str, Path | None] = {
-        "book": check_out(out, suffix=".xlsx", option="out") if out is not None else None,
-        "json": check_out(json_path, suffix=None, option="json_path") if json_path is not None else None,
-        "csv": check_out(csv_path, suffix=None, option="csv_path") if csv_path is not None else None,
-        "own_form": check_out(own_form, suffix=".xlsx", option="own_form") if own_form is not None else None,
+        "book": check_out(out, suffix=".xlsx", option="out", required=True) if out is not None else None,
+        "json": check_out(json_path, suffix=".json", option="json_path") if json_path is not None else None,
+        "csv": check_out(csv_path, suffix=".csv", option="csv_path") if csv_path is not None else None,
+        "own_form": check_out(own_form, suffix=".xlsx", option="own_form", required=True) if own_form is not None else None,
     }
     named = [p for p in targets.values() if p is not None]
     if len({os.path.abspath(p) for p in named}) != len(named):
         raise UsageError("Hai tệp kết quả trùng tên; hãy đặt tên khác nhau.", option="out")
-    refuse_existing(named, force)
     check_inputs(inputs)
+    refuse_inputs_as_outputs(named, inputs, [cat.path, reg.path if reg is not None else ""])
+    refuse_existing(named, force)
     if own_form is not None and unit is None and (reg is None or level is None):
         raise UsageError("Cần đơn vị tổng hợp (có trong tệp danh sách đơn vị) để ghi biểu của chính đơn vị đó.", option="unit")
 
-    def check_top(batch: CheckResult) -> None:
+    def check_batch(batch: CheckResult) -> None:
         nonlocal unit
+        if per is None:
+            single_period(batch)
         if unit is None and reg is not None and batch.level:
             unit = single_top(reg, batch.level)
             expect.unit = unit
@@ -335,7 +417,8 @@ def consolidate(
             inputs, cat, expect, temps,
             prefer=prefer, workers=workers, progress=progress,
             password=default_password() if password is None else password,
-            check_top=check_top if unit is None else None,
+            check_top=check_batch,
+            exclude_errors=exclude_errors,
         )
         outs.commit()
     result.out = targets["book"]

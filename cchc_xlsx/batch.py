@@ -20,7 +20,7 @@ from typing import Any
 
 from ._atomic import TEMP_PREFIX
 from ._store import FileStore, Packed, pack, unpack
-from .catalog import Catalog
+from .catalog import LEVELS, Catalog
 from .errors import UsageError
 from .issues import Issue, issue
 from .layout import FormLayout
@@ -176,6 +176,23 @@ def _is_own_report(p: str | Path) -> bool:
         return head.lstrip(b"\xef\xbb\xbf").startswith(b"unit,period,code,value,sha256")
     text = head.lstrip()
     return text.startswith(b"{") and b'"level"' in text and b'"files"' in text
+
+
+def is_own_output(p: str | Path) -> bool:
+    """A consolidated workbook, JSON report or tidy CSV written by this tool (safe to replace)."""
+    if _is_own_report(p):
+        return True
+    if os.path.splitext(p)[1].lower() != ".xlsx":
+        return False
+    from ._ooxml import Package, XlsxError
+    from .reader import read_bytes_safely, read_meta
+
+    try:
+        data, _st = read_bytes_safely(os.fspath(p))
+        meta = read_meta(Package(data, os.path.basename(p)))
+    except (OSError, XlsxError):
+        return False
+    return meta is not None and meta.get("kind") == "consolidated"
 
 
 def _real(p: Path | str) -> str:
@@ -419,10 +436,10 @@ def _settle(f: FileResult, batch: CheckResult, expect: Expectation, expected: fr
         _drop(f, "rejected", issue("wrong-period", f"Biểu của kỳ {_period_label(f.period)}, còn đang xử lý kỳ {_period_label(batch.period)}; hãy gửi biểu đúng kỳ."))
         return
     if batch.form_level and f.level != batch.form_level:
-        _drop(f, "rejected", issue("wrong-level", f"Biểu mẫu cấp “{f.level}” khác với biểu mẫu của các tệp còn lại (cấp “{batch.form_level}”)."))
+        _drop(f, "rejected", issue("wrong-level", f"Biểu mẫu {_level(f.level)} khác với biểu mẫu của các tệp còn lại ({_level(batch.form_level)})."))
         return
     if batch.level and f.unit_level and f.unit_level != batch.level:
-        _drop(f, "rejected", issue("wrong-level", f"Biểu của đơn vị cấp “{f.unit_level}”, còn đang tổng hợp các đơn vị cấp “{batch.level}”."))
+        _drop(f, "rejected", issue("wrong-level", f"Biểu của đơn vị {_level(f.unit_level)}, còn đang tổng hợp các đơn vị {_level(batch.level)}."))
         return
     _attribute(f, expect, batch.level, expected)
 
@@ -432,7 +449,7 @@ def _attribute(f: FileResult, expect: Expectation, level: str | None, expected: 
     if f.unit is None:
         if units is None:
             if f.unit_name:
-                f.issues.append(issue("unit-unknown", f"Biểu ghi đơn vị “{f.unit_name}”; cần tệp danh sách đơn vị (--units) để xác định mã đơn vị.", severity="warning"))
+                f.issues.append(issue("unit-unknown", f"Biểu ghi đơn vị “{f.unit_name}”; cần tệp danh sách đơn vị để xác định mã đơn vị.", severity="warning"))
             else:
                 f.issues.append(issue("unit-unknown", "Biểu không ghi đơn vị báo cáo.", severity="warning"))
             return
@@ -458,7 +475,7 @@ def _attribute(f: FileResult, expect: Expectation, level: str | None, expected: 
             return
         if expected is not None and f.unit not in expected:
             scope = f" thuộc {units[expect.unit].name}" if expect.unit and expect.unit in units else ""
-            _drop(f, "rejected", issue("unit-unexpected", f"{u.name} ({u.code}) không thuộc các đơn vị cấp “{level}”{scope} đang tổng hợp."))
+            _drop(f, "rejected", issue("unit-unexpected", f"{u.name} ({u.code}) không thuộc các đơn vị {_level(level)}{scope} đang tổng hợp."))
             return
 
 
@@ -469,7 +486,7 @@ def mark_conflicts(batch: CheckResult) -> list[str]:
         files = list(batch.files.items(status="accepted", unit=code))
         names = ", ".join(os.path.basename(f.path) for _id, f in files)
         for _id, f in files:
-            f.issues.append(issue("unit-conflict", f"Đơn vị {code} có {len(files)} tệp khác nhau ({names}); khi tổng hợp sẽ không cộng tệp nào (hoặc dùng --prefer latest)."))
+            f.issues.append(issue("unit-conflict", f"Đơn vị {code} có {len(files)} tệp khác nhau ({names}); khi tổng hợp sẽ không cộng tệp nào, trừ khi chọn lấy tệp mới nhất."))
             batch.files.save(f)
     return out
 
@@ -484,6 +501,11 @@ def _drop(f: FileResult, status: str, why: Issue) -> None:
     f.status = status
     f.issues.append(why)
     f.values, f.state = {}, None
+
+
+def _level(code: str | None) -> str:
+    """``cấp xã (xa)``: a level as a message names it."""
+    return f"{LEVELS.get(code, code)} ({code})" if code else "không rõ cấp"
 
 
 def _period_label(code: str | None) -> str:

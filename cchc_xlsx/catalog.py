@@ -410,6 +410,8 @@ def parse_catalog(raw: bytes | str, path: str = "<catalog>") -> Catalog:
         raise CatalogError([Problem(path, None, None, "tệp không phải UTF-8")]) from exc
     try:
         doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except RecursionError as exc:
+        raise CatalogError([Problem(path, None, None, "YAML lồng quá sâu (quá nhiều cấp [ ] hoặc { } lồng nhau)")]) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

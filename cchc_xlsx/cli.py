@@ -41,17 +41,41 @@ AGG_NAMES = {
 }
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, with its own words in Vietnamese."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "Cách dùng: " if prefix is None else prefix)
+
+
+# argparse's messages (Python 3.10–3.13) in Vietnamese
+_ARGPARSE_WORDS = (
+    ("the following arguments are required", "thiếu tham số bắt buộc"),
+    ("unrecognized arguments", "tham số không hợp lệ"),
+    ("invalid choice", "lựa chọn không hợp lệ"),
+    ("expected one argument", "cần một giá trị"),
+    ("choose from", "chọn một trong"),
+    ("ambiguous option", "tùy chọn không rõ"),
+    ("could match", "có thể là"),
+    ("not allowed with argument", "không dùng được cùng tham số"),
+    ("argument ", "tham số "),
+)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "tham số"
+        self._optionals.title = "tùy chọn"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="in hướng dẫn này rồi thoát")
+
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        translated = (
-            message.replace("the following arguments are required", "thiếu tham số bắt buộc")
-            .replace("unrecognized arguments", "tham số không hợp lệ")
-            .replace("invalid choice", "lựa chọn không hợp lệ")
-            .replace("expected one argument", "cần một giá trị")
-            .replace("choose from", "chọn một trong")
-        )
-        self.exit(2, f"{self.prog}: lỗi: {translated}\n")
+        for english, vietnamese in _ARGPARSE_WORDS:
+            message = message.replace(english, vietnamese)
+        self.exit(2, f"{self.prog}: lỗi: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cchc-xlsx",
         description="Biểu mẫu thống kê CCHC: tạo biểu Excel có khóa và tự kiểm tra, đọc và kiểm tra biểu đã điền, tổng hợp số liệu.",
     )
-    p.add_argument("--version", action="version", version=f"cchc-xlsx {__version__}")
+    p.add_argument("--version", action="version", version=f"cchc-xlsx {__version__}", help="in phiên bản rồi thoát")
     sub = p.add_subparsers(dest="command", metavar="LỆNH", parser_class=_Parser)
 
     g = sub.add_parser("generate", help="tạo biểu mẫu Excel cho từng đơn vị")
@@ -80,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--csv", help="ghi số liệu dạng bảng (unit, period, code, value, sha256)")
     c.add_argument("--prefer", choices=["latest"], help="khi một đơn vị nộp hai tệp khác nhau: lấy tệp mới nhất")
     c.add_argument("--own-form", metavar="FILE", help="ghi thêm biểu mẫu của chính đơn vị tổng hợp (--unit), các dòng lấy từ cấp dưới được điền sẵn và khóa")
+    c.add_argument("--exclude-errors", action="store_true", help="không cộng các giá trị có lỗi (mặc định: cộng và tô đỏ)")
     c.add_argument("--force", action="store_true", help="ghi đè các tệp kết quả đã có")
     c.add_argument("--verbose", "-v", action="store_true", help="in mọi vấn đề của mọi tệp (mặc định: bản tóm tắt)")
 
@@ -107,7 +132,20 @@ def _reader_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", help="ghi báo cáo JSON")
 
 
+def _safe_streams() -> None:
+    """A terminal or log file that cannot hold Vietnamese (a Windows code page)
+    gets "?" for what it cannot hold, never a crash after the work is done."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="replace")
+            except (ValueError, OSError):  # pragma: no cover - a stream that cannot be reconfigured
+                pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _safe_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
@@ -124,6 +162,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handlers[args.command](args)
     except CchcError as exc:
         print(f"Lỗi: {exc}{_hint(exc)}", file=sys.stderr)
+        return 2
+    except ImportError as exc:  # a dependency of the wrong version (XlsxWriter's is checked at import)
+        print(f"Lỗi cài đặt: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu; không tệp kết quả nào được ghi dở.", file=sys.stderr)
@@ -232,7 +273,7 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     if catalog.source:
         print(f"Nguồn: {catalog.source}")
     print(f"Tệp: {catalog.path}")
-    where = f"cấp {args.level} ({LEVELS.get(args.level, args.level)})" if args.level else "mọi cấp"
+    where = f"{LEVELS.get(args.level, args.level)} ({args.level})" if args.level else "mọi cấp"
     print(f"{len(rows)} dòng ở {where}; {len(catalog.rules_for_level(args.level) if args.level else catalog.rules)} quy tắc kiểm tra.\n")
     table: list[list[str]] = []
     sheet = None
@@ -275,33 +316,39 @@ def cmd_generate(args: argparse.Namespace) -> int:
     )
     label = as_period(args.period).label  # type: ignore[union-attr]
     if units is None or args.generic:
-        print(f"Đã tạo 1 biểu chung (đơn vị tự chọn hoặc tự gõ) {label}, cấp {args.level}: {files[0].path}")
+        print(f"Đã tạo 1 biểu chung (đơn vị tự chọn hoặc tự gõ) {label}, {LEVELS.get(args.level, args.level)}: {files[0].path}")
     else:
-        print(f"Đã tạo {len(files)} biểu {label}, cấp {args.level}, trong thư mục {Path(args.out)}")
+        print(f"Đã tạo {len(files)} biểu {label}, {LEVELS.get(args.level, args.level)}, trong thư mục {Path(args.out)}")
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from ._atomic import OutputSet
-    from .api import as_units, check, check_out, refuse_existing
+    from .api import as_units, check_batch, check_out, refuse_existing
     from .console import print_missing, print_summary
     from .consolidation import write_report_json
 
     catalog = load_catalog_arg(args.catalog)
     units = as_units(args.units, catalog)
-    json_path = check_out(args.json, suffix=None, option="json_path") if args.json else None
+    json_path = check_out(args.json, suffix=".json", option="json_path") if args.json is not None else None
     if json_path is not None:
         refuse_existing([json_path], args.force)
-    result = check(args.paths, catalog, level=args.level, period=args.period, units=units, unit=args.unit, progress=progress_bar(0, "Đọc biểu"))
-    names = {u.code: u.name for u in units} if units else {}
-    print_summary(result, sys.stdout, names, verbose=args.verbose, full_list=f"báo cáo JSON {json_path}" if json_path else "")
-    print_missing(result.missing_units, names, sys.stdout)
-    if json_path is not None:
-        with OutputSet() as outs:
-            with open(outs.path(json_path), "w", encoding="utf-8") as fh:
+    with OutputSet() as outs:
+        # NOTE: the report's temporary first: a folder that cannot be written is found before the reading
+        tmp = outs.path(json_path) if json_path is not None else None
+        result = check_batch(
+            args.paths, catalog, level=args.level, period=args.period, units=units, unit=args.unit,
+            progress=progress_bar(0, "Đọc biểu"),
+            outputs=[json_path] if json_path is not None else [], scratch=[tmp] if tmp is not None else [],
+        )
+        names = {u.code: u.name for u in units} if units else {}
+        print_summary(result, sys.stdout, names, verbose=args.verbose, full_list=f"báo cáo JSON {json_path}" if json_path else "")
+        print_missing(result.missing_units, names, sys.stdout)
+        if tmp is not None:
+            with open(tmp, "w", encoding="utf-8") as fh:
                 write_report_json(result, fh)
             outs.commit()
-        print(f"\nĐã ghi báo cáo JSON: {json_path}")
+            print(f"\nĐã ghi báo cáo JSON: {json_path}")
     return result.exit_code
 
 
@@ -315,6 +362,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         args.paths, catalog, args.out,
         level=args.level, period=args.period, units=units, unit=args.unit,
         prefer=args.prefer, json_path=args.json, csv_path=args.csv, own_form=args.own_form, force=args.force,
+        exclude_errors=args.exclude_errors,
         progress=progress_bar(0, "Đọc biểu"),
     )
     print_consolidation(result, sys.stdout, verbose=args.verbose)

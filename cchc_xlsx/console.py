@@ -12,6 +12,7 @@ from collections import Counter
 from typing import TextIO
 
 from .batch import CheckResult
+from .catalog import LEVELS
 from .consolidation import Consolidation
 from .issues import CODES, Issue
 from .periods import parse_period
@@ -52,7 +53,8 @@ def print_summary(batch: CheckResult, out: TextIO, names: dict[str, str] | None 
         sev[s] += n
     period = parse_period(batch.period).label if batch.period else "chưa xác định"
     total = sum(statuses.values())
-    print(f"Kỳ báo cáo: {period}; cấp đơn vị: {batch.level or 'chưa xác định'}; {total} tệp.", file=out)
+    level = f"{LEVELS.get(batch.level, batch.level)} ({batch.level})" if batch.level else "chưa xác định"
+    print(f"Kỳ báo cáo: {period}; đơn vị nộp: {level}; {total} tệp.", file=out)
     print(f"  Chấp nhận: {statuses['accepted']}   Từ chối: {statuses['rejected']}   Bỏ qua: {statuses['skipped']}", file=out)
     print(f"  Lỗi: {sev['error']}   Cảnh báo: {sev['warning']}   Thông tin: {sev['info']}", file=out)
     kinds = sorted(by_kind.items(), key=lambda kv: (_SEVERITY_RANK[kv[0][0]], -kv[1], kv[0][1]))
@@ -96,14 +98,40 @@ def print_summary(batch: CheckResult, out: TextIO, names: dict[str, str] | None 
             print(f"   … và {len(shown) - per_file} vấn đề khác.", file=out)
     if limit is not None and listed > limit:
         print(f"… và {listed - limit} tệp khác có lỗi hoặc cảnh báo.", file=out)
+    _hint_catalog(batch, out)
     if not verbose and (listed or shown_kinds):
         where = full_list or "báo cáo JSON (--json)"
         print(f"\nDanh sách đầy đủ: {where}; hoặc chạy lại với --verbose để in mọi vấn đề.", file=out)
 
 
+MISSING_SHOWN = 20  # units named in the "not sent" line
+
+
+def units_line(codes: list[str], names: dict[str, str], where: str = "trang “Tình hình nộp báo cáo” hoặc báo cáo JSON") -> str:
+    """The first units of a list, by name and code, and how many more (a province has thousands)."""
+    shown = ", ".join(f"{names.get(c, c)} ({c})" for c in codes[:MISSING_SHOWN])
+    if len(codes) > MISSING_SHOWN:
+        shown += f" … và {len(codes) - MISSING_SHOWN} đơn vị khác (xem {where})"
+    return shown
+
+
+def _hint_catalog(batch: CheckResult, out: TextIO) -> None:
+    """Files of another catalogue: most often the officer forgot to name it, not the units' mistake."""
+    others: Counter[tuple[str, str]] = Counter()
+    for f in batch.files.iter(status="rejected"):
+        if any(i.code == "catalog-version" for i in f.issues) and f.catalog_id:
+            others[(f.catalog_id, f.catalog_version or "")] += 1
+    for (cid, version), n in others.most_common(3):
+        print(
+            f"\nGợi ý: {n} tệp được tạo từ danh mục “{cid}” phiên bản {version}. Nếu đó là biểu mẫu của kỳ này, "
+            "hãy chạy lại với danh mục đó (--catalog TỆP_DANH_MỤC).",
+            file=out,
+        )
+
+
 def print_missing(codes: list[str], names: dict[str, str], out: TextIO) -> None:
     if codes:
-        print(f"\nChưa nộp ({len(codes)}): " + ", ".join(f"{names.get(c, c)} ({c})" for c in codes), file=out)
+        print(f"\nChưa nộp ({len(codes)}): " + units_line(codes, names, "báo cáo JSON"), file=out)
 
 
 def print_consolidation(result: Consolidation, out: TextIO, *, verbose: bool = False) -> None:
@@ -116,8 +144,17 @@ def print_consolidation(result: Consolidation, out: TextIO, *, verbose: bool = F
     for status, label in (("missing", "Chưa nộp"), ("rejected", "Bị từ chối (không cộng)"), ("conflict", "Nộp trùng nhiều tệp khác nhau (không cộng)")):
         cols = [c for c in result.columns if c.status == status]
         if cols:
-            print(f"  {label} ({len(cols)}): " + ", ".join(f"{c.name} ({c.code})" for c in cols), file=out)
+            print(f"  {label} ({len(cols)}): " + units_line([c.code for c in cols], names), file=out)
     if result.partial:
         print("  Biểu tổng hợp ghi rõ: SỐ LIỆU CHƯA ĐẦY ĐỦ.", file=out)
+    if result.flagged_values:
+        if result.exclude_errors:
+            print(f"  Không cộng {result.flagged_values} giá trị có lỗi (tô đỏ trong biểu tổng hợp).", file=out)
+        else:
+            print(
+                f"  Đã cộng cả {result.flagged_values} giá trị có lỗi (tô đỏ; {len(result.flagged_totals)} ô Tổng cộng bị ảnh hưởng). "
+                "Dùng --exclude-errors để không cộng các giá trị này.",
+                file=out,
+            )
     if result.out:
         print(f"\nĐã ghi biểu tổng hợp: {result.out}", file=out)

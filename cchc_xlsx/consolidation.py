@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import tempfile
 from array import array
@@ -27,8 +28,8 @@ from ._xlsxwriter import LockedBook, StreamedSheet, UnitCells, discard_row_files
 from .aggregate import Accumulator, State, return_value, return_weight, total
 from .batch import CheckResult, Expectation, read_batch
 from .captions import render_captions
-from .catalog import LEVELS, Catalog, Row
-from .checks import check_rules
+from .catalog import LEVELS, Catalog, Row, Rule
+from .checks import check_rules, compute_derived
 from .errors import OutputError, UsageError
 from .issues import issue
 from .layout import (
@@ -50,6 +51,7 @@ from .layout import (
     ratio_formula,
     sum_formula,
 )
+from .outliers import flag_outliers
 from .periods import parse_period
 from .reader import FileResult
 from .rules import excel_string, format_value
@@ -75,6 +77,8 @@ COL_TOTAL = 3
 FIRST_UNIT_COL = 4
 STATE_CHUNK = 30000
 XLSX_MAX_COLS = 16384  # columns A … XFD
+MAX_COMMENT = 2000  # characters of a cell comment (Excel allows 32,767; a note is read, not a log)
+EXCLUDED_SUFFIX = " (không cộng)"  # after a value left out of the sums: text, so SUM, COUNT and COUNTIF skip it
 MAX_UNITS = XLSX_MAX_COLS - FIRST_UNIT_COL - 1  # unit columns between Tổng cộng and Ghi chú
 
 STATUS_TEXT = {
@@ -98,6 +102,8 @@ class UnitColumn:
     # states are added up from its values as they are needed and not kept
     state: dict[str, State] = field(default_factory=dict)
     from_consolidated: bool = False
+    # codes of this unit's values involved in an error-level issue, with the messages
+    flagged: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -130,12 +136,23 @@ class Consolidation:
     unit_level: str
     partial: bool
     out: Path | None = None
+    exclude_errors: bool = False
+    # per total: the units whose flagged values it includes (or, excluded, leaves out)
+    flagged_totals: dict[str, list[str]] = field(default_factory=dict)
 
     def values_of(self, col: UnitColumn) -> tuple[dict[str, object], dict[str, str]]:
         """A submitted column's values and notes (read back from disk)."""
         if col.file is None:
             return {}, {}
         return self.batch.files.values(col.file)
+
+    def counted_values(self, col: UnitColumn) -> dict[str, object]:
+        """A submitted column's values as added up: without its flagged values
+        (and the rows derived from them) when errors are excluded."""
+        values = self.values_of(col)[0]
+        if not self.exclude_errors or not col.flagged:
+            return values
+        return without_flagged(self.catalog, values, col.flagged)
 
     def file_of(self, col: UnitColumn) -> FileResult | None:
         """The file a column adds up (without its values: see :meth:`values_of`)."""
@@ -156,6 +173,12 @@ class Consolidation:
         return [c.code for c in self.columns if c.status == "conflict"]
 
     @property
+    def flagged_values(self) -> int:
+        """Number of the added-up units' values involved in an error-level issue
+        (red in the summed appendix; left out of the sums when errors are excluded)."""
+        return sum(len(c.flagged) for c in self.columns if c.status == "submitted")
+
+    @property
     def submitted(self) -> int:
         """Number of units whose return was added up (DHIS2's "actual reports")."""
         return sum(1 for c in self.columns if c.status == "submitted")
@@ -174,7 +197,7 @@ class Consolidation:
 
     def as_json(self) -> dict[str, Any]:
         """The JSON report of the contract (``level``, ``period``, ``files``,
-        ``missing_units``, ``conflicting_units``, ``totals``) as a dict."""
+        ``missing_units``, ``conflicting_units``, ``totals``, ``totals_flagged``) as a dict."""
         return report_json(self)
 
 
@@ -189,6 +212,7 @@ def run_consolidation(
     progress: Callable[[int, int], None] | None = None,
     password: str = "",
     check_top: Callable[[CheckResult], None] | None = None,
+    exclude_errors: bool = False,
 ) -> Consolidation:
     """Read, check and add up the returns; write each output asked for in
     ``outputs`` (``book``, ``json``, ``csv``, ``own_form``: the paths to write
@@ -199,7 +223,8 @@ def run_consolidation(
     batch = read_batch(paths, catalog, expect, workers=workers, progress=progress, require_files=True)
     if check_top is not None:
         check_top(batch)
-    result = build_consolidation(batch, catalog, expect.units, expect.unit, prefer)
+    flag_outliers(batch, catalog)
+    result = build_consolidation(batch, catalog, expect.units, expect.unit, prefer, exclude_errors=exclude_errors)
     book, json_out, csv_out, own = (outputs.get(k) for k in ("book", "json", "csv", "own_form"))
     if book is not None:
         write_consolidated_file(result, book, password=password)
@@ -214,8 +239,11 @@ def run_consolidation(
     return result
 
 
-def build_consolidation(batch: CheckResult, catalog: Catalog, units: Units | None, unit: str | None, prefer: str | None) -> Consolidation:
+def build_consolidation(
+    batch: CheckResult, catalog: Catalog, units: Units | None, unit: str | None, prefer: str | None, *, exclude_errors: bool = False
+) -> Consolidation:
     files = batch.files
+    rules_by_id = {r.id: r for r in catalog.rules}
     form_level = batch.form_level or batch.level or catalog.levels[0]
     layout = build_layout(catalog, form_level) if form_level in catalog.levels else None
     codes = [rl.code for rl in layout.rows] if layout else []
@@ -241,7 +269,7 @@ def build_consolidation(batch: CheckResult, catalog: Catalog, units: Units | Non
                 winner = ok[-1][1]
                 for _i, f in ok[:-1]:
                     f.status = "skipped"
-                    f.issues.append(issue("conflict-resolved", f"{col.name} ({col.code}) nộp nhiều tệp khác nhau; dùng tệp mới hơn {os.path.basename(winner.path)} (--prefer latest)."))
+                    f.issues.append(issue("conflict-resolved", f"{col.name} ({col.code}) nộp nhiều tệp khác nhau; dùng tệp mới hơn {os.path.basename(winner.path)} (đã chọn lấy tệp mới nhất)."))
                     files.save(f)
                 winner.issues.append(issue("conflict-resolved", f"Tệp mới nhất trong {len(ok)} tệp của {col.name}; được dùng để tổng hợp."))
                 files.save(winner)
@@ -251,20 +279,22 @@ def build_consolidation(batch: CheckResult, catalog: Catalog, units: Units | Non
                 partial = True
                 names = ", ".join(os.path.basename(f.path) for _i, f in ok)
                 for _i, f in ok:
-                    f.issues.append(issue("unit-conflict", f"{col.name} ({col.code}) nộp {len(ok)} tệp khác nhau ({names}); không tệp nào được cộng. Hãy xóa tệp sai hoặc dùng --prefer latest."))
+                    f.issues.append(issue("unit-conflict", f"{col.name} ({col.code}) nộp {len(ok)} tệp khác nhau ({names}); không tệp nào được cộng. Hãy xóa tệp sai, hoặc tổng hợp lại với lựa chọn lấy tệp mới nhất."))
                     files.save(f)
                 continue
         i, f = ok[0]
         col.status = "submitted"
         col.file = i
         col.files = ()
+        col.flagged = error_cells(f, rules_by_id)
         partial = partial or bool(f.source.get("partial"))
         if f.kind == "consolidated" and f.state is not None:
-            col.state = {c: f.state[c] for c in codes if c in f.state}
+            col.state = {c: f.state[c] for c in codes if c in f.state and not (exclude_errors and c in col.flagged)}
             col.from_consolidated = True
             acc.add_states(col.state)
         else:
-            acc.add_values(files.values(i)[0])
+            values = files.values(i)[0]
+            acc.add_values(without_flagged(catalog, values, col.flagged) if exclude_errors and col.flagged else values)
     states = acc.result()
     totals: dict[str, object] = {}
     for code in codes:
@@ -277,7 +307,63 @@ def build_consolidation(batch: CheckResult, catalog: Catalog, units: Units | Non
     unit_name, unit_level = "", ""
     if unit and units is not None and unit in units:
         unit_name, unit_level = units[unit].name, units[unit].level
-    return Consolidation(batch, catalog, layout, columns, totals, states, unit, unit_name, unit_level, partial)
+    flagged_totals: dict[str, list[str]] = {}
+    if any(c.flagged for c in columns):
+        feeds = _feeding_rows(catalog, codes)
+        for col in columns:
+            if col.status == "submitted" and col.flagged:
+                for code in codes:
+                    if feeds.get(code, frozenset()) & col.flagged.keys():
+                        flagged_totals.setdefault(code, []).append(col.code)
+    return Consolidation(
+        batch, catalog, layout, columns, totals, states, unit, unit_name, unit_level, partial,
+        exclude_errors=exclude_errors, flagged_totals=flagged_totals,
+    )
+
+
+def error_cells(f: FileResult, rules_by_id: dict[str, Rule]) -> dict[str, str]:
+    """The codes of a file's values involved in an error-level issue (a rule's
+    every row, else the issue's row), each with the issues' messages."""
+    out: dict[str, str] = {}
+    for i in f.issues:
+        if i.severity != "error":
+            continue
+        if i.code == "rule" and i.rule in rules_by_id:
+            involved: tuple[str, ...] = rules_by_id[i.rule].refs
+        elif i.indicator:
+            involved = (i.indicator,)
+        else:
+            continue
+        for code in involved:
+            out[code] = f"{out[code]}\n{i.message}" if code in out else i.message
+    return out
+
+
+def without_flagged(catalog: Catalog, values: dict[str, object], flagged: dict[str, str]) -> dict[str, object]:
+    """A return's values without those involved in an error, the rows derived
+    from them (ratios, sums) computed again from what is left."""
+    inputs = {k: v for k, v in values.items() if k not in flagged and catalog.has_row(k) and not catalog.row(k).is_formula}
+    derived = compute_derived(catalog, inputs, [k for k in values if catalog.has_row(k)])
+    out: dict[str, object] = dict(inputs)
+    for k, v in derived.items():
+        if v is not None and k not in flagged:
+            out[k] = v
+    return out
+
+
+def _feeding_rows(catalog: Catalog, codes: list[str]) -> dict[str, frozenset[str]]:
+    """Per row, the rows whose values its total is made of (itself included)."""
+    memo: dict[str, frozenset[str]] = {}
+
+    def feeds(code: str) -> frozenset[str]:
+        if code not in memo:
+            memo[code] = frozenset({code})  # NOTE: cycles are refused by the loader; this guards anyway
+            row = catalog.row(code)
+            parts = (row.numerator, row.denominator) if row.type == "ratio" else row.terms if row.type == "sum" else ()
+            memo[code] = frozenset({code}).union(*(feeds(p) for p in parts if p))
+        return memo[code]
+
+    return {c: feeds(c) for c in codes}
 
 
 # --------------------------------------------------------------------------- the workbook
@@ -367,6 +453,8 @@ def _fill_workbook(wb: Any, res: Consolidation, password: str) -> None:
     chunks = [state_text[i : i + STATE_CHUNK] for i in range(0, len(state_text), STATE_CHUNK)] or [""]
     extra = [
         ("partial", "1" if res.partial else "0"),
+        ("flagged_values", str(res.flagged_values)),
+        ("errors_excluded", "1" if res.exclude_errors else "0"),
         ("submitted", str(res.submitted)),
         ("expected", str(len(res.columns))),
         ("units_level", res.batch.level or ""),
@@ -396,6 +484,8 @@ def _write_summary(wb: Any, ws: Any, fmts: dict[str, Any], res: Consolidation) -
         window_label=period.window_label if period else "",
         form_level_name=form_level_name,
         partial=res.partial,
+        flagged=res.flagged_values,
+        excluded=res.exclude_errors,
         submitted=res.submitted,
         expected=len(res.columns),
         sheet_title="",
@@ -478,12 +568,28 @@ class _SummaryContext:
         assert res.layout is not None
         rows = [rl.row for rl in res.layout.rows]
         self.cols = Columns([r.code for r in rows] + [r.weight for r in rows if r.weight], n)
+        # code → {unit index: the messages} of the values involved in an error
+        self.flags: dict[str, dict[int, str]] = {}
+        # code → {unit index: the value} of those left out (errors excluded)
+        self.excluded: dict[str, dict[int, object]] = {}
         try:
             for i in self.counted:
-                self.cols.add(i, res.values_of(res.columns[i])[0])
+                col = res.columns[i]
+                self.cols.add(i, res.counted_values(col))
+                if col.flagged:
+                    values = res.values_of(col)[0] if res.exclude_errors and not col.from_consolidated else {}
+                    for code, message in col.flagged.items():
+                        self.flags.setdefault(code, {})[i] = message
+                        if code in values and values[code] is not None:
+                            self.excluded.setdefault(code, {})[i] = values[code]
         except BaseException:
             self.cols.close()
             raise
+
+    def cell_format(self, code: str, i: int, name: str) -> Any:
+        """The format ``name`` of unit column ``i``'s cell of ``code`` (red when involved in an error)."""
+        flags = self.flags.get(code)
+        return self.fmts[name + "_error"] if flags is not None and i in flags else self.fmts[name]
 
     @property
     def submitted(self) -> Iterator[tuple[int, str, UnitColumn]]:
@@ -535,33 +641,42 @@ def _write_summary_row(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r:
         return
     if row.type == "ratio":
         nr, dr = idx[row.numerator or ""] + 1, idx[row.denominator or ""] + 1
-        fmt = fmts["value_ratio"]
         own = ctx.cols.row(row.code)
         for c, L, col in ctx.submitted:
             v = own[c - FIRST_UNIT_COL] if not col.from_consolidated else total(cat, row, col.state)
-            cells.write_formula(r, c, ratio_formula(f"{L}{nr}", f"{L}{dr}"), fmt, _cache(v))
+            cells.write_formula(r, c, ratio_formula(f"{L}{nr}", f"{L}{dr}"), ctx.cell_format(row.code, c - FIRST_UNIT_COL, "value_ratio"), _cache(v))
     elif row.type == "sum":
         terms = [idx[t] + 1 for t in row.terms]
-        fmt = fmts["value"]
         values = ctx.row_values(row)
         for c, L, col in ctx.submitted:
             if col.from_consolidated:
                 v = total(cat, row, {row.code: col.state[row.code]}) if row.code in col.state else None
             else:
                 v = return_value(cat, row, values[c - FIRST_UNIT_COL])
-            cells.write_formula(r, c, sum_formula([f"{L}{t}" for t in terms]), fmt, _cache(v))
+            cells.write_formula(r, c, sum_formula([f"{L}{t}" for t in terms]), ctx.cell_format(row.code, c - FIRST_UNIT_COL, "value"), _cache(v))
     elif row.type == "text":
-        text_fmt = fmts["value_text"]
         own = ctx.cols.row(row.code)
         for c, _L, _col in ctx.submitted:
             text = own[c - FIRST_UNIT_COL]
             if isinstance(text, str):
-                cells.write_string(r, c, text, text_fmt)
+                cells.write_string(r, c, text, ctx.cell_format(row.code, c - FIRST_UNIT_COL, "value_text"))
             else:
                 cells.write_blank(r, c, None, blank)
     else:
         _write_unit_cells(cells, weights, ctx, row)
     cells.flush()
+    _write_flags(ws, ctx, row, r)
+    flagged_units = res.flagged_totals.get(row.code)
+    if flagged_units:
+        fmts = {**fmts, **{k: fmts[k + "_flagged"] for k in ("total", "total_ratio", "total_text")}}
+        names = {c.code: c.name for c in res.columns}
+        who = ", ".join(names.get(u, u) for u in flagged_units[:10]) + ("…" if len(flagged_units) > 10 else "")
+        if res.exclude_errors:
+            text = f"Không cộng giá trị có lỗi của {len(flagged_units)} đơn vị: {who} (ô đỏ)."
+        else:
+            text = f"Gồm giá trị có lỗi của {len(flagged_units)} đơn vị: {who} (ô đỏ); tổng có thể sai."
+        _comment(ws, r, COL_TOTAL, text)
+        note = _join(note, text)
     # the total
     if row.type == "ratio":
         f = ratio_formula(f"D{idx[row.numerator or '']+1}", f"D{idx[row.denominator or '']+1}")
@@ -612,6 +727,23 @@ def _write_summary_row(ws: Any, weights: Any, ctx: _SummaryContext, row: Row, r:
     ws.set_row(r, max(height, note_lines, total_lines))
 
 
+def _comment(ws: Any, r: int, c: int, text: str) -> None:
+    """A cell comment, on the row being written (a streamed sheet refuses earlier rows)."""
+    if ws.write_comment(r, c, text[:MAX_COMMENT], {"x_scale": 2.5, "y_scale": 2}) != 0:  # pragma: no cover - a bug
+        raise RuntimeError(f"comment at {r},{c} refused")
+
+
+def _write_flags(ws: Any, ctx: _SummaryContext, row: Row, r: int) -> None:
+    """The messages of the unit cells of this row involved in an error, as comments."""
+    flags = ctx.flags.get(row.code)
+    if not flags:
+        return
+    lead = "Không cộng vào tổng vì có lỗi:\n" if ctx.res.exclude_errors else "Có lỗi:\n"
+    for i, message in sorted(flags.items()):
+        if ctx.res.columns[i].status == "submitted":
+            _comment(ws, r, FIRST_UNIT_COL + i, lead + message)
+
+
 def _uses_weights(row: Row, ctx: _SummaryContext) -> bool:
     """Whether the row's Tổng cộng formula reads the hidden weights sheet."""
     if row.agg in ("mean", "weighted_mean", "count_yes"):
@@ -633,30 +765,38 @@ def _write_unit_cells(cells: UnitCells, weights: Any, ctx: _SummaryContext, row:
 
 
 def _unit_cells(cells: UnitCells, wcells: UnitCells, ctx: _SummaryContext, row: Row, with_weights: bool, own: list[object]) -> None:
-    fmts, cat, code, agg, r = ctx.fmts, ctx.res.catalog, row.code, row.agg, cells.r
-    blank = fmts["blank"]
+    cat, code, agg, r = ctx.res.catalog, row.code, row.agg, cells.r
+    blank = ctx.fmts["blank"]
+    excluded = ctx.excluded.get(code, {})
+
+    def left_out(c: int, text: str) -> bool:
+        # NOTE: a value left out of the sums stays visible, as text (SUM, COUNT and COUNTIF skip it)
+        i = c - FIRST_UNIT_COL
+        if i not in excluded:
+            return False
+        cells.write_string(r, c, text + EXCLUDED_SUFFIX, ctx.fmts["value_text_error"])
+        return True
+
     if agg == "count_yes":
-        text_fmt, num_fmt = fmts["value_text"], fmts["value"]
         for c, _L, col in ctx.submitted:
             if col.from_consolidated:
                 st = col.state.get(code, {})
                 n = int(st.get("n", 0))
                 if n:
-                    cells.write_number(r, c, int(st.get("yes", 0)), num_fmt)
+                    cells.write_number(r, c, int(st.get("yes", 0)), ctx.cell_format(code, c - FIRST_UNIT_COL, "value"))
                 else:
                     cells.write_blank(r, c, None, blank)
             else:
                 v = own[c - FIRST_UNIT_COL]
                 n = 1 if v in (0, 1) and not isinstance(v, bool) else 0
                 if n:
-                    cells.write_string(r, c, "Có" if v else "Không", text_fmt)
-                else:
+                    cells.write_string(r, c, "Có" if v else "Không", ctx.cell_format(code, c - FIRST_UNIT_COL, "value_text"))
+                elif not left_out(c, "Có" if excluded.get(c - FIRST_UNIT_COL) else "Không"):
                     cells.write_blank(r, c, None, blank)
             if with_weights and n:
                 wcells.write_number(r, c, n)
         return
     if agg == "count_options":
-        text_fmt = fmts["value_text"]
         labels: dict[str, str] = {}
         for o in row.options:
             labels.setdefault(str(o.value), o.label)  # the first option of a value, as option_by_value
@@ -665,7 +805,7 @@ def _unit_cells(cells: UnitCells, wcells: UnitCells, ctx: _SummaryContext, row: 
                 st = col.state.get(code, {})
                 n = int(st.get("n", 0))
                 if n:
-                    cells.write_string(r, c, _options_text(row, st), text_fmt)
+                    cells.write_string(r, c, _options_text(row, st), ctx.cell_format(code, c - FIRST_UNIT_COL, "value_text"))
                 else:
                     cells.write_blank(r, c, None, blank)
             else:
@@ -673,13 +813,13 @@ def _unit_cells(cells: UnitCells, wcells: UnitCells, ctx: _SummaryContext, row: 
                 label = labels.get(str(v)) if isinstance(v, int) and not isinstance(v, bool) else None
                 n = 1 if label is not None else 0
                 if label is not None:
-                    cells.write_string(r, c, label, text_fmt)
-                else:
+                    cells.write_string(r, c, label, ctx.cell_format(code, c - FIRST_UNIT_COL, "value_text"))
+                elif not left_out(c, labels.get(str(excluded.get(c - FIRST_UNIT_COL)), "")):
                     cells.write_blank(r, c, None, blank)
             if with_weights and n:
                 wcells.write_number(r, c, n)
         return
-    fmt = fmts["value"] if agg == "sum" else fmts["value_ratio"]
+    name = "value" if agg == "sum" else "value_ratio"
     values = _RowValues(row, own, ctx.cols.row(row.weight) if row.weight else None)
     for c, _L, col in ctx.submitted:
         if col.from_consolidated:
@@ -691,8 +831,8 @@ def _unit_cells(cells: UnitCells, wcells: UnitCells, ctx: _SummaryContext, row: 
             v = return_value(cat, row, mine)
             weight = return_weight(row, mine) if with_weights else 0
         if isinstance(v, (int, float)):
-            cells.write_number(r, c, v, fmt)
-        else:
+            cells.write_number(r, c, v, ctx.cell_format(code, c - FIRST_UNIT_COL, name))
+        elif not left_out(c, format_value(excluded.get(c - FIRST_UNIT_COL))):  # type: ignore[arg-type]
             cells.write_blank(r, c, None, blank)
         if with_weights and weight:
             wcells.write_number(r, c, weight)
@@ -855,6 +995,9 @@ def read_consolidated(res: FileResult, pkg: Package, meta: dict[str, str], layou
     }
     if res.source["partial"]:
         res.issues.append(issue("partial-source", f"Biểu tổng hợp của {res.unit_name or res.unit} chưa đầy đủ: {res.source['submitted']}/{res.source['expected']} đơn vị cấp dưới đã nộp."))
+    flagged = int(meta.get("flagged_values", "0") or 0)
+    if flagged and meta.get("errors_excluded") != "1":
+        res.issues.append(issue("source-errors", f"Biểu tổng hợp của {res.unit_name or res.unit} cộng cả {flagged} giá trị có lỗi của cấp dưới (ô đỏ trong biểu đó); tổng có thể sai."))
     res.issues.extend(check_rules(layout.rules, totals, {rl.code: a1(FIRST_DATA_ROW + i, COL_TOTAL) for i, rl in enumerate(layout.rows)}))
 
 
@@ -876,13 +1019,19 @@ def report_json(res: Consolidation | CheckResult, totals: dict[str, object] | No
     if isinstance(res, Consolidation):
         out["missing_units"] = res.missing_units
         out["conflicting_units"] = [c.code for c in res.columns if c.status == "conflict"]
-        out["totals"] = res.totals
+        out["totals"] = {k: _finite(v) for k, v in res.totals.items()}
+        out["totals_flagged"] = {code: {"units": units, "excluded": res.exclude_errors} for code, units in res.flagged_totals.items()}
     else:
         out["missing_units"] = batch.missing_units
         out["conflicting_units"] = batch.conflicting_units
         if totals is not None:
             out["totals"] = totals
     return out
+
+
+def _finite(v: object) -> object:
+    """A total as JSON can hold it (never Infinity or NaN, which are not JSON)."""
+    return None if isinstance(v, float) and not math.isfinite(v) else v
 
 
 def write_report_json(res: Consolidation | CheckResult, fh: TextIO) -> None:

@@ -23,6 +23,7 @@ from .api import check, consolidate, generate
 from .catalog import Catalog, load_catalog
 from .console import print_consolidation, print_missing, print_summary
 from .consolidation import own_form_values
+from .errors import UsageError
 from .fill import Filler
 from .layout import FormLayout, build_layout
 from .periods import parse_period
@@ -90,7 +91,8 @@ def run_demo(out: Path, stream: Any = None) -> int:
     catalog = load_catalog()
     units = load_units(example_path("units_cho_don.csv"), catalog.levels)
     period = parse_period(PERIOD)
-    for sub in ("1_bieu_mau_xa", "2_bao_cao_xa_nop_ve", "3_tong_hop_huyen", "4_tong_hop_tinh", "5_bieu_mau_cua_huyen"):
+    _claim(out)
+    for sub in SUBFOLDERS:
         shutil.rmtree(out / sub, ignore_errors=True)
     templates, returns, districts, province = (out / s for s in ("1_bieu_mau_xa", "2_bao_cao_xa_nop_ve", "3_tong_hop_huyen", "4_tong_hop_tinh"))
 
@@ -152,6 +154,29 @@ def run_demo(out: Path, stream: Any = None) -> int:
     say(f"  Biểu tổng hợp huyện Chợ Đồn: {districts / f'{PERIOD}_huyen_H01_tong_hop.xlsx'}")
     say(f"  Biểu tổng hợp tỉnh: {province / f'{PERIOD}_tinh_T11_tu_huyen.xlsx'}")
     return 0 if same else 1
+
+
+SUBFOLDERS = ("1_bieu_mau_xa", "2_bao_cao_xa_nop_ve", "3_tong_hop_huyen", "4_tong_hop_tinh", "5_bieu_mau_cua_huyen")
+MARKER = ".cchc-demo"  # a folder holding this file is the demo's: it may be written again
+
+
+def _claim(out: Path) -> None:
+    """Make ``out`` the demo's folder: refuse a folder that holds anything but a
+    previous demo's output, so that nothing of the user's is ever deleted."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"“{out}” là một tệp; hãy chọn một thư mục (mới hoặc trống) cho kết quả demo.", option="out")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise UsageError(
+            f"Thư mục “{out}” đã có các tệp khác; demo chỉ ghi vào một thư mục trống hoặc thư mục của lần chạy demo trước. "
+            "Hãy chọn thư mục khác.",
+            option="out",
+        )
+    if (out / MARKER).is_file():
+        strays = [p for p in out.iterdir() if p.name not in SUBFOLDERS and p.name != MARKER]
+        if strays:
+            raise UsageError(f"Thư mục demo “{out}” có tệp không do demo tạo ({strays[0].name}); hãy chọn thư mục khác.", option="out")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("Thư mục kết quả của `cchc-xlsx demo`: chạy demo lại sẽ ghi đè các thư mục con.\n", encoding="utf-8")
 
 
 def _fill_returns(catalog: Catalog, units: Units, period: Any, returns: Path) -> None:

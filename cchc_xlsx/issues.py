@@ -49,6 +49,7 @@ CODES: dict[str, tuple[str, str]] = {
     "formula-replaced": (ERROR, "công thức bị thay bằng số"),
     "cell-out-of-bounds": (WARNING, "dữ liệu ngoài vùng biểu"),
     "partial-source": (WARNING, "biểu tổng hợp chưa đầy đủ"),
+    "source-errors": (WARNING, "biểu tổng hợp cộng cả giá trị có lỗi"),
     # values
     "text-number": (ERROR, "số nhập dạng chữ"),
     "date-value": (ERROR, "ngày tháng trong ô số liệu"),
@@ -68,6 +69,7 @@ CODES: dict[str, tuple[str, str]] = {
     "invalid-choice": (ERROR, "giá trị không có trong danh sách"),
     "text-too-long": (WARNING, "nội dung quá dài"),
     "required-blank": (WARNING, "chỉ tiêu bắt buộc bị bỏ trống"),
+    "empty-form": (WARNING, "biểu không có số liệu nào"),
     "rule": (ERROR, "vi phạm quy tắc kiểm tra"),
     # consolidation
     "unit-missing": (ERROR, "đơn vị chưa nộp"),

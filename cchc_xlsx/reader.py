@@ -333,6 +333,7 @@ def _collect(res: FileResult, layout: FormLayout, catalog: Catalog, pkg: Package
     """Read every input and note of ``layout`` (``where`` says on which sheet and row a row is),
     compute the derived rows and check the rules."""
     cell_of: dict[str, str] = {}
+    typed = False
     for rl in layout.rows:
         sd, r, ref = where(rl)
         cell_of[rl.code] = ref
@@ -342,6 +343,8 @@ def _collect(res: FileResult, layout: FormLayout, catalog: Catalog, pkg: Package
         if not rl.is_input or rl.code in res.edited:
             continue  # NOTE: a row whose label or unit was edited may mean something else: left out
         cell = sd.cells.get((r, COL_VALUE), EMPTY)
+        if cell.kind is not None and cell.value != "":
+            typed = True
         if cell.kind == "n" and cell.style:
             kind = pkg.format_kind_of(cell.style)
             if kind:
@@ -350,6 +353,8 @@ def _collect(res: FileResult, layout: FormLayout, catalog: Catalog, pkg: Package
         res.issues.extend(reading.issues)
         if reading.value is not None:
             res.values[rl.code] = reading.value
+    if not typed and not res.notes:
+        res.issues.append(issue("empty-form", "Biểu không có số liệu nào: mọi ô nhập đều trống. Có thể đơn vị đã gửi nhầm biểu mẫu chưa điền; hãy hỏi lại đơn vị."))
     derived = compute_derived(catalog, res.values, [rl.code for rl in layout.rows])
     all_values: dict[str, object] = {**res.values, **{k: v for k, v in derived.items() if v is not None}}
     res.issues.extend(check_rules(layout.rules, all_values, cell_of))

@@ -41,9 +41,14 @@ def example_path(name: str) -> Path:
     Lập's real figures for quý I/2024; ``"catalogs/so_bieu_mau_1_7.yaml"`` and
     ``"catalogs/thanh_hoa_phu_luc_01b.yaml"`` are example catalogues.
 
-    Raises :class:`FileNotFoundError` for a name that is not bundled.
+    Raises :class:`FileNotFoundError` for a name that is not bundled (naming those that are).
     """
-    return data_path("examples", *name.split("/"))
+    try:
+        return data_path("examples", *name.split("/"))
+    except FileNotFoundError:
+        root = data_path("examples")
+        names = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+        raise FileNotFoundError(f"Không có tệp ví dụ “{name}”; các tệp ví dụ đi kèm: {', '.join(names)}.") from None
 
 
 def template_source(name: str) -> str:

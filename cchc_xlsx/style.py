@@ -63,6 +63,13 @@ FORMATS: dict[str, dict[str, Any]] = {
     "value_text": base(border=1, align="center", text_wrap=True),
     "total_text": base(border=1, bg_color=FORMULA_FILL, bold=True, text_wrap=True, font_size=10),
     "partial_window": base(italic=True, bold=True, align="center", font_size=11, font_color=ERROR_FONT),
+    # a unit's value involved in an error, and a total that includes (or leaves out) such values
+    "value_error": base(border=1, num_format=NUMBER_FORMAT, bg_color=ERROR_FILL, font_color=ERROR_FONT),
+    "value_ratio_error": base(border=1, num_format=RATIO_FORMAT, bg_color=ERROR_FILL, font_color=ERROR_FONT),
+    "value_text_error": base(border=1, align="center", text_wrap=True, bg_color=ERROR_FILL, font_color=ERROR_FONT),
+    "total_flagged": base(border=2, border_color=ERROR_FONT, bg_color=FORMULA_FILL, num_format=NUMBER_FORMAT, bold=True, indent=1, font_color=ERROR_FONT),
+    "total_ratio_flagged": base(border=2, border_color=ERROR_FONT, bg_color=FORMULA_FILL, num_format=RATIO_FORMAT, bold=True, indent=1, font_color=ERROR_FONT),
+    "total_text_flagged": base(border=2, border_color=ERROR_FONT, bg_color=FORMULA_FILL, bold=True, text_wrap=True, font_size=10, font_color=ERROR_FONT),
     "unit_header": base(bold=True, align="center", valign="bottom", text_wrap=True, border=1, bg_color=HEADER_FILL, rotation=90),
     "meta": {"font_name": "Calibri", "font_size": 11},
 }

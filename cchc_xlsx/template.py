@@ -19,7 +19,7 @@ from typing import Any
 
 import xlsxwriter
 
-from ._atomic import atomic_write_bytes
+from ._atomic import OutputSet
 from ._version import __version__
 from ._xml import escape_text
 from ._zipstamp import StampableZip
@@ -480,6 +480,9 @@ def generate(
                 "hãy đổi mã đơn vị trong tệp đơn vị cho khác nhau."
             )
         seen_names[key] = u
+    folders = [p for p in paths if p.is_dir()]
+    if folders:
+        raise UsageError(f"“{folders[0]}” là một thư mục, trùng tên với biểu cần ghi; hãy đổi tên hoặc chọn thư mục khác.", option="out")
     existing = [p for p in paths if p.exists()]
     if existing and not force:
         shown = "\n".join(f"  - {p}" for p in existing[:10])
@@ -490,22 +493,27 @@ def generate(
     except OSError as exc:
         raise OutputError(f"Không tạo được thư mục {out}: {os_error_text(exc)}") from exc
     written: list[GeneratedFile] = []
-    if units is None or generic:
-        data = render_template(
-            layout, period, unit_name="", unit_code="", unit_level="", generated_at=generated_at,
-            password=password, generic=True, generic_units=units.at_level(level) if units is not None else None,
-        )
-        atomic_write_bytes(paths[0], data)
-        written.append(GeneratedFile(paths[0], None))
-        if progress:
-            progress(1, 1)
-        return written
-    stamper = _Stamper(layout, period, generated_at, password)
-    for i, (unit, path) in enumerate(zip(targets, paths)):
-        assert unit is not None
-        atomic_write_bytes(path, stamper.stamp(unit))
-        written.append(GeneratedFile(path, unit))
-        if progress:
-            progress(i + 1, len(targets))
+    # NOTE: all or none: every file goes to a temporary beside its target, and
+    # the targets are replaced only when all are written (a full disk, a
+    # Ctrl-C or a file that cannot be replaced leaves the folder as it was)
+    with OutputSet() as outs:
+        if units is None or generic:
+            data = render_template(
+                layout, period, unit_name="", unit_code="", unit_level="", generated_at=generated_at,
+                password=password, generic=True, generic_units=units.at_level(level) if units is not None else None,
+            )
+            outs.path(paths[0]).write_bytes(data)
+            written.append(GeneratedFile(paths[0], None))
+        else:
+            stamper = _Stamper(layout, period, generated_at, password)
+            for i, (unit, path) in enumerate(zip(targets, paths)):
+                assert unit is not None
+                outs.path(path).write_bytes(stamper.stamp(unit))
+                written.append(GeneratedFile(path, unit))
+                if progress:
+                    progress(i + 1, len(targets))
+        outs.commit()
+    if progress and (units is None or generic):
+        progress(1, 1)
     return written
 

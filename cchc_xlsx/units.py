@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -152,8 +153,8 @@ def load_units(path: str | os.PathLike[str], levels: Iterable[str] | Any | None 
     The file is ``code,name,level,parent`` (UTF-8 with or without BOM; comma or
     semicolon separated, as Excel saves "CSV" in a Vietnamese locale). One
     register serves every form: units at levels a catalogue does not use are
-    kept and simply not addressed by that form. ``levels`` (level codes, or a
-    :class:`~cchc_xlsx.catalog.Catalog`) adds level codes to the standard ones
+    kept and simply not addressed by that form. ``levels`` (level codes, a
+    :class:`~cchc_xlsx.catalog.Catalog` or a catalogue's path) adds level codes to the standard ones
     (``xa``, ``huyen``, ``so``, ``tinh``); a unit at any other level is an error.
     """
     p = Path(path)
@@ -178,7 +179,7 @@ def _delimiter(header_line: str) -> str:
 
 
 def _name_problem(text: str) -> str | None:
-    hidden = hidden_characters(text)
+    hidden = hidden_characters(text) + [f"U+{ord(ch):04X}" for ch in "\t\n\r" if ch in text]
     if not hidden:
         return None
     return (
@@ -201,7 +202,9 @@ def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | Any |
             path, None, None,
             "tệp không phải UTF-8. Trong Excel, hãy chọn Tệp › Lưu thành › kiểu “CSV UTF-8 (Comma delimited) (*.csv)” rồi dùng tệp mới",
         )]) from exc
-    lines = text.splitlines()
+    # NOTE: only CR, LF and CR LF end a line (str.splitlines also splits on
+    # vertical tab, form feed, U+0085 and U+2028, which a pasted name may hold)
+    lines = re.split(r"\r\n|\r|\n", text)
     header_at = None
     for i, text_line in enumerate(lines):
         if text_line.strip() and not text_line.lstrip().startswith("#"):
@@ -212,6 +215,8 @@ def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | Any |
     delimiter = _delimiter(lines[header_at])
     reader = csv.reader(io.StringIO("\n".join(lines[header_at:])), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader)]
+    while len(header) > len(HEADER) and header[-1] == "":
+        header.pop()  # NOTE: Excel adds empty columns ("code;name;level;parent;;") when a sheet had them
     if header != HEADER:
         raise UnitsError([Problem(
             path, header_at + 1, None,
@@ -220,8 +225,13 @@ def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | Any |
             "(mã, tên, cấp, mã đơn vị cấp trên), phân cách bằng dấu phẩy hoặc dấu chấm phẩy",
         )])
     known_levels = set(LEVELS)
-    if levels is not None:
-        known_levels |= set(getattr(levels, "levels", levels))
+    if isinstance(levels, (str, os.PathLike)):
+        from .catalog import load_catalog
+
+        known_levels |= set(load_catalog(levels).levels)
+    elif levels is not None:
+        catalog_levels = getattr(levels, "levels", None)
+        known_levels |= set(catalog_levels if catalog_levels is not None else levels)
     units: list[Unit] = []
     seen: dict[str, int] = {}
     for offset, rec in enumerate(reader, start=1):
@@ -230,6 +240,8 @@ def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | Any |
             continue
         if rec[0].lstrip().startswith("#"):
             continue
+        while len(rec) > 4 and not rec[-1].strip():
+            rec = rec[:-1]
         if len(rec) != 4:
             add(line, None, f"cần 4 cột code{delimiter}name{delimiter}level{delimiter}parent (gặp {len(rec)})")
             continue

@@ -52,6 +52,9 @@ from .rules import excel_string
 Value = float | int | str | None
 
 TEXT_MAX = 255
+# NOTE: Excel keeps 15 significant digits: a figure of 10^15 or more is not one a
+# form can hold exactly, and sums of such figures overflow
+MAGNITUDE_MAX = 1e15
 
 
 # --------------------------------------------------------------------------- the cell
@@ -117,8 +120,9 @@ class Check:
     """One Excel condition of a value cell (TRUE when the check fails) and the
     message the template's check column prints then.
 
-    ``name``: ``required``, ``number`` (text, TRUE/FALSE or an error value in a
-    number cell), ``date`` (a date or time format), ``range``, ``integer``,
+    ``name``: ``formula``, ``required``, ``number`` (text, TRUE/FALSE or an error value in a
+    number cell), ``date`` (a date or time format), ``magnitude`` (10^15 or
+    more: beyond Excel's 15 digits), ``range``, ``integer``,
     ``percent-fraction``, ``choice``, ``length``.
     """
 
@@ -232,7 +236,7 @@ _VN_FULL = re.compile(r"^\d{1,3}(\.\d{3})+,\d+$")  # 1.234,5
 _DOT_DECIMAL = re.compile(r"^\d+\.(\d{1,2}|\d{4,})$")  # 47.37 (a dot not followed by exactly 3 digits)
 _WORDS = re.compile(r"[^\d\s.,%+-]")
 # 1/4, 01/04/2024, 1-4-2024, 1.4.2024 (a dot only with a year: 1.4 is a decimal)
-_DATE_TEXT = re.compile(r"^\d{1,2}([/-])\d{1,2}(\1\d{2,4})?$|^\d{1,2}\.\d{1,2}\.\d{2,4}$|^\d{4}-\d{1,2}-\d{1,2}$")
+_DATE_TEXT = re.compile(r"^\d{1,2}([/-])\d{1,2}(\1\d{2,4})?$|^\d{1,2}\.\d{1,2}\.\d{2,4}$|^\d{4}-\d{1,2}-\d{1,2}([T ][0-9:.]+Z?)?$")
 
 
 def clean_number_text(text: str) -> str:
@@ -372,9 +376,13 @@ def _any(conditions: object) -> str | None:
 
 
 def _required(row: Row, ref: str) -> tuple[Check, ...]:
-    if not row.required:
-        return ()
-    return (Check("required", f'{ref}=""', f"{row.code}: chỉ tiêu bắt buộc, chưa nhập.", "warning"),)
+    """The checks every value cell starts with: a formula typed into it (the
+    reader wants the figure itself), then a required row left blank."""
+    # NOTE: ISFORMULA is an Excel 2013 function: the file spells it _xlfn.ISFORMULA
+    out = [Check("formula", f"_xlfn.ISFORMULA({ref})", f"{row.code}: hãy nhập số liệu, không nhập công thức.", "error")]
+    if row.required:
+        out.append(Check("required", f'{ref}=""', f"{row.code}: chỉ tiêu bắt buộc, chưa nhập.", "warning"))
+    return tuple(out)
 
 
 def _blank(row: Row, ref: str) -> Reading:
@@ -438,8 +446,10 @@ class NumberType(ValueType):
         out: list[Check] = list(_required(row, ref))
         # NOTE: every numeric test sits in IF(ISNUMBER(…)): text reaching INT or
         # "*" is #VALUE!, and OR/AND pass errors on (Excel and LibreOffice alike).
-        out.append(Check("number", f'IF(ISERROR({ref}),TRUE,AND({ref}<>"",NOT(ISNUMBER({ref}))))', f"{code}: phải là {self.what}, không nhập chữ.", "error"))
+        # NOTE: LibreOffice counts TRUE as a number (ISNUMBER), Excel does not: ISLOGICAL says it for both
+        out.append(Check("number", f'IF(ISERROR({ref}),TRUE,OR(ISLOGICAL({ref}),AND({ref}<>"",NOT(ISNUMBER({ref})))))', f"{code}: phải là {self.what}, không nhập chữ.", "error"))
         out.append(Check("date", f'IF(ISNUMBER({ref}),{_fmt_code(ref)}="D",FALSE)', f"{code}: ô chứa ngày tháng hoặc giờ, không phải {self.what}.", "error"))
+        out.append(Check("magnitude", f"IF(ISNUMBER({ref}),ABS({ref})>=1E+15,FALSE)", f"{code}: số quá lớn.", "error"))
         bad = []
         if lo is not None:
             bad.append(f"{v}<{_num(lo)}")
@@ -491,6 +501,8 @@ class NumberType(ValueType):
             notes.append(issue("text-number", f"Ô {ref}: {shown(raw)} được nhập dạng chữ, không phải số (đọc là {_vn(number)}); hãy nhập lại dạng số.", indicator=code, cell=ref))
         if math.isnan(number) or math.isinf(number):
             return _err(row, ref, "not-finite", f"Ô {ref} (chỉ tiêu {code}): giá trị {_fmt(cell.value)} không phải số hữu hạn.")
+        if abs(number) >= MAGNITUDE_MAX:
+            return _err(row, ref, "out-of-range", f"Ô {ref} (chỉ tiêu {code}): {_fmt(number)} — số quá lớn (từ 10^15 trở lên), không phải số liệu thật.")
         if number < 0:
             return _err(row, ref, "negative", f"Ô {ref} (chỉ tiêu {code}): số âm {_fmt(number)} không hợp lệ.")
         # NOTE: whole to Excel's 15 significant digits: 3.0000000001 is not, 2.9999999999999996 is
@@ -536,7 +548,7 @@ class CodedType(ValueType):
         opts = self.options(row)
         labels = ",".join(f"TRIM({ref})<>{excel_string(label)}" for label, _v in opts)
         codes = ",".join(f"{ref}<>{value}" for _l, value in dict.fromkeys(opts))
-        cond = f'IF(ISERROR({ref}),TRUE,IF(ISNUMBER({ref}),AND({codes}),IF(ISTEXT({ref}),AND({ref}<>"",{labels}),{ref}<>"")))'
+        cond = f'IF(ISERROR({ref}),TRUE,IF(ISLOGICAL({ref}),TRUE,IF(ISNUMBER({ref}),AND({codes}),IF(ISTEXT({ref}),AND({ref}<>"",{labels}),{ref}<>""))))'
         names = "; ".join(label for label, _v in opts)
         return (*_required(row, ref), Check("choice", cond, f"{row.code}: hãy chọn một giá trị trong danh sách ({names}).", "error"))
 

@@ -183,7 +183,7 @@ def test_check_prints_a_summary_by_default_and_everything_with_verbose(capsys, t
         (folder / f"ghi_chu_{i:02}.txt").write_text(f"không phải biểu {i}", encoding="utf-8")
     code, quiet, _e = run(capsys, "check", str(folder), "--level", "xa")
     assert code == 1
-    assert quiet.count("[TỪ CHỐI]") == 10 and "… và 5 tệp khác" in quiet
+    assert quiet.count("[TỪ CHỐI]") == 10 and "… và 29 tệp khác" in quiet  # 5 more rejected, 24 empty forms
     assert "15 lỗi  không phải tệp Excel (not-xlsx)" in quiet and "--verbose" in quiet
     code, loud, _e = run(capsys, "check", str(folder), "--level", "xa", "--verbose")
     assert loud.count("[TỪ CHỐI]") == 15 and loud.count("[CHẤP NHẬN]") == 24

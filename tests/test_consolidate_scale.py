@@ -504,9 +504,9 @@ def test_the_parent_keeps_no_file_records_in_memory(tmp_path: Path, monkeypatch:
     seen: dict[str, Any] = {}
     build = consolidate_module.build_consolidation
 
-    def spy(batch: Any, *args: Any) -> Any:
+    def spy(batch: Any, *args: Any, **kwargs: Any) -> Any:
         seen["alive"] = _alive_file_results()
-        return build(batch, *args)
+        return build(batch, *args, **kwargs)
 
     monkeypatch.setattr(consolidate_module, "build_consolidation", spy)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the same generation time in both books

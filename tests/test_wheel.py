@@ -117,8 +117,14 @@ def test_readme_api_example_works_from_an_empty_directory(bin_dir: Path, empty_d
 def test_an_untested_xlsxwriter_stops_with_a_clear_message(bin_dir: Path, empty_dir: Path, tmp_path: Path):
     other = tmp_path / "other"
     _run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "--no-deps", "--target", str(other), "xlsxwriter==3.2.9"], cwd=empty_dir)
-    env_cmd = [str(bin_dir / "python"), "-c", f"import sys; sys.path.insert(0, {str(other)!r}); import cchc_xlsx"]
+    env_cmd = [str(bin_dir / "python"), "-c", f"import sys; sys.path.insert(0, {str(other)!r}); import cchc_xlsx; cchc_xlsx.generate"]
     proc = _run(env_cmd, cwd=empty_dir, check=False)
     assert proc.returncode != 0
     assert "cchc-xlsx cần XlsxWriter 3.3.x nhưng đang có XlsxWriter 3.2.9" in proc.stderr
     assert "pip install 'xlsxwriter>=3.3.0,<3.4'" in proc.stderr
+    # the command line says it in one line, no traceback, exit 2
+    cli = [str(bin_dir / "python"), "-c", f"import sys; sys.path.insert(0, {str(other)!r}); from cchc_xlsx.cli import main; sys.exit(main(['generate', '--level', 'xa', '--period', '2024-Q1', '--out', 'b']))"]
+    proc = _run(cli, cwd=empty_dir, check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("Lỗi cài đặt: cchc-xlsx cần XlsxWriter 3.3.x")
+    assert not (empty_dir / "b").exists()
