@@ -187,3 +187,150 @@ def test_check_prints_a_summary_by_default_and_everything_with_verbose(capsys, t
     assert "15 lỗi  không phải tệp Excel (not-xlsx)" in quiet and "--verbose" in quiet
     code, loud, _e = run(capsys, "check", str(folder), "--level", "xa", "--verbose")
     assert loud.count("[TỪ CHỐI]") == 15 and loud.count("[CHẤP NHẬN]") == 24
+
+
+# --------------------------------------------------------------------------- found by a fresh-eyes review of the wheel
+
+
+def test_demo_never_deletes_what_it_did_not_write(capsys, tmp_path: Path):
+    mine = tmp_path / "1_bieu_mau_xa"
+    mine.mkdir()
+    (mine / "ghi_chu_cua_toi.txt").write_text("quan trọng", encoding="utf-8")
+    code, _out, err = run(capsys, "demo", "--out", str(tmp_path))
+    assert code == 2 and "đã có các tệp khác" in err
+    assert (mine / "ghi_chu_cua_toi.txt").read_text(encoding="utf-8") == "quan trọng"
+
+
+def test_an_output_that_is_an_input_is_refused_even_with_force(capsys, tmp_path: Path, h02: Path):
+    folder = tmp_path / "nop_ve"
+    shutil.copytree(h02, folder)
+    a_return = sorted(folder.iterdir())[0]
+    before = a_return.read_bytes()
+    code, _out, err = run(capsys, "consolidate", str(folder), "--out", str(a_return), "--level", "xa", "--units", str(UNITS), "--unit", "H02", "--force")
+    assert code == 2 and "là một tệp đầu vào" in err
+    assert a_return.read_bytes() == before
+    units_copy = tmp_path / "don_vi.csv"
+    shutil.copy(UNITS, units_copy)
+    code, _out, err = run(capsys, "consolidate", str(folder), "--out", str(tmp_path / "t.xlsx"), "--json", str(units_copy), "--level", "xa", "--units", str(units_copy), "--unit", "H02", "--force")
+    assert code == 2 and "là một tệp đầu vào" in err
+    assert units_copy.read_bytes() == UNITS.read_bytes()
+
+
+def test_outputs_are_replaced_all_or_none(tmp_path: Path, h02: Path, monkeypatch: pytest.MonkeyPatch):
+    """When one existing output cannot be replaced (an immutable file, say), the others are not either."""
+    import os as _os
+
+    import cchc_xlsx as cx
+    from cchc_xlsx import _atomic
+
+    out = tmp_path / "out"
+    out.mkdir()
+    old = {name: f"cũ {name}".encode() for name in ("t.xlsx", "t.json", "t.csv")}
+    for name, data in old.items():
+        (out / name).write_bytes(data)
+    real = _os.replace
+
+    def refuse_csv(src: object, dst: object) -> None:
+        if str(dst).endswith("t.csv") and ".cchc-tmp-" in str(src) and "old" not in str(src):
+            raise PermissionError(1, "Operation not permitted", str(dst))
+        real(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_atomic.os, "replace", refuse_csv)
+    with pytest.raises(cx.OutputError, match="không tệp kết quả nào bị thay đổi"):
+        cx.consolidate(h02, None, out / "t.xlsx", level="xa", units=UNITS, unit="H02", json_path=out / "t.json", csv_path=out / "t.csv", force=True, workers=0)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == old
+
+
+def test_generate_writes_all_templates_or_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import cchc_xlsx as cx
+    from cchc_xlsx import template
+
+    catalog = cx.load_catalog()
+    units = cx.load_units(UNITS, catalog)
+    blocked = tmp_path / "b1"
+    (blocked / "2024-Q1_xa_X0110_xa_nghia_ta.xlsx").mkdir(parents=True)  # a folder where a file must go
+    with pytest.raises(cx.UsageError, match="là một thư mục"):
+        cx.generate(catalog, "xa", PERIOD, blocked, units)
+    assert [p.name for p in blocked.iterdir()] == ["2024-Q1_xa_X0110_xa_nghia_ta.xlsx"]
+    calls = {"n": 0}
+    real = template._Stamper.stamp
+
+    def disk_full(self: object, unit: object) -> bytes:
+        calls["n"] += 1
+        if calls["n"] == 10:
+            raise OSError(28, "No space left on device")
+        return real(self, unit)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(template._Stamper, "stamp", disk_full)
+    with pytest.raises(OSError):
+        cx.generate(catalog, "xa", PERIOD, tmp_path / "b2", units)
+    assert list((tmp_path / "b2").iterdir()) == []
+
+
+def test_a_blank_template_sent_back_is_a_warning(capsys, tmp_path: Path, h02: Path):
+    code, out, _err = run(capsys, "check", str(h02), "--level", "xa", "--units", str(UNITS), "--unit", "H02")
+    assert code == 0  # a warning
+    assert "4 cảnh báo  biểu không có số liệu nào (empty-form)" in out
+
+
+def test_the_same_junk_under_several_names_is_rejected_each_time(capsys, tmp_path: Path):
+    folder = tmp_path / "rac"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"2024-Q1_xa_X010{i}.xlsx").write_bytes(b"garbage")
+    code, out, _err = run(capsys, "check", str(folder))
+    assert code == 1 and "Từ chối: 3   Bỏ qua: 0" in out
+
+
+def test_returns_of_several_periods_need_a_period(capsys, tmp_path: Path, h02: Path):
+    import cchc_xlsx as cx
+
+    folder = tmp_path / "hai_ky"
+    shutil.copytree(h02, folder)
+    catalog = cx.load_catalog()
+    files = cx.generate(catalog, "xa", "2023-Q4", tmp_path / "cu", cx.load_units(UNITS, catalog))
+    for f in files:
+        if f.unit is not None and f.unit.parent == "H02":
+            shutil.copy(f.path, folder / f.path.name)
+    code, _out, err = run(capsys, "consolidate", str(folder), "--out", str(tmp_path / "t.xlsx"), "--level", "xa", "--units", str(UNITS), "--unit", "H02")
+    assert code == 2 and "thuộc nhiều kỳ báo cáo khác nhau" in err and "Quý IV năm 2023: 4 tệp" in err
+    assert not (tmp_path / "t.xlsx").exists()
+
+
+def test_a_terminal_that_cannot_print_vietnamese_does_not_crash(tmp_path: Path, h02: Path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": "cp1258"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "cchc_xlsx.cli", "check", str(h02), "--level", "xa"],
+        capture_output=True, env=env, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert b"Traceback" not in proc.stderr
+
+
+def test_units_files_as_excel_and_people_write_them(tmp_path: Path):
+    import cchc_xlsx as cx
+
+    trailing = tmp_path / "thua_cot.csv"
+    trailing.write_text("code;name;level;parent;;\nH01;Huyện Chợ Đồn;huyen;;;\nX01;Xã Tân Lập;xa;H01;;\n", encoding="utf-8")
+    assert [u.code for u in cx.load_units(trailing)] == ["H01", "X01"]
+    vt = tmp_path / "ky_tu_la.csv"
+    vt.write_text("code,name,level,parent\nH01,Huyện A,huyen,\nX01,Xã\x0bTân Lập,xa,H01\nX02,Xã B,xa,H01\n", encoding="utf-8")
+    with pytest.raises(cx.UnitsError) as info:
+        cx.load_units(vt)
+    assert [(p.line, p.code) for p in info.value.problems] == [(3, "X01")]  # the right line, nothing split
+    assert cx.load_units(UNITS, str(ROOT / "examples" / "catalogs" / "so_bieu_mau_1_7.yaml")).get("S01") is not None
+
+
+def test_library_arguments_that_cannot_work(tmp_path: Path, h02: Path):
+    import cchc_xlsx as cx
+
+    with pytest.raises(cx.UsageError) as info:
+        cx.consolidate(h02, None, tmp_path / "t.xlsx", prefer="oldest")
+    assert info.value.option == "prefer"
+    for bad in (None, 5):
+        with pytest.raises(cx.UsageError):
+            cx.check(bad)  # type: ignore[arg-type]
