@@ -745,9 +745,15 @@ def _others_re(keep: int) -> re.Pattern[bytes]:
     return _OTHER_COLS[keep]
 
 
-# a cell start the fast path does not read: no attributes, whitespace other
-# than one space after the name, or an attribute before ``r``
-_CELL_ODD = re.compile(rb'<c(?:[\t\r\n/>]| (?!r="))')
+def _has_charref(data: bytes) -> bool:
+    """Whether ``data`` holds a character reference (``&#…;``), found by its "#"."""
+    i = data.find(b"#")
+    while i > 0:
+        if data[i - 1] == 0x26:  # "&"
+            return True
+        i = data.find(b"#", i + 1)
+    return False
+
 _MAIN_NS_B = MAIN_NS.encode()
 
 
@@ -770,20 +776,22 @@ def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str
     closed = data.find(b"</sheetData>", start)
     end = len(data) if closed < 0 else closed  # <sheetData/>: no cells, and the rest is not cells either
     body_all = data[start:end]
-    # NOTE: only the common spelling is handled here (no namespace prefix, ``r``
-    # first, double quotes, one space); anything else falls back to expat.
-    if max_col > 7 or _CELL_ODD.search(body_all):
+    if max_col > 7:
         return None
     # NOTE: XML turns a raw CR LF into LF in text, and a value may be written as
-    # character references (<v>&#49;</v>): expat applies both rules
-    if b"\r" in body_all or b"&#" in body_all:
+    # character references (<v>&#49;</v>): expat applies both rules. "#" is
+    # rare in a sheet's cells, "&" everywhere: found by the rare byte.
+    if b"\r" in body_all or _has_charref(body_all):
         return None
     keep = max_col if keep_col is None else keep_col
     found = _cells_re(keep).findall(body_all)
     others = _others_re(keep).findall(body_all)
-    # NOTE: the proof that every cell was seen: each cell start is matched by
-    # one of the two patterns; when one is missed, expat reads the part
-    if len(found) + len(others) != body_all.count(b'<c r="'):
+    # NOTE: the proof that every cell was seen: every "<c" in <sheetData> starts
+    # a cell (an inline rich string's "<color" would be counted too, and only
+    # send the part to expat), and each was matched by one of the two patterns,
+    # written the common way (no prefix, ``r`` first, double quotes, one space).
+    # When one is missed, expat reads the part.
+    if len(found) + len(others) != body_all.count(b"<c"):
         return None
     sd = SheetData()
     # NOTE: sheetProtection follows sheetData (the schema's order); found by

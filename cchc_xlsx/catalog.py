@@ -774,6 +774,9 @@ def _parse_rule(c: _Collector, rr: Any, by_code: dict[str, Row], cat_levels: tup
     if severity not in ("error", "warning"):
         c.add(_line(rr, "severity"), None, f"quy tắc “{rid}”: “severity” phải là error hoặc warning")
     message = _text(c, rr, "message", None, required=True)
+    if "✗" in message or "⚠" in message:
+        # NOTE: the template's check column counts these marks to count errors and warnings
+        c.add(_line(rr, "message"), None, f"quy tắc “{rid}”: thông báo không được chứa ký hiệu ✗ hoặc ⚠ (công cụ dùng để đếm lỗi)")
     if len(message) > EXCEL_TEXT_LIMIT:
         c.add(_line(rr, "message"), None, f"quy tắc “{rid}”: thông báo dài {len(message)} ký tự; Excel cho tối đa {EXCEL_TEXT_LIMIT}")
     levels: tuple[str, ...] = ()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .catalog import Catalog, Row, Rule
 from .rules import excel_message
-from .valuetypes import Validation, value_type
+from .valuetypes import MARKS, Validation, count_marks, value_type
 
 # columns of the form (zero-based)
 COL_STT, COL_LABEL, COL_UNIT, COL_VALUE, COL_NOTE, COL_CHECK, COL_NERR, COL_NWARN = range(8)
@@ -219,24 +219,16 @@ def build_layout(catalog: Catalog, level: str) -> FormLayout:
             vcheck = vtype.error_condition(row, own) if vtype else None
             row_rules = tuple(anchored.get(row.code, ()))
             msg_parts: list[str] = []
-            err_parts: list[str] = []
-            warn_parts: list[str] = []
             if vtype is not None:
                 text = vtype.check_text(row, own)
                 if text:
                     msg_parts.append(text)
-                vwarn = vtype.warning_condition(row, own)
-                if vcheck:
-                    err_parts.append(f"IF({vcheck},1,0)")
-                if vwarn:
-                    warn_parts.append(f"IF({vwarn},1,0)")
             for rule in row_rules:
                 cond = rule.check.excel_violated(cell_of)
-                prefix = "Lỗi: " if rule.severity == "error" else "Cảnh báo: "
-                msg = excel_message(prefix + rule.message + ". ", cell_of)
+                msg = excel_message(f"{MARKS[rule.severity]} {rule.message}. ", cell_of)
                 msg_parts.append(f"IF({cond},{msg},\"\")")
-                (err_parts if rule.severity == "error" else warn_parts).append(f"IF({cond},1,0)")
             check = f"TRIM({'&'.join(msg_parts)})" if msg_parts else None
+            fcell = a1(r, COL_CHECK)
             rl = RowLayout(
                 row=row,
                 sheet=si,
@@ -244,8 +236,8 @@ def build_layout(catalog: Catalog, level: str) -> FormLayout:
                 formula=formula,
                 validation=vtype.validation(row) if vtype else None,
                 check_formula=check,
-                error_count_formula="+".join(err_parts) if err_parts else None,
-                warning_count_formula="+".join(warn_parts) if warn_parts else None,
+                error_count_formula=count_marks(fcell, "error") if check else None,
+                warning_count_formula=count_marks(fcell, "warning") if check else None,
                 rules=row_rules,
                 value_check=vcheck,
             )

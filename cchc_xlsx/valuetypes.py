@@ -130,6 +130,28 @@ class Check:
     condition: str
     message: str
     severity: str  # "error" or "warning"
+    # the condition as the check column's chain of IFs may write it, knowing
+    # that the checks before it failed: not an error value, a boolean or text,
+    # and not blank (None: the same as ``condition``)
+    chained: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The message as the check column shows it, after its mark (``✗`` an
+        error, ``⚠`` a warning: the hidden counts G and H count the marks)."""
+        return f"{MARKS[self.severity]} {self.message} "
+
+
+# NOTE: the check column's messages start with a mark per severity; the
+# hidden error and warning counts (G, H) count the marks in the text, so that
+# no condition is written twice (a form's sheet is read by every consolidation)
+MARKS = {"error": "✗", "warning": "⚠"}
+
+
+def count_marks(ref: str, severity: str) -> str:
+    """Excel: how many messages of ``severity`` the check text in ``ref`` holds."""
+    mark = excel_string(MARKS[severity])
+    return f"LEN({ref})-LEN(SUBSTITUTE({ref},{mark},\"\"))"
 
 
 # --------------------------------------------------------------------------- shared pieces
@@ -346,12 +368,28 @@ class ValueType:
 
     # the template's compilation of :meth:`checks`
 
+    #: whether a blank cell ends the chain of checks (the checks after it hold only for a value)
+    blank_ends = False
+
     def check_text(self, row: Row, ref: str) -> str | None:
-        """The check column's expression for the value: the message of the first failing check, else ""."""
+        """The check column's expression for the value: the marked message of
+        the first failing check, else "". Written as one chain of IFs in the
+        checks' order, each check after a blank or a non-number exits with the
+        condition it needs there (``Check.chained``)."""
+        checks = list(self.checks(row, ref))
         out = '""'
-        for c in reversed(self.checks(row, ref)):
-            prefix = "" if c.severity == "error" else "Cảnh báo: "
-            out = f"IF({c.condition},{excel_string(prefix + c.message + ' ')},{out})"
+        after_blank = [c for c in checks if c.name not in ("formula", "number", "required")]
+        before_blank = [c for c in checks if c.name in ("formula", "number")]
+        required = next((c for c in checks if c.name == "required"), None)
+        if not self.blank_ends:
+            after_blank, before_blank = [c for c in checks if c.name != "formula"], [c for c in checks if c.name == "formula"]
+            required = None
+        for c in reversed(after_blank):
+            out = f"IF({c.chained or c.condition},{excel_string(c.shown)},{out})"
+        if self.blank_ends:
+            out = f'IF({ref}="",{excel_string(required.shown) if required else chr(34) * 2},{out})'
+        for c in reversed(before_blank):
+            out = f"IF({c.condition},{excel_string(c.shown)},{out})"
         return None if out == '""' else out
 
     def error_condition(self, row: Row, ref: str) -> str | None:
@@ -409,6 +447,8 @@ def _common(row: Row, cell: RawCell, ref: str) -> Reading | None:
 class NumberType(ValueType):
     """Counts (whole numbers), decimals (money, areas …) and percentages (percent points, 0–100)."""
 
+    blank_ends = True
+
     def __init__(self, name: str):
         self.name = name
         self.what = {"count": "số nguyên", "decimal": "số", "percent": "phần trăm (0–100)"}[name]
@@ -448,8 +488,8 @@ class NumberType(ValueType):
         # "*" is #VALUE!, and OR/AND pass errors on (Excel and LibreOffice alike).
         # NOTE: LibreOffice counts TRUE as a number (ISNUMBER), Excel does not: ISLOGICAL says it for both
         out.append(Check("number", f'IF(ISERROR({ref}),TRUE,OR(ISLOGICAL({ref}),AND({ref}<>"",NOT(ISNUMBER({ref})))))', f"{code}: phải là {self.what}, không nhập chữ.", "error"))
-        out.append(Check("date", f'IF(ISNUMBER({ref}),{_fmt_code(ref)}="D",FALSE)', f"{code}: ô chứa ngày tháng hoặc giờ, không phải {self.what}.", "error"))
-        out.append(Check("magnitude", f"IF(ISNUMBER({ref}),ABS({ref})>=1E+15,FALSE)", f"{code}: số quá lớn.", "error"))
+        out.append(Check("date", f'IF(ISNUMBER({ref}),{_fmt_code(ref)}="D",FALSE)', f"{code}: ô chứa ngày tháng hoặc giờ, không phải {self.what}.", "error", f'{_fmt_code(ref)}="D"'))
+        out.append(Check("magnitude", f"IF(ISNUMBER({ref}),ABS({ref})>=1E+15,FALSE)", f"{code}: số quá lớn.", "error", f"ABS({ref})>=1E+15"))
         bad = []
         if lo is not None:
             bad.append(f"{v}<{_num(lo)}")
@@ -458,15 +498,16 @@ class NumberType(ValueType):
         if bad:
             cond = bad[0] if len(bad) == 1 else f"OR({','.join(bad)})"
             what = "phần trăm phải từ 0 đến 100" if self.name == "percent" and (lo, hi) == (0.0, 100.0) else f"phải{_range_text(lo, hi)}"
-            out.append(Check("range", f"IF(ISNUMBER({ref}),{cond},FALSE)", f"{code}: {what}.", "error"))
+            out.append(Check("range", f"IF(ISNUMBER({ref}),{cond},FALSE)", f"{code}: {what}.", "error", cond))
         if self.name == "count":
-            out.append(Check("integer", f"IF(ISNUMBER({ref}),{ref}<>INT({ref}),FALSE)", f"{code}: phải là số nguyên.", "error"))
+            out.append(Check("integer", f"IF(ISNUMBER({ref}),{ref}<>INT({ref}),FALSE)", f"{code}: phải là số nguyên.", "error", f"{ref}<>INT({ref})"))
         if self.name == "percent":
             out.append(Check(
                 "percent-fraction",
                 f'IF(ISNUMBER({ref}),AND({ref}>0,{ref}<1,{_fmt_code(ref)}<>"P"),FALSE)',
                 f"{code}: giá trị từ 0 đến 1 — tỷ lệ nhập theo phần trăm (92,5 chứ không phải 0,925); hãy kiểm tra lại.",
                 "warning",
+                f'AND({ref}>0,{ref}<1,{_fmt_code(ref)}<>"P")',
             ))
         return tuple(out)
 

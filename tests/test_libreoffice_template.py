@@ -43,7 +43,7 @@ from cchc_xlsx.layout import (
 )
 from cchc_xlsx.resources import default_catalog_path
 from cchc_xlsx.rules import render_message
-from cchc_xlsx.valuetypes import Check, value_type
+from cchc_xlsx.valuetypes import MARKS, Check, value_type
 
 try:  # tests/ as a package (tests/__init__.py) or as a rootdir-less folder
     from tests.libreoffice import recalculate, require_soffice, resave_all
@@ -348,15 +348,14 @@ def expected_check(rl: RowLayout, values: Mapping[str, Value]) -> ExpectedCheck:
     errors = warnings = 0
     failed = failing_check(rl, values.get(rl.code)) if rl.is_input else None
     if failed is not None:
-        parts.append(("" if failed.severity == "error" else "Cảnh báo: ") + failed.message + " ")
+        parts.append(failed.shown)
         if failed.severity == "error":
             errors += 1
         else:
             warnings += 1
     for rule in rl.rules:
         if rule.check.holds(values) is False:
-            prefix = "Lỗi: " if rule.severity == "error" else "Cảnh báo: "
-            parts.append(prefix + render_message(rule.message, values) + ". ")
+            parts.append(f"{MARKS[rule.severity]} {render_message(rule.message, values)}. ")
             if rule.severity == "error":
                 errors += 1
             else:
@@ -589,9 +588,7 @@ def test_each_rule_is_flagged_exactly_when_python_says_it_is_broken(
         anchor = layout[rule.refs[0]]
         broken = rule.check.holds(values) is False
         text = computed[name].f[anchor.code]
-        own = ("Lỗi: " if rule.severity == "error" else "Cảnh báo: ") + excel_trim(
-            render_message(rule.message, values)
-        )
+        own = f"{MARKS[rule.severity]} " + excel_trim(render_message(rule.message, values))
         shown = isinstance(text, str) and own in text
         if broken != shown:
             wrong[rule.id] = {
@@ -654,7 +651,7 @@ def test_tan_lap_part_larger_than_its_whole_is_the_only_error(
     got = computed["tan-lap-seed-000"]
     flagged = {code: text for code, text in got.f.items() if text is not None}
     assert list(flagged) == ["7.2.1.c"]
-    assert flagged["7.2.1.c"].startswith("Lỗi: Trong đó 7.2.1.c (33) lớn hơn tổng 7.2.1.b (13)")
+    assert flagged["7.2.1.c"].startswith("✗ Trong đó 7.2.1.c (33) lớn hơn tổng 7.2.1.b (13)")
     assert got.g["7.2.1.c"] == 1
     assert got.status == "Còn 1 lỗi cần sửa"
 
@@ -677,7 +674,7 @@ def test_text_in_a_number_cell_is_flagged_not_an_error_value(
     rl = layout[code]
     assert got.d[code] == typed
     number_check = next(c for c in value_type(rl.row).checks(rl.row, "D1") if c.name == "number")
-    assert got.f[code] == number_check.message, f"F{rl.r + 1} = {rl.check_formula}"
+    assert got.f[code] == number_check.shown.strip(), f"F{rl.r + 1} = {rl.check_formula}"
     assert got.g[code] == 1
 
 
@@ -698,7 +695,7 @@ def test_bad_numbers_are_flagged(
 ) -> None:
     got = computed["bad-numbers"]
     assert got.d[code] == typed
-    assert got.f[code] is not None and got.f[code].startswith(code + ": ")
+    assert got.f[code] is not None and got.f[code].startswith(f"✗ {code}: ")
     assert got.g[code] >= 1
 
 
