@@ -726,33 +726,35 @@ _OTHER_COLS: dict[int, re.Pattern[bytes]] = {}
 
 
 def _cells_re(keep: int) -> re.Pattern[bytes]:
-    # groups: column letter, row, other attributes, a plain <v> value, any other body
+    # groups: column letter, row, style, type, other attributes, a plain <v> value, any other body
     if keep not in _CELL_COLS:
         last = chr(65 + keep).encode()
         # NOTE: a cell closed at once (``<c r="D9" s="11"/>``: styled, empty) is
         # matched with no value: the same as no cell, and a third of a form's cells
         _CELL_COLS[keep] = re.compile(
-            rb'<c r="([A-' + last + rb'])([0-9]{1,7})"([^>]*?)(?:/>|>(?:<v>([^<]*)</v></c>|(.*?)</c>))', re.S
+            rb'<c r="([A-' + last + rb'])([0-9]{1,7})"(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,9})")?([^>]*?)'
+            rb"(?:/>|>(?:<v>([^<]*)</v></c>|(.*?)</c>))",
+            re.S,
         )
     return _CELL_COLS[keep]
 
 
-def _others_re(keep: int) -> re.Pattern[bytes]:
-    """Cells of the columns after ``keep`` (the reference, and whether the tag is closed at once)."""
-    if keep not in _OTHER_COLS:
-        first = chr(66 + keep).encode() if keep < 25 else b"Z"
-        _OTHER_COLS[keep] = re.compile(rb'<c r="((?:[A-Z]{2,3}|[' + first + rb'-Z])[0-9]{1,7})"[^>]*?(/>|>)')
-    return _OTHER_COLS[keep]
+def _between_re(keep: int, max_col: int) -> re.Pattern[bytes]:
+    """Cell starts of the columns after ``keep`` up to ``max_col`` (counted, not read)."""
+    key = keep * 100 + max_col
+    if key not in _OTHER_COLS:
+        _OTHER_COLS[key] = re.compile(rb'<c r="[' + chr(66 + keep).encode() + rb"-" + chr(65 + max_col).encode() + rb"][0-9]")
+    return _OTHER_COLS[key]
 
 
-def _has_charref(data: bytes) -> bool:
-    """Whether ``data`` holds a character reference (``&#…;``), found by its "#"."""
-    i = data.find(b"#")
-    while i > 0:
-        if data[i - 1] == 0x26:  # "&"
-            return True
-        i = data.find(b"#", i + 1)
-    return False
+def _far_re(max_col: int) -> re.Pattern[bytes]:
+    """Cells beyond column ``max_col``: the reference, and whether the tag is closed at once."""
+    key = -1 - max_col
+    if key not in _OTHER_COLS:
+        first = chr(66 + max_col).encode()
+        _OTHER_COLS[key] = re.compile(rb'<c r="((?:[A-Z]{2,3}|[' + first + rb'-Z])[0-9]{1,7})"[^>]*?(/>|>)')
+    return _OTHER_COLS[key]
+
 
 _MAIN_NS_B = MAIN_NS.encode()
 
@@ -764,6 +766,16 @@ def _prefixed_main(data: bytes) -> bool:
         if data[i - 7 : i - 1] != b"xmlns=":
             return True
         i = data.find(_MAIN_NS_B, i + 1)
+    return False
+
+
+def _has_charref(data: bytes) -> bool:
+    """Whether ``data`` holds a character reference (``&#…;``), found by its "#"."""
+    i = data.find(b"#")
+    while i > 0:
+        if data[i - 1] == 0x26:  # "&"
+            return True
+        i = data.find(b"#", i + 1)
     return False
 
 
@@ -785,13 +797,14 @@ def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str
         return None
     keep = max_col if keep_col is None else keep_col
     found = _cells_re(keep).findall(body_all)
-    others = _others_re(keep).findall(body_all)
+    far = _far_re(max_col).findall(body_all) if body_all.count(b'<c r="') != len(found) else []
+    between = len(_between_re(keep, max_col).findall(body_all)) if keep < max_col else 0
     # NOTE: the proof that every cell was seen: every "<c" in <sheetData> starts
     # a cell (an inline rich string's "<color" would be counted too, and only
-    # send the part to expat), and each was matched by one of the two patterns,
+    # send the part to expat), and each was matched by one of the patterns,
     # written the common way (no prefix, ``r`` first, double quotes, one space).
     # When one is missed, expat reads the part.
-    if len(found) + len(others) != body_all.count(b"<c"):
+    if len(found) + between + len(far) != body_all.count(b"<c"):
         return None
     sd = SheetData()
     # NOTE: sheetProtection follows sheetData (the schema's order); found by
@@ -800,48 +813,42 @@ def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str
     prot = _PROT_RE.match(data, data.rfind(b"<", 0, i)) if i > 0 else None
     if prot:
         sd.protected = _attr(b" " + prot.group(1), b"sheet") in (b"1", b"true")
-    # columns after ``keep``: not read (the template's check columns, up to
-    # ``max_col``), or outside the form (beyond it)
-    for ref, closing in others:
-        m = _REF_B.match(ref)
-        if m is None:
-            return None
-        if _col_index(m.group(1).decode("ascii")) > max_col or int(m.group(2)) - 1 > max_row:
-            sd.outside_count += 1
-            if len(sd.outside) < 3 and closing == b">":
-                sd.outside.append(ref.decode("ascii"))
+    # cells beyond the last column read: outside the form; the columns between
+    # (the template's check columns) are not read at all
+    for ref, closing in far:
+        sd.outside_count += 1
+        if len(sd.outside) < 3 and closing == b">":
+            sd.outside.append(ref.decode("ascii"))
     cells = sd.cells
     shared = None
     new = tuple.__new__  # RawCell(...) without its Python-level __new__: ~600 cells per form
-    for letter, rownum, head, plain, body in found:
+    for letter, rownum, style, t, rest, plain, body in found:
+        if not body and not plain:
+            if int(rownum) > max_row + 1:
+                sd.outside_count += 1
+            continue  # closed at once, or an empty <v></v>: the same as no cell
         r = int(rownum) - 1
         if r > max_row:
             sd.outside_count += 1
-            if len(sd.outside) < 3 and (plain or body):
+            if len(sd.outside) < 3:
                 sd.outside.append(f"{letter.decode()}{r + 1}")
             continue
-        if not body and not plain:
-            continue  # closed at once, or an empty <v></v>: the same as no cell
-        if head.count(b'"') & 1 or head.count(b"'") & 1:
-            return None  # a ">" inside an attribute's value cut the tag short
         c = letter[0] - 65
-        if plain:
-            if b"t=" not in head:
+        if rest:
+            if rest[-1] != 34:  # '"'
+                return None  # a ">" inside an attribute's value cut the tag short (or an unusual spelling)
+            head = (b' s="' + style + b'"' if style else b"") + (b' t="' + t + b'"' if t else b"") + rest
+        elif plain:
+            if not t:
                 # the common number cell: <c r="D10" s="14"><v>3</v></c>
                 try:
                     num = float(plain)
                 except ValueError:
                     cells[(r, c)] = new(RawCell, ("s", _unescape(plain), None, "", None))
                     continue
-                i = head.find(b' s="')
-                style = None
-                if i >= 0:
-                    j = head.find(b'"', i + 4)
-                    digits = head[i + 4 : j]
-                    style = int(digits) if digits.isdigit() else None
-                cells[(r, c)] = new(RawCell, ("n", num, None, "", style))
+                cells[(r, c)] = new(RawCell, ("n", num, None, "", int(style) if style else None))
                 continue
-            if b't="s"' in head:
+            if t == b"s":
                 # the common text cell: <c r="B10" s="9" t="s"><v>19</v></c>
                 if shared is None:
                     shared = pkg.shared_strings
@@ -850,6 +857,9 @@ def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str
                 except (ValueError, IndexError):
                     cells[(r, c)] = new(RawCell, ("e", "#REF!", None, "", None))
                 continue
+            head = (b' s="' + style + b'"' if style else b"") + b' t="' + t + b'"'
+        else:
+            head = (b' s="' + style + b'"' if style else b"") + (b' t="' + t + b'"' if t else b"")
         if plain:
             body = b"<v>" + plain + b"</v>"
         t = _attr(head, b"t") if b"t=" in head else None

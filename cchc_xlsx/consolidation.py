@@ -77,6 +77,7 @@ COL_TOTAL = 3
 FIRST_UNIT_COL = 4
 STATE_CHUNK = 30000
 XLSX_MAX_COLS = 16384  # columns A … XFD
+_EXACT = 2**53  # an int of at most this size is written as it is (return_value's rule)
 MAX_COMMENT = 2000  # characters of a cell comment (Excel allows 32,767; a note is read, not a log)
 EXCLUDED_SUFFIX = " (không cộng)"  # after a value left out of the sums: text, so SUM, COUNT and COUNTIF skip it
 MAX_UNITS = XLSX_MAX_COLS - FIRST_UNIT_COL - 1  # unit columns between Tổng cộng and Ghi chú
@@ -820,20 +821,33 @@ def _unit_cells(cells: UnitCells, wcells: UnitCells, ctx: _SummaryContext, row: 
                 wcells.write_number(r, c, n)
         return
     name = "value" if agg == "sum" else "value_ratio"
+    fmt, flags = ctx.fmts[name], ctx.flags.get(code)
     values = _RowValues(row, own, ctx.cols.row(row.weight) if row.weight else None)
+    plain_row = not flags and not excluded and agg in ("sum", "mean", "min", "max")
+    write_number, write_blank = cells.write_number, cells.write_blank
     for c, _L, col in ctx.submitted:
         if col.from_consolidated:
             st = col.state.get(code, {})
             v = total(cat, row, {code: st})
             weight: float = (float(st.get("w", 0)) if st.get("wsum") is not None else 0) if agg == "weighted_mean" else int(st.get("n", 0))
+        elif plain_row:
+            # NOTE: the common case (a plain number of a return, no flag): return_value without the mapping
+            v = own[c - FIRST_UNIT_COL]
+            if v.__class__ is int or v.__class__ is float:
+                if with_weights:
+                    wcells.write_number(r, c, 1)
+                write_number(r, c, v if v.__class__ is float or -_EXACT < v < _EXACT else float(v), fmt)
+            else:
+                write_blank(r, c, None, blank)
+            continue
         else:
             mine = values[c - FIRST_UNIT_COL]
             v = return_value(cat, row, mine)
             weight = return_weight(row, mine) if with_weights else 0
         if isinstance(v, (int, float)):
-            cells.write_number(r, c, v, ctx.cell_format(code, c - FIRST_UNIT_COL, name))
+            write_number(r, c, v, ctx.cell_format(code, c - FIRST_UNIT_COL, name) if flags else fmt)
         elif not left_out(c, format_value(excluded.get(c - FIRST_UNIT_COL))):  # type: ignore[arg-type]
-            cells.write_blank(r, c, None, blank)
+            write_blank(r, c, None, blank)
         if with_weights and weight:
             wcells.write_number(r, c, weight)
 
