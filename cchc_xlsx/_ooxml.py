@@ -326,15 +326,14 @@ def _utf8(data: bytes) -> bool:
 
 
 def _plain_xml(data: bytes, part: str) -> bool:
-    """Refuse any DTD or entity declaration (:class:`XlsxError`); then whether
-    the part is UTF-8 with no comments, CDATA or processing instructions past
-    the declaration, so that regular expressions may read it. A part that is
-    not UTF-8 goes to expat, which refuses DTDs in any encoding."""
+    """Whether regular expressions may read the part: UTF-8, and no markup
+    declaration, comment, CDATA section or processing instruction past the XML
+    declaration. Anything else goes to expat, which refuses a DTD or an
+    entity declaration in any encoding (a comment that merely mentions one is
+    not one)."""
     if not _utf8(data):
         return False
     if _tag_opens(data, b"!"):
-        if b"<!DOCTYPE" in data or b"<!ENTITY" in data or b"<!doctype" in data:
-            raise XlsxError("xml-dtd", f"Phần “{part}” của tệp có khai báo DTD/thực thể XML — không được phép (có thể là tệp độc hại).")
         return False
     return not _tag_opens(data, b"?", 100)
 
@@ -406,34 +405,35 @@ def _parse_rels(data: bytes) -> list[tuple[str, str, str]]:
     return out
 
 
-def _parse_sst(data: bytes) -> list[str]:
+def _parse_sst(data: bytes, part: str = "sharedStrings.xml") -> list[str]:
     out: list[str] = []
     buf: list[str] = []
     st: dict[str, Any] = {"in_t": False, "skip": 0}
 
     def start(tag: str, _a: dict[str, str]) -> None:
-        local = tag.rpartition(" ")[2]
-        if local == "si":
+        ns, _, local = tag.rpartition(" ")
+        if st["skip"] or ns != MAIN_NS or local in ("rPh", "extLst"):
+            st["skip"] += 1  # phonetic runs and foreign or extension markup: not the string
+        elif local == "si":
             buf.clear()
-        elif local == "t" and not st["skip"]:
+        elif local == "t":
             st["in_t"] = True
-        elif local == "rPh":
-            st["skip"] += 1
 
     def end(tag: str) -> None:
+        if st["skip"]:
+            st["skip"] -= 1
+            return
         local = tag.rpartition(" ")[2]
         if local == "t":
             st["in_t"] = False
-        elif local == "rPh":
-            st["skip"] -= 1
         elif local == "si":
-            out.append("".join(buf))
+            out.append(xstring("".join(buf)))
 
     def chars(text: str) -> None:
         if st["in_t"]:
             buf.append(text)
 
-    parse_xml(data, start, end, chars, part="sharedStrings.xml")
+    parse_xml(data, start, end, chars, part=part)
     return out
 
 
@@ -510,18 +510,25 @@ def _col_index(letters: str) -> int:
 
 def _parse_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str, keep_col: int | None = None) -> SheetData:
     """Every cell of rows 0..max_row and columns 0..keep_col (default max_col),
-    by expat; cells beyond max_row or max_col are counted as outside."""
+    by expat; cells beyond max_row or max_col are counted as outside.
+
+    Only SpreadsheetML's own elements count: anything in another namespace,
+    and extension lists (``extLst``, ISO/IEC 29500-1 §18.2.10), are skipped
+    with all they hold (Namespaces in XML 1.0; OPC's markup compatibility)."""
     keep = max_col if keep_col is None else keep_col
     sd = SheetData()
     cur: dict[str, object] = {}
     text: list[str] = []
     formula: list[str] = []
-    st: dict[str, Any] = {"row": -1, "col": -1, "mode": "", "in_is": False, "skip": 0, "has_f": False}
+    st: dict[str, Any] = {"row": -1, "col": -1, "mode": "", "in_is": False, "skip": 0, "has_f": False, "has_v": False, "in_c": False}
 
     def start(tag: str, a: dict[str, str]) -> None:
-        local = tag.rpartition(" ")[2]
+        ns, _, local = tag.rpartition(" ")
+        if st["skip"] or ns != MAIN_NS or local in ("extLst", "rPh"):
+            st["skip"] += 1
+            return
         if local == "c":
-            ref = a.get("r")
+            ref = (a.get("r") or "").strip()
             if ref:
                 m = _REF.match(ref)
                 if m:
@@ -531,54 +538,66 @@ def _parse_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: st
             else:
                 st["col"] = int(st["col"]) + 1
             cur.clear()
-            cur["t"] = a.get("t", "n")
+            cur["t"] = (a.get("t") or "n").strip()
             cur["s"] = a.get("s")
             text.clear()
             formula.clear()
-            st["has_f"] = False
+            st["has_f"] = st["has_v"] = False
+            st["in_c"] = True
         elif local == "row":
-            r = a.get("r")
-            if r and r.isdigit():
+            r = (a.get("r") or "").strip()
+            if r.isdigit():
                 st["row"] = int(r) - 1
             else:
                 st["row"] = int(st["row"]) + 1
             st["col"] = -1
+        elif not st["in_c"]:
+            if local == "sheetProtection":
+                sd.protected = a.get("sheet", "0").strip() in ("1", "true")
         elif local == "v":
             st["mode"] = "v"
+            st["has_v"] = True
         elif local == "f":
             st["mode"] = "f"
             st["has_f"] = True
         elif local == "is":
             st["in_is"] = True
-        elif local == "t" and st["in_is"] and not st["skip"]:
+            st["has_v"] = True
+        elif local == "t" and st["in_is"]:
             st["mode"] = "t"
-        elif local == "rPh":
-            st["skip"] = int(st["skip"]) + 1
-        elif local == "sheetProtection":
-            sd.protected = a.get("sheet", "0") in ("1", "true")
 
     def end(tag: str) -> None:
+        if st["skip"]:
+            st["skip"] -= 1
+            return
         local = tag.rpartition(" ")[2]
         if local in ("v", "f", "t"):
             st["mode"] = ""
         elif local == "is":
             st["in_is"] = False
-        elif local == "rPh":
-            st["skip"] = int(st["skip"]) - 1
         elif local == "c":
+            st["in_c"] = False
             r, c = int(st["row"]), int(st["col"])
             if r < 0 or c < 0:
                 return
+            value = "".join(text)
             if r > max_row or c > max_col:
                 sd.outside_count += 1
-                if len(sd.outside) < 3 and (text or st["has_f"]):
+                if len(sd.outside) < 3 and (value or st["has_f"]):
                     sd.outside.append(_a1(r, c))
                 return
             if c > keep:
                 return
-            sd.cells[(r, c)] = _make_cell(str(cur.get("t")), "".join(text), "".join(formula) if st["has_f"] else None, cur.get("s"), pkg)
+            f = "".join(formula) if st["has_f"] else None
+            if not st["has_v"]:
+                # NOTE: <v> is optional (§18.3.1.4): a styled, typed cell without one holds nothing
+                sd.cells[(r, c)] = RawCell(None, None, None if f is None else (f or "(công thức dùng chung)"))
+                return
+            sd.cells[(r, c)] = _make_cell(str(cur.get("t")), value, f, cur.get("s"), pkg)
 
     def chars(data_: str) -> None:
+        if st["skip"]:
+            return
         mode = st["mode"]
         if mode in ("v", "t"):
             text.append(data_)
@@ -607,7 +626,9 @@ def _make_cell(t: str, text: str, formula: str | None, style: object, pkg: Packa
             return RawCell("s", pkg.shared_strings[int(text)], f)
         except (ValueError, IndexError):
             return RawCell("e", "#REF!", f)
-    if t in ("inlineStr", "str", "d"):
+    if t in ("inlineStr", "str"):
+        return RawCell("s", xstring(text), f)
+    if t == "d":
         return RawCell("s", text, f)
     if t == "b":
         return RawCell("b", text.strip() in ("1", "true"), f)
@@ -622,7 +643,7 @@ def _make_cell(t: str, text: str, formula: str | None, style: object, pkg: Packa
     st: int | None = None
     if style is not None:
         try:
-            st = int(str(style))
+            st = int(str(style).strip())
         except ValueError:
             st = None
     return RawCell("n", num, f, "", st)
@@ -636,19 +657,32 @@ def _make_cell(t: str, text: str, formula: str | None, style: object, pkg: Packa
 # and only the five predefined entities and character references are decoded.
 # A sheet whose cells lack their ``r`` reference falls back to expat.
 
-_NAME = rb"(?:[A-Za-z_][\w.-]*:)?"
-_CELL_RE = re.compile(rb"<" + _NAME + rb"c\b([^>]*?)(/>|>(.*?)</" + _NAME + rb"c>)", re.S)
 _ATTR_RE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_V_RE = re.compile(rb"<" + _NAME + rb"v(?:\s[^>]*)?>(.*?)</" + _NAME + rb"v>", re.S)
-_F_RE = re.compile(rb"<" + _NAME + rb"f\b[^>]*?(?:/>|>(.*?)</" + _NAME + rb"f>)", re.S)
-_T_RE = re.compile(rb"<" + _NAME + rb"t(?:\s[^>]*)?(?:/>|>(.*?)</" + _NAME + rb"t>)", re.S)
-_RPH_RE = re.compile(rb"<" + _NAME + rb"rPh\b.*?</" + _NAME + rb"rPh>", re.S)
-_SI_RE = re.compile(rb"<" + _NAME + rb"si\b[^>]*?(?:/>|>(.*?)</" + _NAME + rb"si>)", re.S)
-_PROT_RE = re.compile(rb"<" + _NAME + rb"sheetProtection\b([^>]*)>")
+# NOTE: the fast paths read only parts whose SpreadsheetML elements carry no
+# prefix (_prefixed_main): a prefixed element there is foreign and not matched.
+# An end tag may hold spaces before its ">" (XML 1.0 §3.1 ETag).
+_V_RE = re.compile(rb"<v(?:\s[^>]*?)?(?:/>|>(.*?)</v\s*>)", re.S)
+_F_RE = re.compile(rb"<f(?:\s[^>]*?)?(?:/>|>(.*?)</f\s*>)", re.S)
+_T_RE = re.compile(rb"<t(?:\s[^>]*?)?(?:/>|>(.*?)</t\s*>)", re.S)
+_RPH_RE = re.compile(rb"<rPh\b.*?</rPh\s*>", re.S)
+_PROT_RE = re.compile(rb"<sheetProtection\b([^>]*)>")
+_FOREIGN_TAG = re.compile(rb"</?[A-Za-z_][\w.-]*:")
 _HEAD_REF = re.compile(rb'\s+r="([A-Z]{1,3})([0-9]{1,7})"')
 _REF_B = re.compile(rb"^([A-Z]{1,3})([0-9]{1,7})$")
 _ENT_RE = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
 _ENTS = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+_XSTRING = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def xstring(text: str) -> str:
+    """A SpreadsheetML string with its ``_xHHHH_`` escapes decoded (ECMA-376 Part 1,
+    §22.9.2.19 ST_Xstring): ``_x000D_`` is a carriage return, ``_x005F_x0041_``
+    the text ``_x0041_`` (``_x005F_`` is the underscore)."""
+    if "_x" not in text:
+        return text
+    return _XSTRING.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 def _unescape(raw: bytes) -> str:
@@ -677,8 +711,12 @@ _SI_ODD = re.compile(rb"<si[\t\r\n]")
 
 
 def _fast_sst(data: bytes, part: str) -> list[str]:
-    if not _plain_xml(data, part) or b":si" in data or b"\r" in data or _SI_ODD.search(data):
-        return _parse_sst(data)  # NOTE: expat also turns a raw CR LF into LF, as XML says
+    root = data.find(b"<sst")
+    if (
+        not _plain_xml(data, part) or _prefixed_main(data) or root < 0 or b"\r" in data
+        or b"xmlns" in data[data.find(b">", root) :] or b"<extLst" in data or _SI_ODD.search(data)
+    ):
+        return _parse_sst(data, part)  # NOTE: expat also turns a raw CR LF into LF, as XML says
     out: list[str] = []
     append = out.append
     for plain, body in _SI_BODY_RE.findall(data):
@@ -696,7 +734,9 @@ def _fast_sst(data: bytes, part: str) -> list[str]:
     # NOTE: every <si> must have been seen, or the indexes of the strings after
     # a missed one shift: a shape the patterns do not cover goes to expat
     if len(out) != data.count(b"<si>") + data.count(b"<si/>") + data.count(b"<si "):
-        return _parse_sst(data)
+        return _parse_sst(data, part)
+    if b"_x" in data:
+        return [xstring(t) for t in out]
     return out
 
 
@@ -726,14 +766,14 @@ _OTHER_COLS: dict[int, re.Pattern[bytes]] = {}
 
 
 def _cells_re(keep: int) -> re.Pattern[bytes]:
-    # groups: column letter, row, style, type, other attributes, a plain <v> value, any other body
+    # groups: column letter, row, style, type, other attributes, a plain <v>…</v>, any other body
     if keep not in _CELL_COLS:
         last = chr(65 + keep).encode()
         # NOTE: a cell closed at once (``<c r="D9" s="11"/>``: styled, empty) is
         # matched with no value: the same as no cell, and a third of a form's cells
         _CELL_COLS[keep] = re.compile(
             rb'<c r="([A-' + last + rb'])([0-9]{1,7})"(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,9})")?([^>]*?)'
-            rb"(?:/>|>(?:<v>([^<]*)</v></c>|(.*?)</c>))",
+            rb"(?:/>|>(?:(<v>[^<]*</v>)</c>|(.*?)</c>))",
             re.S,
         )
     return _CELL_COLS[keep]
@@ -748,11 +788,11 @@ def _between_re(keep: int, max_col: int) -> re.Pattern[bytes]:
 
 
 def _far_re(max_col: int) -> re.Pattern[bytes]:
-    """Cells beyond column ``max_col``: the reference, and whether the tag is closed at once."""
+    """Cells beyond column ``max_col``: the reference and the content."""
     key = -1 - max_col
     if key not in _OTHER_COLS:
         first = chr(66 + max_col).encode()
-        _OTHER_COLS[key] = re.compile(rb'<c r="((?:[A-Z]{2,3}|[' + first + rb'-Z])[0-9]{1,7})"[^>]*?(/>|>)')
+        _OTHER_COLS[key] = re.compile(rb'<c r="((?:[A-Z]{2,3}|[' + first + rb'-Z])[0-9]{1,7})"[^>]*?(?:/>|>(.*?)</c>)', re.S)
     return _OTHER_COLS[key]
 
 
@@ -779,6 +819,62 @@ def _has_charref(data: bytes) -> bool:
     return False
 
 
+class _Decline(Exception):
+    """A shape the fast sheet path does not read: expat reads the part."""
+
+
+def _has_data(body: bytes) -> bool:
+    """Whether a cell's content holds a value or a formula (an empty <v/> or <is> does not)."""
+    if b"<f" in body:
+        return True
+    vm = _V_RE.search(body)
+    if vm is not None and vm.group(1):
+        return True
+    return any(m.group(1) for m in _T_RE.finditer(body))
+
+
+def _other_cell(head: bytes, body: bytes, pkg: Package) -> RawCell | None:
+    """A cell written another way than the two common ones, read by the rules
+    of expat's path (:func:`_parse_sheet`); None when it holds nothing."""
+    if _FOREIGN_TAG.search(body):
+        raise _Decline  # markup of another namespace inside a cell
+    t_raw = _attr(head, b"t") if b"t=" in head else None
+    t = _unescape(t_raw).strip() if t_raw is not None else "n"
+    s_raw = _attr(head, b"s") if b"s=" in head else None
+    style = _unescape(s_raw).strip() if s_raw is not None else None
+    formula = None
+    if b"<f" in body:
+        fm = _F_RE.search(body)
+        if fm is None:
+            raise _Decline
+        formula = _unescape(fm.group(1) or b"") or SHARED_FORMULA
+    if t == "inlineStr" and b"<is" in body:
+        isb = _RPH_RE.sub(b"", body) if b"rPh" in body else body
+        text = "".join(_unescape(x.group(1) or b"") for x in _T_RE.finditer(isb))
+    else:
+        vm = _V_RE.search(body)
+        if vm is None:
+            # NOTE: <v> is optional (§18.3.1.4): a typed cell without one holds nothing
+            return None if formula is None else RawCell(None, None, formula)
+        text = _unescape(vm.group(1) or b"")
+    cell = _make_cell(t, text, formula, style, pkg)
+    return None if cell.kind is None and cell.formula is None else cell
+
+
+SHARED_FORMULA = "(công thức dùng chung)"  # a shared formula's child: the formula is written on its master cell
+
+
+def _protection(data: bytes, after: int) -> bool:
+    """Whether ``<sheetProtection sheet="1"/>`` follows the sheet data (before any extension list)."""
+    ext = data.find(b"<extLst", after)
+    i = data.find(b"<sheetProtection", after, ext if ext >= 0 else len(data))
+    prot = _PROT_RE.match(data, i) if i >= 0 else None
+    if prot is None:
+        return False
+    value = _attr(b" " + prot.group(1), b"sheet")
+    return value is not None and _unescape(value).strip() in ("1", "true")
+
+
 def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str, keep_col: int | None = None) -> SheetData | None:
     if not _plain_xml(data, part) or _prefixed_main(data):
         return None  # comments, CDATA, processing instructions or prefixed elements: let expat read it
@@ -792,8 +888,9 @@ def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str
         return None
     # NOTE: XML turns a raw CR LF into LF in text, and a value may be written as
     # character references (<v>&#49;</v>): expat applies both rules. "#" is
-    # rare in a sheet's cells, "&" everywhere: found by the rare byte.
-    if b"\r" in body_all or _has_charref(body_all):
+    # rare in a sheet's cells, "&" everywhere: found by the rare byte. Markup
+    # of another namespace and extension lists are expat's too.
+    if b"\r" in body_all or _has_charref(body_all) or b"xmlns" in body_all or b"<extLst" in body_all:
         return None
     keep = max_col if keep_col is None else keep_col
     found = _cells_re(keep).findall(body_all)
@@ -807,96 +904,57 @@ def _fast_sheet(data: bytes, pkg: Package, max_row: int, max_col: int, part: str
     if len(found) + between + len(far) != body_all.count(b"<c"):
         return None
     sd = SheetData()
-    # NOTE: sheetProtection follows sheetData (the schema's order); found by
-    # its name first, as a regular expression's scan of a whole part is slow
-    i = data.find(b"sheetProtection", start if closed < 0 else closed)
-    prot = _PROT_RE.match(data, data.rfind(b"<", 0, i)) if i > 0 else None
-    if prot:
-        sd.protected = _attr(b" " + prot.group(1), b"sheet") in (b"1", b"true")
+    # NOTE: sheetProtection follows sheetData (the schema's order)
+    sd.protected = _protection(data, start if closed < 0 else closed)
     # cells beyond the last column read: outside the form; the columns between
     # (the template's check columns) are not read at all
-    for ref, closing in far:
+    for ref, content in far:
         sd.outside_count += 1
-        if len(sd.outside) < 3 and closing == b">":
+        if len(sd.outside) < 3 and _has_data(content):
             sd.outside.append(ref.decode("ascii"))
     cells = sd.cells
     shared = None
     new = tuple.__new__  # RawCell(...) without its Python-level __new__: ~600 cells per form
-    for letter, rownum, style, t, rest, plain, body in found:
-        if not body and not plain:
-            if int(rownum) > max_row + 1:
+    try:
+        for letter, rownum, style, t, rest, plain, body in found:
+            if not body and not plain:
+                if int(rownum) > max_row + 1:
+                    sd.outside_count += 1
+                continue  # closed at once: the same as no cell
+            r = int(rownum) - 1
+            if r > max_row:
                 sd.outside_count += 1
-            continue  # closed at once, or an empty <v></v>: the same as no cell
-        r = int(rownum) - 1
-        if r > max_row:
-            sd.outside_count += 1
-            if len(sd.outside) < 3:
-                sd.outside.append(f"{letter.decode()}{r + 1}")
-            continue
-        c = letter[0] - 65
-        if rest:
-            if rest[-1] != 34:  # '"'
-                return None  # a ">" inside an attribute's value cut the tag short (or an unusual spelling)
-            head = (b' s="' + style + b'"' if style else b"") + (b' t="' + t + b'"' if t else b"") + rest
-        elif plain:
-            if not t:
-                # the common number cell: <c r="D10" s="14"><v>3</v></c>
-                try:
-                    num = float(plain)
-                except ValueError:
-                    cells[(r, c)] = new(RawCell, ("s", _unescape(plain), None, "", None))
+                if len(sd.outside) < 3 and _has_data(plain or body):
+                    sd.outside.append(f"{letter.decode()}{r + 1}")
+                continue
+            c = letter[0] - 65
+            if rest:
+                if rest[-1] != 34:  # '"'
+                    return None  # a ">" inside an attribute's value cut the tag short (or an unusual spelling)
+            elif plain and len(plain) > 7:  # <v>…</v> with a value
+                value = plain[3:-4]
+                if not t:
+                    # the common number cell: <c r="D10" s="14"><v>3</v></c>
+                    try:
+                        num = float(value)
+                    except ValueError:
+                        cells[(r, c)] = new(RawCell, ("s", _unescape(value), None, "", None))
+                        continue
+                    cells[(r, c)] = new(RawCell, ("n", num, None, "", int(style) if style else None))
                     continue
-                cells[(r, c)] = new(RawCell, ("n", num, None, "", int(style) if style else None))
-                continue
-            if t == b"s":
-                # the common text cell: <c r="B10" s="9" t="s"><v>19</v></c>
-                if shared is None:
-                    shared = pkg.shared_strings
-                try:
-                    cells[(r, c)] = new(RawCell, ("s", shared[int(plain)], None, "", None))
-                except (ValueError, IndexError):
-                    cells[(r, c)] = new(RawCell, ("e", "#REF!", None, "", None))
-                continue
-            head = (b' s="' + style + b'"' if style else b"") + b' t="' + t + b'"'
-        else:
-            head = (b' s="' + style + b'"' if style else b"") + (b' t="' + t + b'"' if t else b"")
-        if plain:
-            body = b"<v>" + plain + b"</v>"
-        t = _attr(head, b"t") if b"t=" in head else None
-        formula = None
-        if b"<f" in body:
-            fm2 = _F_RE.search(body)
-            formula = _unescape(fm2.group(1) or b"") if fm2 else None
-        if t is None or t == b"n":
-            vm = _V_RE.search(body)
-            if vm is None:
-                if formula is not None:
-                    cells[(r, c)] = RawCell(None, None, formula or "(công thức dùng chung)")
-                continue
-            text = vm.group(1)
-            try:
-                num = float(text)
-            except ValueError:
-                cells[(r, c)] = RawCell("s", _unescape(text), formula)
-                continue
-            s_ = _attr(head, b"s") if b"s=" in head else None
-            cells[(r, c)] = RawCell("n", num, formula if formula is None else (formula or "(công thức dùng chung)"), "", int(s_) if s_ and s_.isdigit() else None)
-            continue
-        if t == b"s":
-            vm = _V_RE.search(body)
-            if shared is None:
-                shared = pkg.shared_strings
-            try:
-                cells[(r, c)] = RawCell("s", shared[int(vm.group(1))] if vm else "", formula)
-            except (ValueError, IndexError):
-                cells[(r, c)] = RawCell("e", "#REF!", formula)
-            continue
-        kind = t.decode()
-        if kind == "inlineStr":
-            isb = _RPH_RE.sub(b"", body) if b"rPh" in body else body
-            text_s = "".join(_unescape(x.group(1) or b"") for x in _T_RE.finditer(isb))
-        else:
-            vm = _V_RE.search(body)
-            text_s = _unescape(vm.group(1)) if vm else ""
-        cells[(r, c)] = _make_cell(kind, text_s, formula, None, pkg)
+                if t == b"s":
+                    # the common text cell: <c r="B10" s="9" t="s"><v>19</v></c>
+                    if shared is None:
+                        shared = pkg.shared_strings
+                    try:
+                        cells[(r, c)] = new(RawCell, ("s", shared[int(value)], None, "", None))
+                    except (ValueError, IndexError):
+                        cells[(r, c)] = new(RawCell, ("e", "#REF!", None, "", None))
+                    continue
+            head = (b' s="' + style + b'"' if style else b"") + (b' t="' + t + b'"' if t else b"") + rest
+            cell = _other_cell(head, plain or body, pkg)
+            if cell is not None:
+                cells[(r, c)] = cell
+    except _Decline:
+        return None
     return sd
