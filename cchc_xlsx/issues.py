@@ -1,102 +1,176 @@
-"""Problems in the data are data: one :class:`Issue` type and one table of stable codes."""
+"""Problems in the data are data: one :class:`Issue` type and one enum of stable codes.
+
+Every code is an :class:`IssueCode` member carrying its default severity and a
+short Vietnamese title (frictionless' error types, pandera's reason codes);
+``docs/issues.md`` is generated from it (``python -m cchc_xlsx.issues``) and a
+test checks that it is current. Codes are stable: scripts rely on them.
+"""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass
+from enum import Enum
 
-ERROR, WARNING, INFO = "error", "warning", "info"
+from cchc_xlsx.vocabulary import Severity
 
-# code → (default severity, short Vietnamese title). Codes are stable: scripts rely on them.
-CODES: dict[str, tuple[str, str]] = {
+
+class IssueCode(str, Enum):
+    """A stable issue code (its value, ``"text-number"``), with its default ``severity`` and ``title``."""
+
+    severity: Severity
+    title: str
+
+    def __new__(cls, code: str, severity: Severity, title: str) -> IssueCode:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.severity = severity
+        member.title = title
+        return member
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
     # the file itself (status rejected)
-    "empty-file": (ERROR, "tệp rỗng"),
-    "file-too-large": (ERROR, "tệp quá lớn"),
-    "not-xlsx": (ERROR, "không phải tệp Excel"),
-    "corrupt-zip": (ERROR, "tệp hỏng hoặc không đầy đủ"),
-    "xls-format": (ERROR, "định dạng .xls cũ"),
-    "xlsb-format": (ERROR, "định dạng .xlsb"),
-    "ods-format": (ERROR, "định dạng .ods"),
-    "encrypted": (ERROR, "tệp có mật khẩu mở"),
-    "macro": (ERROR, "tệp chứa macro"),
-    "strict-ooxml": (ERROR, "định dạng Strict Open XML"),
-    "xml-dtd": (ERROR, "XML có DTD hoặc thực thể"),
-    "xml-invalid": (ERROR, "XML không hợp lệ"),
-    "zip-bomb": (ERROR, "tệp nén bất thường"),
-    "duplicate-entry": (ERROR, "tệp nén có mục trùng tên"),
-    "file-changed": (ERROR, "tệp thay đổi trong khi đọc"),
-    "unreadable": (ERROR, "không đọc được tệp"),
-    "parse-timeout": (ERROR, "đọc tệp quá lâu"),
-    "parse-crash": (ERROR, "tệp làm trình đọc dừng bất thường"),
-    "not-our-template": (ERROR, "không phải biểu mẫu của hệ thống"),
-    "layout-changed": (ERROR, "cấu trúc biểu đã bị thay đổi"),
-    "catalog-version": (ERROR, "biểu của danh mục/phiên bản khác"),
-    "wrong-period": (ERROR, "sai kỳ báo cáo"),
-    "wrong-level": (ERROR, "sai cấp"),
-    "unit-unknown": (ERROR, "không xác định được đơn vị"),
-    "unit-unexpected": (ERROR, "đơn vị không thuộc phạm vi tổng hợp"),
+    EMPTY_FILE = ("empty-file", "error", "tệp rỗng")
+    FILE_TOO_LARGE = ("file-too-large", "error", "tệp quá lớn")
+    NOT_XLSX = ("not-xlsx", "error", "không phải tệp Excel")
+    CORRUPT_ZIP = ("corrupt-zip", "error", "tệp hỏng hoặc không đầy đủ")
+    XLS_FORMAT = ("xls-format", "error", "định dạng .xls cũ")
+    XLSB_FORMAT = ("xlsb-format", "error", "định dạng .xlsb")
+    ODS_FORMAT = ("ods-format", "error", "định dạng .ods")
+    ENCRYPTED = ("encrypted", "error", "tệp có mật khẩu mở")
+    MACRO = ("macro", "error", "tệp chứa macro")
+    STRICT_OOXML = ("strict-ooxml", "error", "định dạng Strict Open XML")
+    XML_DTD = ("xml-dtd", "error", "XML có DTD hoặc thực thể")
+    XML_INVALID = ("xml-invalid", "error", "XML không hợp lệ")
+    ZIP_BOMB = ("zip-bomb", "error", "tệp nén bất thường")
+    DUPLICATE_ENTRY = ("duplicate-entry", "error", "tệp nén có mục trùng tên")
+    FILE_CHANGED = ("file-changed", "error", "tệp thay đổi trong khi đọc")
+    UNREADABLE = ("unreadable", "error", "không đọc được tệp")
+    PARSE_TIMEOUT = ("parse-timeout", "error", "đọc tệp quá lâu")
+    PARSE_CRASH = ("parse-crash", "error", "tệp làm trình đọc dừng bất thường")
+    NOT_OUR_TEMPLATE = ("not-our-template", "error", "không phải biểu mẫu của hệ thống")
+    LAYOUT_CHANGED = ("layout-changed", "error", "cấu trúc biểu đã bị thay đổi")
+    CATALOG_VERSION = ("catalog-version", "error", "biểu của danh mục/phiên bản khác")
+    WRONG_PERIOD = ("wrong-period", "error", "sai kỳ báo cáo")
+    WRONG_LEVEL = ("wrong-level", "error", "sai cấp")
+    UNIT_UNKNOWN = ("unit-unknown", "error", "không xác định được đơn vị")
+    UNIT_UNEXPECTED = ("unit-unexpected", "error", "đơn vị không thuộc phạm vi tổng hợp")
+
     # skipped files
-    "lock-file": (INFO, "tệp khóa của Excel"),
-    "temp-file": (INFO, "tệp tạm"),
-    "own-output": (INFO, "tệp do công cụ này tạo ra"),
-    "duplicate-file": (INFO, "bản sao giống hệt một tệp đã đọc"),
-    "symlink": (INFO, "liên kết tượng trưng (không theo)"),
-    "not-found": (ERROR, "không tìm thấy"),
+    LOCK_FILE = ("lock-file", "info", "tệp khóa của Excel")
+    TEMP_FILE = ("temp-file", "info", "tệp tạm")
+    OWN_OUTPUT = ("own-output", "info", "tệp do công cụ này tạo ra")
+    DUPLICATE_FILE = ("duplicate-file", "info", "bản sao giống hệt một tệp đã đọc")
+    SYMLINK = ("symlink", "info", "liên kết tượng trưng (không theo)")
+    NOT_FOUND = ("not-found", "error", "không tìm thấy")
+
     # the workbook was edited (file accepted)
-    "metadata-missing": (WARNING, "mất trang thông tin nhận dạng"),
-    "protection-removed": (WARNING, "đã gỡ khóa trang tính"),
-    "label-changed": (ERROR, "nhãn chỉ tiêu bị sửa (số liệu của dòng không được dùng)"),
-    "unit-label-changed": (ERROR, "đơn vị tính bị sửa (số liệu của dòng không được dùng)"),
-    "formula-replaced": (ERROR, "công thức bị thay bằng số"),
-    "cell-out-of-bounds": (WARNING, "dữ liệu ngoài vùng biểu"),
-    "partial-source": (WARNING, "biểu tổng hợp chưa đầy đủ"),
-    "source-errors": (WARNING, "biểu tổng hợp cộng cả giá trị có lỗi"),
+    METADATA_MISSING = ("metadata-missing", "warning", "mất trang thông tin nhận dạng")
+    PROTECTION_REMOVED = ("protection-removed", "warning", "đã gỡ khóa trang tính")
+    LABEL_CHANGED = ("label-changed", "error", "nhãn chỉ tiêu bị sửa (số liệu của dòng không được dùng)")
+    UNIT_LABEL_CHANGED = ("unit-label-changed", "error", "đơn vị tính bị sửa (số liệu của dòng không được dùng)")
+    FORMULA_REPLACED = ("formula-replaced", "error", "công thức bị thay bằng số")
+    CELL_OUT_OF_BOUNDS = ("cell-out-of-bounds", "warning", "dữ liệu ngoài vùng biểu")
+    PARTIAL_SOURCE = ("partial-source", "warning", "biểu tổng hợp chưa đầy đủ")
+    SOURCE_ERRORS = ("source-errors", "warning", "biểu tổng hợp cộng cả giá trị có lỗi")
+
     # values
-    "text-number": (ERROR, "số nhập dạng chữ"),
-    "date-value": (ERROR, "ngày tháng trong ô số liệu"),
-    "fraction-value": (ERROR, "phân số trong ô số liệu"),
-    "percent-fraction": (WARNING, "tỷ lệ nhập dạng thập phân (0–1) thay vì phần trăm"),
-    "outlier": (WARNING, "số liệu khác xa các đơn vị khác"),
-    "percent-format": (INFO, "phần trăm nhập kèm dấu %"),
-    "not-a-number": (ERROR, "không phải số"),
-    "ambiguous-number": (ERROR, "số không rõ nghĩa"),
-    "negative": (ERROR, "số âm"),
-    "not-integer": (ERROR, "không phải số nguyên"),
-    "out-of-range": (ERROR, "ngoài khoảng cho phép"),
-    "not-finite": (ERROR, "giá trị vô hạn"),
-    "boolean-value": (ERROR, "giá trị TRUE/FALSE"),
-    "error-value": (ERROR, "giá trị lỗi của Excel"),
-    "formula-in-input": (ERROR, "ô nhập chứa công thức"),
-    "invalid-choice": (ERROR, "giá trị không có trong danh sách"),
-    "text-too-long": (WARNING, "nội dung quá dài"),
-    "required-blank": (WARNING, "chỉ tiêu bắt buộc bị bỏ trống"),
-    "empty-form": (WARNING, "biểu không có số liệu nào"),
-    "rule": (ERROR, "vi phạm quy tắc kiểm tra"),
+    TEXT_NUMBER = ("text-number", "error", "số nhập dạng chữ")
+    DATE_VALUE = ("date-value", "error", "ngày tháng trong ô số liệu")
+    FRACTION_VALUE = ("fraction-value", "error", "phân số trong ô số liệu")
+    PERCENT_FRACTION = ("percent-fraction", "warning", "tỷ lệ nhập dạng thập phân (0–1) thay vì phần trăm")
+    OUTLIER = ("outlier", "warning", "số liệu khác xa các đơn vị khác")
+    PERCENT_FORMAT = ("percent-format", "info", "phần trăm nhập kèm dấu %")
+    NOT_A_NUMBER = ("not-a-number", "error", "không phải số")
+    AMBIGUOUS_NUMBER = ("ambiguous-number", "error", "số không rõ nghĩa")
+    NEGATIVE = ("negative", "error", "số âm")
+    NOT_INTEGER = ("not-integer", "error", "không phải số nguyên")
+    OUT_OF_RANGE = ("out-of-range", "error", "ngoài khoảng cho phép")
+    NOT_FINITE = ("not-finite", "error", "giá trị vô hạn")
+    BOOLEAN_VALUE = ("boolean-value", "error", "giá trị TRUE/FALSE")
+    ERROR_VALUE = ("error-value", "error", "giá trị lỗi của Excel")
+    FORMULA_IN_INPUT = ("formula-in-input", "error", "ô nhập chứa công thức")
+    INVALID_CHOICE = ("invalid-choice", "error", "giá trị không có trong danh sách")
+    TEXT_TOO_LONG = ("text-too-long", "warning", "nội dung quá dài")
+    REQUIRED_BLANK = ("required-blank", "warning", "chỉ tiêu bắt buộc bị bỏ trống")
+    EMPTY_FORM = ("empty-form", "warning", "biểu không có số liệu nào")
+    RULE = ("rule", "error", "vi phạm quy tắc kiểm tra")
+
     # consolidation
-    "unit-missing": (ERROR, "đơn vị chưa nộp"),
-    "unit-conflict": (ERROR, "đơn vị nộp nhiều tệp khác nhau"),
-    "conflict-resolved": (INFO, "chọn tệp mới nhất"),
-}
+    UNIT_MISSING = ("unit-missing", "error", "đơn vị chưa nộp")
+    UNIT_CONFLICT = ("unit-conflict", "error", "đơn vị nộp nhiều tệp khác nhau")
+    CONFLICT_RESOLVED = ("conflict-resolved", "info", "chọn tệp mới nhất")
+
+
+_BY_VALUE: dict[str, IssueCode] = {c.value: c for c in IssueCode}
+#: code → (default severity, title), for scripts that read the JSON report
+CODES: dict[str, tuple[str, str]] = {c.value: (c.severity, c.title) for c in IssueCode}
 
 
 @dataclass(frozen=True, slots=True)
 class Issue:
-    """One problem, named by code, severity, indicator, cell and a Vietnamese message."""
+    """One problem, named by code, severity, indicator (a catalogue code), cell
+    (``D12``, or ``'Biểu mẫu 3'!D12``) and a Vietnamese message; ``rule`` is the
+    catalogue rule's id for a broken rule."""
 
-    severity: str
-    code: str
+    severity: Severity
+    code: IssueCode
     message: str
     indicator: str | None = None
     cell: str | None = None
     rule: str | None = None
 
     def as_json(self) -> dict[str, object]:
+        """The issue as the JSON report writes it (``rule`` only for a broken rule)."""
         d = asdict(self)
+        d["code"] = str(self.code)
         if d["rule"] is None:
             del d["rule"]
         return d
 
 
-def issue(code: str, message: str, *, indicator: str | None = None, cell: str | None = None, severity: str | None = None, rule: str | None = None) -> Issue:
-    """An issue with the code's default severity unless ``severity`` is given."""
-    sev = severity or CODES[code][0]
-    return Issue(sev, code, message, indicator, cell, rule)
+def issue(
+    code: IssueCode | str,
+    message: str,
+    *,
+    indicator: str | None = None,
+    cell: str | None = None,
+    severity: Severity | None = None,
+    rule: str | None = None,
+) -> Issue:
+    """An issue with the code's default severity unless ``severity`` is given.
+
+    Raises ValueError for a code that is not an :class:`IssueCode`."""
+    c = code if isinstance(code, IssueCode) else _BY_VALUE.get(code)
+    if c is None:
+        raise ValueError(f"unknown issue code {code!r}")
+    return Issue(severity or c.severity, c, message, indicator, cell, rule)
+
+
+def markdown() -> str:
+    """``docs/issues.md``: every code with its severity and title, generated from :class:`IssueCode`."""
+    names = {"error": "lỗi", "warning": "cảnh báo", "info": "thông tin"}
+    lines = [
+        "# Issue codes",
+        "",
+        "Every problem the reader and the consolidator report has one of these stable",
+        "codes (the JSON report's `code`, the Kiểm tra sheet's Mã column). Generated",
+        "from `cchc_xlsx.issues.IssueCode` by `python -m cchc_xlsx.issues > docs/issues.md`;",
+        "a test checks that this file is current. A `rule` issue's severity is the",
+        "catalogue rule's own.",
+        "",
+        "| code | default severity | title |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| `{c.value}` | {c.severity} ({names[c.severity]}) | {c.title} |" for c in IssueCode]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - the generator of docs/issues.md
+    sys.stdout.write(markdown())

@@ -1,0 +1,65 @@
+"""The words of the domain, typed: levels, row types, aggregations, severities,
+statuses. A misspelt value is a type error (mypy), not a silent ``False``.
+
+The string values are the contract's (the catalogue's YAML, the JSON report,
+DESIGN.md); the aggregation names follow DHIS2's aggregation types where one
+exists (``sum``, ``average`` is our ``mean``, ``count``, ``min``, ``max``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Level = Literal["xa", "huyen", "so", "tinh"]
+#: the standard levels and how the form names them
+LEVELS: dict[str, str] = {"xa": "cấp xã", "huyen": "cấp huyện", "so": "sở, ngành", "tinh": "cấp tỉnh"}
+
+RowType = Literal["heading", "count", "decimal", "percent", "ratio", "boolean", "choice", "text", "sum"]
+ROW_TYPES: tuple[RowType, ...] = get_args(RowType)
+#: a person types this row's value (column D is unlocked)
+INPUT_TYPES: frozenset[str] = frozenset({"count", "decimal", "percent", "boolean", "choice", "text"})
+#: may be a ratio's numerator or denominator, a sum's term, a weight
+NUMBER_TYPES: frozenset[str] = frozenset({"count", "decimal", "sum"})
+#: holds a number a rule may compare
+NUMERIC_TYPES: frozenset[str] = frozenset({"count", "decimal", "percent", "ratio", "sum"})
+
+Agg = Literal["sum", "ratio", "count_yes", "count_options", "mean", "weighted_mean", "min", "max", "none"]
+AGGS: tuple[Agg, ...] = get_args(Agg)
+#: how a row adds up across units when the catalogue does not say
+DEFAULT_AGG: dict[str, Agg] = {
+    "count": "sum",
+    "decimal": "sum",
+    "sum": "sum",
+    "percent": "mean",
+    "ratio": "ratio",
+    "boolean": "count_yes",
+    "choice": "count_options",
+    "text": "none",
+    "heading": "none",
+}
+#: which aggregations make sense for which type
+ALLOWED_AGG: dict[str, frozenset[str]] = {
+    "count": frozenset({"sum", "mean", "weighted_mean", "min", "max"}),
+    "decimal": frozenset({"sum", "mean", "weighted_mean", "min", "max"}),
+    "sum": frozenset({"sum"}),
+    "percent": frozenset({"mean", "weighted_mean", "min", "max"}),
+    "ratio": frozenset({"ratio"}),
+    "boolean": frozenset({"count_yes"}),
+    "choice": frozenset({"count_options"}),
+    "text": frozenset({"none"}),
+    "heading": frozenset({"none"}),
+}
+
+PeriodAgg = Literal["flow", "stock", "cumulative"]
+PERIOD_AGGS: tuple[PeriodAgg, ...] = get_args(PeriodAgg)
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+
+#: what became of a file of a batch
+FileStatus = Literal["accepted", "rejected", "skipped"]
+#: what became of an expected unit in a consolidation (DHIS2: reported / not reported)
+ColumnStatus = Literal["submitted", "missing", "rejected", "conflict"]
+
+#: what a workbook says it is (its identity sheet), or how it was recognised
+FileKind = Literal["template", "consolidated", "recovered"]
