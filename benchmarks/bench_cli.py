@@ -3,7 +3,7 @@
 Makes N returns (default 2,000 communes of one synthetic province ``T01``, in
 folders of 100 per district: ``returns/H001/…``) of the bundled catalogue,
 level ``xa``, period ``2024-Q1``, each stamped with its commune's identity
-(``cchc_xlsx.template._Stamper``) and filled (``cchc_xlsx.fill.Filler``) with
+(``cchc_xlsx.write.generate.Stamper``) and filled (``cchc_xlsx.testing.Filler``) with
 the same figures in every file, every input cell holding a zero or its
 equivalent:
 
@@ -61,10 +61,11 @@ from _common import machine_rows, print_table
 from bench_consolidate import PER_DISTRICT, units_csv
 
 from cchc_xlsx import load_catalog, load_units, parse_period
-from cchc_xlsx.catalog import Catalog
-from cchc_xlsx.fill import Filler
-from cchc_xlsx.layout import FormLayout, build_layout
-from cchc_xlsx.template import _Stamper, default_password, template_filename
+from cchc_xlsx.catalog.model import Catalog
+from cchc_xlsx.layout.form import FormLayout, build_layout
+from cchc_xlsx.testing import Filler
+from cchc_xlsx.write.generate import Stamper, template_filename
+from cchc_xlsx.write.template import default_password
 
 TARGET_MS = 5.0
 TARGET_RATIO = 15.0
@@ -101,7 +102,7 @@ def _maker_init() -> None:
     catalog = load_catalog()
     layout = build_layout(catalog, LEVEL)
     period = parse_period(PERIOD)
-    stamper = _Stamper(layout, period, GENERATED_AT, default_password())
+    stamper = Stamper(layout, period, GENERATED_AT, default_password())
     _MAKER.update(period=period, stamper=stamper, layout=layout, values=zero_values(catalog, layout))
 
 

@@ -5,7 +5,7 @@ folders of 100 per district; varied figures, from the example commune's by a
 seeded generator), then measures, each in a fresh process so that peak memory
 belongs to that run alone:
 
-* ``cchc_xlsx.consolidate.consolidate(...)`` over the whole folder, with the
+* ``cchc_xlsx.consolidate(...)`` over the whole folder, with the
   units file and ``--unit T01``: discovery, reading and every check in the
   library's worker processes (2 by default), adding up, writing the
   consolidated workbook and the JSON report. Wall ms per file, split into the
@@ -55,10 +55,11 @@ from _common import machine_rows, print_table
 
 from cchc_xlsx import consolidate, load_catalog, load_units, parse_period
 from cchc_xlsx.demo import example_values
-from cchc_xlsx.fill import Filler
-from cchc_xlsx.layout import build_layout
-from cchc_xlsx.reader import read_workbook
-from cchc_xlsx.template import _Stamper, default_password, template_filename
+from cchc_xlsx.layout.form import build_layout
+from cchc_xlsx.read.workbook import read_workbook
+from cchc_xlsx.testing import Filler
+from cchc_xlsx.write.generate import Stamper, template_filename
+from cchc_xlsx.write.template import default_password
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,7 +105,7 @@ def _maker_init() -> None:
     base = yaml.safe_load((ROOT / "examples" / "returns_seed000_tan_lap.yaml").read_text("utf-8"))["values"]
     _MAKER.update(
         catalog=catalog, layout=layout, base=base, period=parse_period(PERIOD),
-        stamper=_Stamper(layout, parse_period(PERIOD), GENERATED_AT, default_password()),
+        stamper=Stamper(layout, parse_period(PERIOD), GENERATED_AT, default_password()),
     )
 
 

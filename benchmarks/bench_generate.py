@@ -4,7 +4,7 @@ Measures ``cchc_xlsx.generate`` for a synthetic units list (default 10,000
 communes, catalogue ``indicator_catalog.yaml``, level ``xa``, period
 ``2024-Q1``): wall time per unit, files written to a temporary folder. In the
 same run, for comparison, a sample of units (default 50) is rendered from
-scratch with XlsxWriter (``cchc_xlsx.template.render_template``, the way a
+scratch with XlsxWriter (``cchc_xlsx.write.template.render_template``, the way a
 naive generator would do it for every unit) and written the same way; its time
 per unit is extrapolated to the whole list.
 
@@ -28,10 +28,11 @@ from pathlib import Path
 from _common import machine_rows, print_table
 
 from cchc_xlsx import generate, load_catalog, load_units, parse_period
-from cchc_xlsx._atomic import atomic_write_bytes
-from cchc_xlsx.layout import build_layout
-from cchc_xlsx.reader import read_workbook
-from cchc_xlsx.template import _Stamper, default_password, render_template, template_filename
+from cchc_xlsx.atomic import atomic_write_bytes
+from cchc_xlsx.layout.form import build_layout
+from cchc_xlsx.read.workbook import read_workbook
+from cchc_xlsx.write.generate import Stamper, template_filename
+from cchc_xlsx.write.template import default_password, render_template
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         # breakdown: the one-off render, and stamping in memory only (no disk)
         layout = build_layout(catalog, args.level)
         t0 = time.perf_counter()
-        stamper = _Stamper(layout, period, "2024-03-15T00:00:00+00:00", password)
+        stamper = Stamper(layout, period, "2024-03-15T00:00:00+00:00", password)
         t_render_once = time.perf_counter() - t0
         t0 = time.perf_counter()
         for u in targets:

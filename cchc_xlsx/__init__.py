@@ -35,10 +35,11 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
-    from .api import check, consolidate, generate
-    from .batch import CheckResult
-    from .catalog import Catalog, load_catalog
-    from .consolidation import Consolidation, UnitColumn
+    from .api import check, consolidate, generate, load_units
+    from .batch.result import CheckResult
+    from .catalog.load import load_catalog
+    from .catalog.model import Catalog
+    from .consolidation.model import Consolidation, UnitColumn
     from .errors import (
         CatalogError,
         CchcError,
@@ -50,25 +51,37 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     )
     from .issues import Issue
     from .periods import Period, parse_period
-    from .reader import FileResult
+    from .read.record import FileResult
     from .resources import example_path
-    from .template import GeneratedFile
-    from .units import Unit, Units, load_units
+    from .units import Unit, Units
+    from .write.generate import GeneratedFile
 
 # public name → the module that defines it
 _WHERE = {
-    "check": "api", "consolidate": "api", "generate": "api",
-    "CheckResult": "batch",
-    "Catalog": "catalog", "load_catalog": "catalog",
-    "Consolidation": "consolidation", "UnitColumn": "consolidation",
-    "CatalogError": "errors", "CchcError": "errors", "OutputError": "errors", "OutputExistsError": "errors",
-    "PeriodError": "errors", "UnitsError": "errors", "UsageError": "errors",
+    "check": "api",
+    "consolidate": "api",
+    "generate": "api",
+    "load_units": "api",
+    "CheckResult": "batch.result",
+    "Catalog": "catalog.model",
+    "load_catalog": "catalog.load",
+    "Consolidation": "consolidation.model",
+    "UnitColumn": "consolidation.model",
+    "CatalogError": "errors",
+    "CchcError": "errors",
+    "OutputError": "errors",
+    "OutputExistsError": "errors",
+    "PeriodError": "errors",
+    "UnitsError": "errors",
+    "UsageError": "errors",
     "Issue": "issues",
-    "Period": "periods", "parse_period": "periods",
-    "FileResult": "reader",
+    "Period": "periods",
+    "parse_period": "periods",
+    "FileResult": "read.record",
     "example_path": "resources",
-    "GeneratedFile": "template",
-    "Unit": "units", "Units": "units", "load_units": "units",
+    "GeneratedFile": "write.generate",
+    "Unit": "units",
+    "Units": "units",
 }
 
 __all__ = [
@@ -105,7 +118,9 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'cchc_xlsx' has no attribute {name!r}")
     value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value  # NOTE: set after the submodule is imported, so the verb wins over a module's name
+    globals()[name] = (
+        value  # NOTE: set after the submodule is imported, so the verb wins over a module's name
+    )
     return value
 
 

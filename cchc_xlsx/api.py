@@ -15,214 +15,60 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from ._atomic import OutputSet
-from .batch import CheckResult, Expectation, mark_conflicts, read_batch
-from .catalog import LEVELS, Catalog, load_catalog
-from .consolidation import Consolidation, check_unit_count, run_consolidation
-from .errors import OutputExistsError, UsageError
-from .outliers import flag_outliers
-from .periods import Period, parse_period
-from .template import GeneratedFile, default_password
-from .template import generate as _generate
-from .units import Unit, Units, load_units
-
-PathArg = str | os.PathLike[str]
-Paths = PathArg | Iterable[PathArg]
-CatalogArg = Catalog | PathArg | None
-UnitsArg = Units | PathArg | None
-PeriodArg = Period | str | None
-Progress = Callable[[int, int], None]
+from cchc_xlsx import units as units_module
+from cchc_xlsx.arguments import (
+    CatalogArg,
+    PathArg,
+    Paths,
+    PeriodArg,
+    Progress,
+    UnitsArg,
+    as_catalog,
+    as_paths,
+    as_period,
+    as_units,
+    check_inputs,
+    check_level,
+    check_out,
+    check_unit,
+    refuse_existing,
+    refuse_inputs_as_outputs,
+    single_period,
+    single_top,
+)
+from cchc_xlsx.atomic import OutputSet
+from cchc_xlsx.batch.assess import mark_conflicts, read_batch
+from cchc_xlsx.batch.outliers import flag_outliers
+from cchc_xlsx.batch.result import CheckResult, Expectation
+from cchc_xlsx.catalog.model import Catalog
+from cchc_xlsx.consolidation.build import build_consolidation
+from cchc_xlsx.consolidation.model import Consolidation
+from cchc_xlsx.errors import UsageError
+from cchc_xlsx.layout.summary import check_unit_count
+from cchc_xlsx.outputs.json_report import write_report_json
+from cchc_xlsx.outputs.tidy_csv import write_tidy_csv
+from cchc_xlsx.periods import Period
+from cchc_xlsx.units import Units
+from cchc_xlsx.write.consolidated import write_consolidated_file
+from cchc_xlsx.write.generate import GeneratedFile, write_templates
+from cchc_xlsx.write.own_form import write_own_form
+from cchc_xlsx.write.template import default_password
 
 __all__ = ["check", "consolidate", "generate"]
 
 
-# --------------------------------------------------------------------------- arguments
+def load_units(path: PathArg, catalog: CatalogArg | Iterable[str] = None) -> Units:
+    """Load a units register (``code,name,level,parent``; comma or semicolon
+    separated, UTF-8 with or without BOM); raise :class:`UnitsError` listing
+    every problem with its line.
 
-
-def as_paths(paths: Paths) -> list[str]:
-    """One path or many, as a list of strings (``"nop_ve"`` is one folder, not five letters)."""
-    if isinstance(paths, (str, os.PathLike)):
-        return [os.fspath(paths)]
-    if isinstance(paths, bytes):
-        raise UsageError("Đường dẫn phải là chuỗi ký tự hoặc Path, không phải bytes.", option="paths")
-    if not hasattr(paths, "__iter__"):
-        raise UsageError(f"Đường dẫn phải là chuỗi ký tự, Path hoặc danh sách các đường dẫn (gặp {type(paths).__name__}).", option="paths")
-    out: list[str] = []
-    for p in paths:
-        if not isinstance(p, (str, os.PathLike)):
-            raise UsageError(f"Đường dẫn phải là chuỗi ký tự hoặc Path (gặp {type(p).__name__}).", option="paths")
-        out.append(os.fspath(p))
-    if not out:
-        raise UsageError("Chưa nêu tệp hoặc thư mục nào để đọc.", option="paths")
-    return out
-
-
-def as_catalog(catalog: CatalogArg) -> Catalog:
-    """A loaded catalogue; a path is loaded, None is the bundled default."""
-    if isinstance(catalog, Catalog):
-        return catalog
-    if catalog is None or isinstance(catalog, (str, os.PathLike)):
-        return load_catalog(catalog)
-    raise UsageError(f"Danh mục phải là Catalog hoặc đường dẫn tệp YAML (gặp {type(catalog).__name__}).", option="catalog")
-
-
-def as_units(units: UnitsArg, catalog: Catalog) -> Units | None:
-    """A loaded units register; a path is loaded."""
-    if units is None or isinstance(units, Units):
-        return units
-    if isinstance(units, (str, os.PathLike)):
-        return load_units(units, catalog.levels)
-    raise UsageError(f"Danh sách đơn vị phải là Units hoặc đường dẫn tệp CSV (gặp {type(units).__name__}).", option="units")
-
-
-def as_period(period: PeriodArg) -> Period | None:
-    """A :class:`Period`; a string is parsed (:class:`~cchc_xlsx.errors.PeriodError` when it is not one)."""
-    if period is None or isinstance(period, Period):
-        return period
-    return parse_period(str(period))
-
-
-def check_level(level: str | None, catalog: Catalog) -> None:
-    """Refuse a level the catalogue's form does not have."""
-    if level is not None and level not in catalog.levels:
-        known = ", ".join(f"{lv} ({LEVELS.get(lv, lv)})" for lv in catalog.levels)
-        raise UsageError(f"Cấp “{level}” không có trong danh mục {catalog.id}; các cấp của biểu mẫu này: {known}.", option="level")
-
-
-def _unit_text(u: Unit) -> str:
-    return f"{u.code} ({u.name})"
-
-
-def check_unit(unit: str | None, units: Units | None, level: str | None) -> None:
-    """Refuse a consolidating unit that is unknown, or has no unit of ``level`` below it."""
-    if unit is None:
-        return
-    if units is None:
-        raise UsageError(f"Đơn vị tổng hợp “{unit}” cần tệp danh sách đơn vị để biết các đơn vị cấp dưới.", option="units")
-    if unit not in units:
-        raise UsageError(f"Đơn vị tổng hợp “{unit}” không có trong tệp danh sách đơn vị {units.path}.", option="unit")
-    if level is None or units.descendants(unit, level):
-        return
-    u = units[unit]
-    above = [a for a in _consolidators(units, level)]
-    shown = ", ".join(_unit_text(a) for a in above[:10]) + ("…" if len(above) > 10 else "")
-    hint = f" Các đơn vị có đơn vị cấp “{level}” trực thuộc: {shown}." if above else ""
-    raise UsageError(
-        f"{u.name} ({u.code}, {LEVELS.get(u.level, u.level)}) không có đơn vị {LEVELS.get(level, level)} nào trực thuộc "
-        f"trong {units.path}: đơn vị tổng hợp phải là cấp trên của các đơn vị nộp biểu.{hint}",
-        option="unit",
-    )
-
-
-def _consolidators(units: Units, level: str) -> list[Unit]:
-    """Units with at least one unit of ``level`` below them, in file order."""
-    codes: set[str] = set()
-    for u in units.at_level(level):
-        codes.update(a.code for a in units.ancestors(u.code))
-    return [u for u in units if u.code in codes]
-
-
-def single_top(units: Units, level: str) -> str | None:
-    """The consolidating unit implied when none is named: the one top unit above
-    every unit of ``level`` (None when those units have no parent). Several top
-    units raise :class:`UsageError` naming them, since one appendix must not mix them."""
-    tops: dict[str, Unit] = {}
-    orphans = False  # units of the level with no parent at all
-    for u in units.at_level(level):
-        chain = units.ancestors(u.code)
-        if chain:
-            tops.setdefault(chain[-1].code, chain[-1])
-        else:
-            orphans = True
-    if len(tops) <= 1:
-        return next(iter(tops)) if tops and not orphans else None
-    shown = ", ".join(_unit_text(t) for t in list(tops.values())[:10])
-    raise UsageError(
-        f"Các đơn vị {LEVELS.get(level, level)} trong {units.path} thuộc {len(tops)} đơn vị cấp cao nhất khác nhau "
-        f"({shown}); một biểu tổng hợp không gộp chúng. Hãy chọn đơn vị tổng hợp là một trong số đó.",
-        option="unit",
-    )
-
-
-def check_out(path: PathArg, *, suffix: str, option: str, required: bool = False) -> Path:
-    """An output path: a file name (not a folder), ending in ``suffix`` when ``required``."""
-    text = os.fspath(path)
-    if not text.strip():
-        raise UsageError("Chưa nêu tên tệp kết quả.", option=option)
-    p = Path(text)
-    example = f"tong_hop{suffix}"
-    if p.is_dir() or text.endswith(("/", os.sep)):
-        raise UsageError(f"“{text}” là một thư mục; hãy nêu tên tệp kết quả (ví dụ {p / example}).", option=option)
-    if required and p.suffix.lower() != suffix:
-        stem = p.name.rstrip(". ")
-        stem = stem[: -len(p.suffix)] if p.suffix and stem.endswith(p.suffix) else stem
-        shown = f"{stem}{suffix}" if stem and stem != suffix else example
-        raise UsageError(f"Tệp kết quả “{text}” phải có đuôi {suffix} (ví dụ {shown}).", option=option)
-    return p
-
-
-def refuse_inputs_as_outputs(targets: Iterable[Path], inputs: Sequence[str], protected: Iterable[str]) -> None:
-    """Refuse an output that is an input: a returned file (named, or inside a
-    folder being read — unless it is this tool's own output), the units file
-    or the catalogue. Overwriting is not what ``force`` is for."""
-    from .batch import is_own_output
-
-    files = {os.path.realpath(p) for p in protected if p}
-    folders: list[str] = []
-    for p in inputs:
-        real = os.path.realpath(p)
-        if os.path.isdir(real):
-            folders.append(real.rstrip(os.sep) + os.sep)
-        else:
-            files.add(real)
-    for target in targets:
-        real = os.path.realpath(target)
-        inside = any(real.startswith(f) for f in folders) and os.path.exists(real) and not is_own_output(real)
-        if real in files or inside:
-            raise UsageError(
-                f"Tệp kết quả “{target}” là một tệp đầu vào (biểu nộp về, danh sách đơn vị hoặc danh mục); "
-                "không ghi đè lên tệp đầu vào — hãy chọn tên khác.",
-                option="out",
-            )
-
-
-def refuse_existing(paths: Iterable[Path], force: bool) -> None:
-    """Raise :class:`OutputExistsError` listing the outputs that exist (unless ``force``)."""
-    if force:
-        return
-    existing = [str(p) for p in paths if p.exists()]
-    if existing:
-        shown = "\n".join(f"  - {p}" for p in existing[:10])
-        more = f"\n  … và {len(existing) - 10} tệp khác" if len(existing) > 10 else ""
-        raise OutputExistsError(f"{len(existing)} tệp kết quả đã có, không ghi đè:\n{shown}{more}", existing)
-
-
-def single_period(batch: CheckResult) -> None:
-    """Refuse a batch of returns of several periods when none was named: which
-    one is being consolidated must not be a guess."""
-    periods = batch.files.counts_of("period", status=("accepted", "rejected"))
-    if len(periods) > 1:
-        from .periods import parse_period
-
-        def label(code: str) -> str:
-            try:
-                return parse_period(code).label
-            except ValueError:
-                return code
-
-        shown = ", ".join(f"{label(p)}: {n} tệp" for p, n in periods.most_common())
-        raise UsageError(f"Các biểu nộp về thuộc nhiều kỳ báo cáo khác nhau ({shown}); hãy nêu rõ kỳ báo cáo cần tổng hợp.", option="period")
-
-
-def check_inputs(paths: Sequence[str]) -> None:
-    """Refuse paths that do not exist (all of them named at once)."""
-    missing = [p for p in paths if not os.path.lexists(p)]
-    if missing:
-        shown = ", ".join(f"“{p}”" for p in missing[:10])
-        raise UsageError(f"Không tìm thấy {shown}. Hãy kiểm tra lại tên tệp hoặc thư mục.", option="paths")
-
-
-# --------------------------------------------------------------------------- verbs
+    ``catalog``: a :class:`Catalog`, a catalogue's path, or level codes — the
+    levels it adds to the standard ones (``xa``, ``huyen``, ``so``, ``tinh``);
+    units at levels the form does not use are kept and simply not addressed.
+    """
+    if isinstance(catalog, (str, os.PathLike)):
+        catalog = as_catalog(catalog)
+    return units_module.load_units(path, catalog)
 
 
 def generate(
@@ -260,8 +106,22 @@ def generate(
     reg = as_units(units, cat)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise UsageError(f"“{out}” là một tệp, không phải thư mục; hãy nêu thư mục để ghi các biểu mẫu.", option="out")
-    return _generate(cat, level, per, out, reg, force=force, password=password, progress=progress, generated_at=generated_at, generic=generic)
+        raise UsageError(
+            f"“{out}” là một tệp, không phải thư mục; hãy nêu thư mục để ghi các biểu mẫu.",
+            option="out",
+        )
+    return write_templates(
+        cat,
+        level,
+        per,
+        out,
+        reg,
+        force=force,
+        password=password,
+        progress=progress,
+        generated_at=generated_at,
+        generic=generic,
+    )
 
 
 def check(
@@ -291,7 +151,16 @@ def check(
     no file is found, or ``level``/``unit`` do not fit the catalogue and the
     units file; :class:`CatalogError`, :class:`UnitsError`, :class:`PeriodError`.
     """
-    return check_batch(paths, catalog, level=level, period=period, units=units, unit=unit, workers=workers, progress=progress)
+    return check_batch(
+        paths,
+        catalog,
+        level=level,
+        period=period,
+        units=units,
+        unit=unit,
+        workers=workers,
+        progress=progress,
+    )
 
 
 def check_batch(
@@ -317,7 +186,14 @@ def check_batch(
     reg = as_units(units, cat)
     check_unit(unit, reg, level)
     check_inputs(inputs)
-    expect = Expectation(level=level, period=per.code if per else None, units=reg, unit=unit, outputs=tuple(outputs), scratch=tuple(scratch))
+    expect = Expectation(
+        level=level,
+        period=per.code if per else None,
+        units=reg,
+        unit=unit,
+        outputs=tuple(outputs),
+        scratch=tuple(scratch),
+    )
     result = read_batch(inputs, cat, expect, workers=workers, progress=progress, require_files=True)
     mark_conflicts(result)
     flag_outliers(result, cat)
@@ -378,12 +254,23 @@ def consolidate(
     reg = as_units(units, cat)
     check_unit(unit, reg, level)
     if prefer not in (None, "latest"):
-        raise UsageError(f"Cách chọn tệp “{prefer}” không hợp lệ; chỉ có “latest” (lấy tệp mới nhất).", option="prefer")
+        raise UsageError(
+            f"Cách chọn tệp “{prefer}” không hợp lệ; chỉ có “latest” (lấy tệp mới nhất).",
+            option="prefer",
+        )
     targets: dict[str, Path | None] = {
-        "book": check_out(out, suffix=".xlsx", option="out", required=True) if out is not None else None,
-        "json": check_out(json_path, suffix=".json", option="json_path") if json_path is not None else None,
-        "csv": check_out(csv_path, suffix=".csv", option="csv_path") if csv_path is not None else None,
-        "own_form": check_out(own_form, suffix=".xlsx", option="own_form", required=True) if own_form is not None else None,
+        "book": check_out(out, suffix=".xlsx", option="out", required=True)
+        if out is not None
+        else None,
+        "json": check_out(json_path, suffix=".json", option="json_path")
+        if json_path is not None
+        else None,
+        "csv": check_out(csv_path, suffix=".csv", option="csv_path")
+        if csv_path is not None
+        else None,
+        "own_form": check_out(own_form, suffix=".xlsx", option="own_form", required=True)
+        if own_form is not None
+        else None,
     }
     named = [p for p in targets.values() if p is not None]
     if len({os.path.abspath(p) for p in named}) != len(named):
@@ -392,7 +279,10 @@ def consolidate(
     refuse_inputs_as_outputs(named, inputs, [cat.path, reg.path if reg is not None else ""])
     refuse_existing(named, force)
     if own_form is not None and unit is None and (reg is None or level is None):
-        raise UsageError("Cần đơn vị tổng hợp (có trong tệp danh sách đơn vị) để ghi biểu của chính đơn vị đó.", option="unit")
+        raise UsageError(
+            "Cần đơn vị tổng hợp (có trong tệp danh sách đơn vị) để ghi biểu của chính đơn vị đó.",
+            option="unit",
+        )
 
     def check_batch(batch: CheckResult) -> None:
         nonlocal unit
@@ -404,7 +294,9 @@ def consolidate(
 
     if unit is None and reg is not None and level is not None:
         unit = single_top(reg, level)
-    expect = Expectation(level=level, period=per.code if per else None, units=reg, unit=unit, outputs=tuple(named))
+    expect = Expectation(
+        level=level, period=per.code if per else None, units=reg, unit=unit, outputs=tuple(named)
+    )
     expected = expect.expected_units()
     if expected is not None and out is not None:
         check_unit_count(len(expected))  # before reading thousands of files for nothing
@@ -414,12 +306,59 @@ def consolidate(
         temps = {k: (outs.path(p) if p is not None else None) for k, p in targets.items()}
         expect.scratch = tuple(p for p in temps.values() if p is not None)
         result = run_consolidation(
-            inputs, cat, expect, temps,
-            prefer=prefer, workers=workers, progress=progress,
+            inputs,
+            cat,
+            expect,
+            temps,
+            prefer=prefer,
+            workers=workers,
+            progress=progress,
             password=default_password() if password is None else password,
             check_top=check_batch,
             exclude_errors=exclude_errors,
         )
         outs.commit()
     result.out = targets["book"]
+    return result
+
+
+def run_consolidation(
+    paths: Sequence[str],
+    catalog: Catalog,
+    expect: Expectation,
+    outputs: dict[str, Path | None],
+    *,
+    prefer: str | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    password: str = "",
+    check_top: Callable[[CheckResult], None] | None = None,
+    exclude_errors: bool = False,
+) -> Consolidation:
+    """Read, check and add up the returns; write each output asked for in
+    ``outputs`` (``book``, ``json``, ``csv``, ``own_form``: the paths to write
+    them to, temporaries of the caller's :class:`~cchc_xlsx._atomic.OutputSet`).
+    ``check_top`` may refuse the batch once its level is known."""
+    # NOTE: each file's record and values go to disk as it is read (the batch's
+    # FileStore) and come back one file (or, for the summary, one row) at a time
+    batch = read_batch(
+        paths, catalog, expect, workers=workers, progress=progress, require_files=True
+    )
+    if check_top is not None:
+        check_top(batch)
+    flag_outliers(batch, catalog)
+    result = build_consolidation(
+        batch, catalog, expect.units, expect.unit, prefer, exclude_errors=exclude_errors
+    )
+    book, json_out, csv_out, own = (outputs.get(k) for k in ("book", "json", "csv", "own_form"))
+    if book is not None:
+        write_consolidated_file(result, book, password=password)
+    if json_out is not None:
+        with open(json_out, "w", encoding="utf-8") as fh:
+            write_report_json(result, fh)
+    if csv_out is not None:
+        with open(csv_out, "w", encoding="utf-8", newline="") as fh:
+            write_tidy_csv(result, fh)
+    if own is not None:
+        write_own_form(result, own, password=password)
     return result

@@ -13,9 +13,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ._version import __version__
-from .catalog import LEVELS, Catalog, load_catalog
-from .errors import CchcError, OutputExistsError, UsageError, os_error_text
+from cchc_xlsx._version import __version__
+from cchc_xlsx.catalog.load import load_catalog
+from cchc_xlsx.catalog.model import Catalog
+from cchc_xlsx.errors import CchcError, OutputExistsError, UsageError, os_error_text
+from cchc_xlsx.vocabulary import LEVELS
 
 TYPE_NAMES = {
     "heading": "tiêu đề",
@@ -69,7 +71,13 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self._positionals.title = "tham số"
         self._optionals.title = "tùy chọn"
-        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="in hướng dẫn này rồi thoát")
+        self.add_argument(
+            "-h",
+            "--help",
+            action="help",
+            default=argparse.SUPPRESS,
+            help="in hướng dẫn này rồi thoát",
+        )
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -83,18 +91,37 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cchc-xlsx",
         description="Biểu mẫu thống kê CCHC: tạo biểu Excel có khóa và tự kiểm tra, đọc và kiểm tra biểu đã điền, tổng hợp số liệu.",
     )
-    p.add_argument("--version", action="version", version=f"cchc-xlsx {__version__}", help="in phiên bản rồi thoát")
+    p.add_argument(
+        "--version",
+        action="version",
+        version=f"cchc-xlsx {__version__}",
+        help="in phiên bản rồi thoát",
+    )
     sub = p.add_subparsers(dest="command", metavar="LỆNH", parser_class=_Parser)
 
     g = sub.add_parser("generate", help="tạo biểu mẫu Excel cho từng đơn vị")
     g.add_argument("--level", required=True, help="cấp của đơn vị nhận biểu: xa, huyen, so, tinh")
-    g.add_argument("--period", required=True, help="kỳ báo cáo: 2024-Q1 … 2024-Q4, 2024-H1, 2024-9M, 2024")
+    g.add_argument(
+        "--period", required=True, help="kỳ báo cáo: 2024-Q1 … 2024-Q4, 2024-H1, 2024-9M, 2024"
+    )
     g.add_argument("--out", required=True, help="thư mục ghi biểu")
-    g.add_argument("--units", help="tệp danh sách đơn vị units.csv (không có: một biểu chung, đơn vị tự chọn)")
-    g.add_argument("--catalog", help="tệp danh mục chỉ tiêu (mặc định: danh mục đi kèm, Phụ lục I của seed 000)")
-    g.add_argument("--generic", action="store_true", help="với --units: một biểu chung, đơn vị chọn trong danh sách thả xuống")
+    g.add_argument(
+        "--units", help="tệp danh sách đơn vị units.csv (không có: một biểu chung, đơn vị tự chọn)"
+    )
+    g.add_argument(
+        "--catalog",
+        help="tệp danh mục chỉ tiêu (mặc định: danh mục đi kèm, Phụ lục I của seed 000)",
+    )
+    g.add_argument(
+        "--generic",
+        action="store_true",
+        help="với --units: một biểu chung, đơn vị chọn trong danh sách thả xuống",
+    )
     g.add_argument("--force", action="store_true", help="ghi đè tệp đã có")
-    g.add_argument("--password", help="mật khẩu khóa trang tính (mặc định: biến môi trường CCHC_XLSX_PASSWORD hoặc “cchc”)")
+    g.add_argument(
+        "--password",
+        help="mật khẩu khóa trang tính (mặc định: biến môi trường CCHC_XLSX_PASSWORD hoặc “cchc”)",
+    )
 
     c = sub.add_parser("consolidate", help="tổng hợp các biểu đã điền thành biểu tổng hợp")
     c.add_argument("paths", nargs="+", metavar="PATH", help="tệp hoặc thư mục chứa biểu đã điền")
@@ -102,18 +129,40 @@ def build_parser() -> argparse.ArgumentParser:
     _reader_options(c)
     c.add_argument("--unit", help="mã đơn vị tổng hợp (đơn vị cấp trên)")
     c.add_argument("--csv", help="ghi số liệu dạng bảng (unit, period, code, value, sha256)")
-    c.add_argument("--prefer", choices=["latest"], help="khi một đơn vị nộp hai tệp khác nhau: lấy tệp mới nhất")
-    c.add_argument("--own-form", metavar="FILE", help="ghi thêm biểu mẫu của chính đơn vị tổng hợp (--unit), các dòng lấy từ cấp dưới được điền sẵn và khóa")
-    c.add_argument("--exclude-errors", action="store_true", help="không cộng các giá trị có lỗi (mặc định: cộng và tô đỏ)")
+    c.add_argument(
+        "--prefer",
+        choices=["latest"],
+        help="khi một đơn vị nộp hai tệp khác nhau: lấy tệp mới nhất",
+    )
+    c.add_argument(
+        "--own-form",
+        metavar="FILE",
+        help="ghi thêm biểu mẫu của chính đơn vị tổng hợp (--unit), các dòng lấy từ cấp dưới được điền sẵn và khóa",
+    )
+    c.add_argument(
+        "--exclude-errors",
+        action="store_true",
+        help="không cộng các giá trị có lỗi (mặc định: cộng và tô đỏ)",
+    )
     c.add_argument("--force", action="store_true", help="ghi đè các tệp kết quả đã có")
-    c.add_argument("--verbose", "-v", action="store_true", help="in mọi vấn đề của mọi tệp (mặc định: bản tóm tắt)")
+    c.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="in mọi vấn đề của mọi tệp (mặc định: bản tóm tắt)",
+    )
 
     k = sub.add_parser("check", help="đọc và kiểm tra biểu đã điền, không ghi biểu tổng hợp")
     k.add_argument("paths", nargs="+", metavar="PATH", help="tệp hoặc thư mục")
     _reader_options(k)
     k.add_argument("--unit", help="mã đơn vị tổng hợp: chỉ chờ biểu của các đơn vị trực thuộc")
     k.add_argument("--force", action="store_true", help="ghi đè báo cáo JSON đã có")
-    k.add_argument("--verbose", "-v", action="store_true", help="in mọi vấn đề của mọi tệp (mặc định: bản tóm tắt)")
+    k.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="in mọi vấn đề của mọi tệp (mặc định: bản tóm tắt)",
+    )
 
     cat = sub.add_parser("catalog", help="kiểm tra danh mục chỉ tiêu và liệt kê các dòng")
     cat.add_argument("--catalog", help="tệp danh mục (mặc định: danh mục đi kèm)")
@@ -128,7 +177,10 @@ def _reader_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--level", help="cấp của các đơn vị nộp biểu")
     p.add_argument("--period", help="kỳ báo cáo mong đợi")
     p.add_argument("--units", help="tệp danh sách đơn vị units.csv")
-    p.add_argument("--catalog", help="tệp danh mục chỉ tiêu (mặc định: danh mục đi kèm, Phụ lục I của seed 000)")
+    p.add_argument(
+        "--catalog",
+        help="tệp danh mục chỉ tiêu (mặc định: danh mục đi kèm, Phụ lục I của seed 000)",
+    )
     p.add_argument("--json", help="ghi báo cáo JSON")
 
 
@@ -136,7 +188,9 @@ def _safe_streams() -> None:
     """A terminal or log file that cannot hold Vietnamese (a Windows code page)
     gets "?" for what it cannot hold, never a crash after the work is done."""
     for stream in (sys.stdout, sys.stderr):
-        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "")
+        encoding = (
+            (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "")
+        )
         if encoding != "utf8" and hasattr(stream, "reconfigure"):
             try:
                 stream.reconfigure(errors="replace")
@@ -163,7 +217,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CchcError as exc:
         print(f"Lỗi: {exc}{_hint(exc)}", file=sys.stderr)
         return 2
-    except ImportError as exc:  # a dependency of the wrong version (XlsxWriter's is checked at import)
+    except (
+        ImportError
+    ) as exc:  # a dependency of the wrong version (XlsxWriter's is checked at import)
         print(f"Lỗi cài đặt: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -198,8 +254,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # the library names its arguments; the command line's spelling of each
 _OPTIONS = {
-    "paths": "PATH", "out": "--out", "unit": "--unit", "units": "--units", "level": "--level",
-    "period": "--period", "catalog": "--catalog", "json_path": "--json", "csv_path": "--csv",
+    "paths": "PATH",
+    "out": "--out",
+    "unit": "--unit",
+    "units": "--units",
+    "level": "--level",
+    "period": "--period",
+    "catalog": "--catalog",
+    "json_path": "--json",
+    "csv_path": "--csv",
     "own_form": "--own-form",
 }
 
@@ -264,7 +327,7 @@ def format_table(headers: list[str], rows: list[list[str]], widths: list[int]) -
 
 
 def cmd_catalog(args: argparse.Namespace) -> int:
-    from .api import check_level
+    from cchc_xlsx.arguments import check_level
 
     catalog = load_catalog_arg(args.catalog)
     check_level(args.level, catalog)
@@ -274,7 +337,9 @@ def cmd_catalog(args: argparse.Namespace) -> int:
         print(f"Nguồn: {catalog.source}")
     print(f"Tệp: {catalog.path}")
     where = f"{LEVELS.get(args.level, args.level)} ({args.level})" if args.level else "mọi cấp"
-    print(f"{len(rows)} dòng ở {where}; {len(catalog.rules_for_level(args.level) if args.level else catalog.rules)} quy tắc kiểm tra.\n")
+    print(
+        f"{len(rows)} dòng ở {where}; {len(catalog.rules_for_level(args.level) if args.level else catalog.rules)} quy tắc kiểm tra.\n"
+    )
     table: list[list[str]] = []
     sheet = None
     for r in rows:
@@ -304,45 +369,72 @@ def cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .api import as_period, as_units, check_level, generate
+    from cchc_xlsx.api import generate
+    from cchc_xlsx.arguments import as_period, as_units, check_level
 
     catalog = load_catalog_arg(args.catalog)
     check_level(args.level, catalog)
     units = as_units(args.units, catalog)
     n = len(units.at_level(args.level)) if units and not args.generic else 1
     files = generate(
-        catalog, args.level, args.period, args.out, units,
-        force=args.force, password=args.password, progress=progress_bar(n, "Tạo biểu"), generic=args.generic,
+        catalog,
+        args.level,
+        args.period,
+        args.out,
+        units,
+        force=args.force,
+        password=args.password,
+        progress=progress_bar(n, "Tạo biểu"),
+        generic=args.generic,
     )
     label = as_period(args.period).label  # type: ignore[union-attr]
     if units is None or args.generic:
-        print(f"Đã tạo 1 biểu chung (đơn vị tự chọn hoặc tự gõ) {label}, {LEVELS.get(args.level, args.level)}: {files[0].path}")
+        print(
+            f"Đã tạo 1 biểu chung (đơn vị tự chọn hoặc tự gõ) {label}, {LEVELS.get(args.level, args.level)}: {files[0].path}"
+        )
     else:
-        print(f"Đã tạo {len(files)} biểu {label}, {LEVELS.get(args.level, args.level)}, trong thư mục {Path(args.out)}")
+        print(
+            f"Đã tạo {len(files)} biểu {label}, {LEVELS.get(args.level, args.level)}, trong thư mục {Path(args.out)}"
+        )
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ._atomic import OutputSet
-    from .api import as_units, check_batch, check_out, refuse_existing
-    from .console import print_missing, print_summary
-    from .consolidation import write_report_json
+    from cchc_xlsx.api import check_batch
+    from cchc_xlsx.arguments import as_units, check_out, refuse_existing
+    from cchc_xlsx.atomic import OutputSet
+    from cchc_xlsx.outputs.console import print_missing, print_summary
+    from cchc_xlsx.outputs.json_report import write_report_json
 
     catalog = load_catalog_arg(args.catalog)
     units = as_units(args.units, catalog)
-    json_path = check_out(args.json, suffix=".json", option="json_path") if args.json is not None else None
+    json_path = (
+        check_out(args.json, suffix=".json", option="json_path") if args.json is not None else None
+    )
     if json_path is not None:
         refuse_existing([json_path], args.force)
     with OutputSet() as outs:
         # NOTE: the report's temporary first: a folder that cannot be written is found before the reading
         tmp = outs.path(json_path) if json_path is not None else None
         result = check_batch(
-            args.paths, catalog, level=args.level, period=args.period, units=units, unit=args.unit,
+            args.paths,
+            catalog,
+            level=args.level,
+            period=args.period,
+            units=units,
+            unit=args.unit,
             progress=progress_bar(0, "Đọc biểu"),
-            outputs=[json_path] if json_path is not None else [], scratch=[tmp] if tmp is not None else [],
+            outputs=[json_path] if json_path is not None else [],
+            scratch=[tmp] if tmp is not None else [],
         )
         names = {u.code: u.name for u in units} if units else {}
-        print_summary(result, sys.stdout, names, verbose=args.verbose, full_list=f"báo cáo JSON {json_path}" if json_path else "")
+        print_summary(
+            result,
+            sys.stdout,
+            names,
+            verbose=args.verbose,
+            full_list=f"báo cáo JSON {json_path}" if json_path else "",
+        )
         print_missing(result.missing_units, names, sys.stdout)
         if tmp is not None:
             with open(tmp, "w", encoding="utf-8") as fh:
@@ -353,25 +445,37 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
-    from .api import as_units, consolidate
-    from .console import print_consolidation
+    from cchc_xlsx.api import consolidate
+    from cchc_xlsx.arguments import as_units
+    from cchc_xlsx.outputs.console import print_consolidation
 
     catalog = load_catalog_arg(args.catalog)
     units = as_units(args.units, catalog)
     result = consolidate(
-        args.paths, catalog, args.out,
-        level=args.level, period=args.period, units=units, unit=args.unit,
-        prefer=args.prefer, json_path=args.json, csv_path=args.csv, own_form=args.own_form, force=args.force,
+        args.paths,
+        catalog,
+        args.out,
+        level=args.level,
+        period=args.period,
+        units=units,
+        unit=args.unit,
+        prefer=args.prefer,
+        json_path=args.json,
+        csv_path=args.csv,
+        own_form=args.own_form,
+        force=args.force,
         exclude_errors=args.exclude_errors,
         progress=progress_bar(0, "Đọc biểu"),
     )
     print_consolidation(result, sys.stdout, verbose=args.verbose)
     if args.own_form:
-        from .consolidation import own_form_values
+        from cchc_xlsx.consolidation.build import own_form_values
 
         values = own_form_values(result)
         shown = ", ".join(f"{k} = {v}" for k, v in values.items()) or "không có dòng nào"
-        print(f"Đã ghi biểu mẫu của {result.unit_name or result.unit} (các dòng lấy từ cấp dưới: {shown}): {args.own_form}")
+        print(
+            f"Đã ghi biểu mẫu của {result.unit_name or result.unit} (các dòng lấy từ cấp dưới: {shown}): {args.own_form}"
+        )
     if args.json:
         print(f"Đã ghi báo cáo JSON: {args.json}")
     if args.csv:
@@ -380,7 +484,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from cchc_xlsx.demo import run_demo
 
     return run_demo(Path(args.out))
 

@@ -19,23 +19,27 @@ from typing import Any
 
 import yaml
 
-from .api import check, consolidate, generate
-from .catalog import Catalog, load_catalog
-from .console import print_consolidation, print_missing, print_summary
-from .consolidation import own_form_values
-from .errors import UsageError
-from .fill import Filler
-from .layout import FormLayout, build_layout
-from .periods import parse_period
-from .resources import example_path
-from .template import _Stamper, default_password, now_iso, template_filename
-from .units import Units, load_units
-from .valuetypes import format_vn
+from cchc_xlsx.api import check, consolidate, generate
+from cchc_xlsx.catalog.load import load_catalog
+from cchc_xlsx.catalog.model import Catalog
+from cchc_xlsx.consolidation.build import own_form_values
+from cchc_xlsx.errors import UsageError
+from cchc_xlsx.layout.form import FormLayout, build_layout
+from cchc_xlsx.outputs.console import print_consolidation, print_missing, print_summary
+from cchc_xlsx.periods import parse_period
+from cchc_xlsx.resources import example_path
+from cchc_xlsx.semantics.numbers import format_vn
+from cchc_xlsx.testing import Filler
+from cchc_xlsx.units import Units, load_units
+from cchc_xlsx.write.generate import Stamper, template_filename
+from cchc_xlsx.write.template import default_password, now_iso
 
 PERIOD = "2024-Q1"
 
 
-def example_values(catalog: Catalog, layout: FormLayout, seed: str, base: dict[str, Any]) -> dict[str, Any]:
+def example_values(
+    catalog: Catalog, layout: FormLayout, seed: str, base: dict[str, Any]
+) -> dict[str, Any]:
     """Plausible, consistent figures for a commune, varied from Tân Lập's by a seeded generator."""
     rnd = random.Random(seed)
     out: dict[str, Any] = {}
@@ -44,7 +48,9 @@ def example_values(catalog: Catalog, layout: FormLayout, seed: str, base: dict[s
         if code not in layout:
             continue
         if row.type == "count" and isinstance(v, int):
-            out[code] = max(0, int(round(v * rnd.uniform(0.6, 1.4)))) if v else rnd.choice([0, 0, 1, 2])
+            out[code] = (
+                max(0, int(round(v * rnd.uniform(0.6, 1.4)))) if v else rnd.choice([0, 0, 1, 2])
+            )
         elif row.type == "percent":
             out[code] = round(min(100.0, float(v) * rnd.uniform(0.85, 1.05)), 1)
         elif row.type == "boolean":
@@ -54,10 +60,23 @@ def example_values(catalog: Catalog, layout: FormLayout, seed: str, base: dict[s
         else:
             out[code] = v
     # keep the parts within their wholes, as a careful commune would
-    for whole, parts in (("1.2.1", ["1.2.2"]), ("1.4.1", ["1.4.2", "1.4.3", "1.4.4"]), ("3.3.1.a", ["3.3.1.b"]),
-                         ("3.3.2.a", ["3.3.2.b"]), ("7.2.1.a", ["7.2.1.b"]), ("7.2.1.b", ["7.2.1.c"]),
-                         ("7.2.2.a", ["7.2.2.b"]), ("7.2.2.b", ["7.2.2.c"]), ("7.2.3.a", ["7.2.3.b"]),
-                         ("7.2.4.a", ["7.2.4.b"]), ("4.5.1", ["4.5.2"]), ("3.4.1", ["3.4.2"]), ("7.2.5.a", ["7.2.5.b"]), ("4.5.2", ["4.5.4"]), ("3.1.4", ["3.1.4.b", "3.2.1", "3.2.2", "3.2.3"])):
+    for whole, parts in (
+        ("1.2.1", ["1.2.2"]),
+        ("1.4.1", ["1.4.2", "1.4.3", "1.4.4"]),
+        ("3.3.1.a", ["3.3.1.b"]),
+        ("3.3.2.a", ["3.3.2.b"]),
+        ("7.2.1.a", ["7.2.1.b"]),
+        ("7.2.1.b", ["7.2.1.c"]),
+        ("7.2.2.a", ["7.2.2.b"]),
+        ("7.2.2.b", ["7.2.2.c"]),
+        ("7.2.3.a", ["7.2.3.b"]),
+        ("7.2.4.a", ["7.2.4.b"]),
+        ("4.5.1", ["4.5.2"]),
+        ("3.4.1", ["3.4.2"]),
+        ("7.2.5.a", ["7.2.5.b"]),
+        ("4.5.2", ["4.5.4"]),
+        ("3.1.4", ["3.1.4.b", "3.2.1", "3.2.2", "3.2.3"]),
+    ):
         total = out.get(whole)
         if not isinstance(total, int):
             continue
@@ -78,7 +97,12 @@ def example_values(catalog: Catalog, layout: FormLayout, seed: str, base: dict[s
         for part in ("7.2.1.a", "7.2.2.a"):
             if isinstance(out.get(part), int) and out["7.2.1.a"] + out["7.2.2.a"] > total:
                 out[part] = min(out[part], total // 2)
-        for part, whole in (("7.2.1.b", "7.2.1.a"), ("7.2.2.b", "7.2.2.a"), ("7.2.1.c", "7.2.1.b"), ("7.2.2.c", "7.2.2.b")):
+        for part, whole in (
+            ("7.2.1.b", "7.2.1.a"),
+            ("7.2.2.b", "7.2.2.a"),
+            ("7.2.1.c", "7.2.1.b"),
+            ("7.2.2.c", "7.2.2.b"),
+        ):
             if isinstance(out.get(part), int):
                 out[part] = min(out[part], out[whole])
     out["7.2.3.a"] = out.get("7.2.1.b", 0) + out.get("7.2.2.b", 0)
@@ -94,7 +118,10 @@ def run_demo(out: Path, stream: Any = None) -> int:
     _claim(out)
     for sub in SUBFOLDERS:
         shutil.rmtree(out / sub, ignore_errors=True)
-    templates, returns, districts, province = (out / s for s in ("1_bieu_mau_xa", "2_bao_cao_xa_nop_ve", "3_tong_hop_huyen", "4_tong_hop_tinh"))
+    templates, returns, districts, province = (
+        out / s
+        for s in ("1_bieu_mau_xa", "2_bao_cao_xa_nop_ve", "3_tong_hop_huyen", "4_tong_hop_tinh")
+    )
 
     def say(text: str = "") -> None:
         print(text, file=stream)
@@ -103,7 +130,9 @@ def run_demo(out: Path, stream: Any = None) -> int:
     files = generate(catalog, "xa", period, templates, units, force=True)
     say(f"Đã tạo {len(files)} biểu mẫu trong {templates}")
 
-    say("\n=== 2. Các xã điền và gửi về (số liệu ví dụ; xã Tân Lập dùng số liệu thật của seed 000) ===")
+    say(
+        "\n=== 2. Các xã điền và gửi về (số liệu ví dụ; xã Tân Lập dùng số liệu thật của seed 000) ==="
+    )
     _fill_returns(catalog, units, period, returns)
     say(f"Các tệp nộp về: {returns}")
 
@@ -119,8 +148,13 @@ def run_demo(out: Path, stream: Any = None) -> int:
         name = units[code].name
         own = out / "5_bieu_mau_cua_huyen" / f"{PERIOD}_huyen_{code}_bieu_cua_huyen.xlsx"
         res = consolidate(
-            returns / code, catalog, districts / f"{PERIOD}_huyen_{code}_tong_hop.xlsx",
-            level="xa", period=PERIOD, units=units, unit=code,
+            returns / code,
+            catalog,
+            districts / f"{PERIOD}_huyen_{code}_tong_hop.xlsx",
+            level="xa",
+            period=PERIOD,
+            units=units,
+            unit=code,
             json_path=districts / f"{PERIOD}_huyen_{code}_tong_hop.json",
             csv_path=districts / f"{PERIOD}_huyen_{code}_so_lieu.csv",
             own_form=own,
@@ -129,34 +163,56 @@ def run_demo(out: Path, stream: Any = None) -> int:
         say(f"\n--- {name} ---")
         print_consolidation(res, stream)
         fed = own_form_values(res)
-        say(f"Biểu mẫu của chính {name} (dòng lấy từ các xã đã điền sẵn: {', '.join(f'{k} = {v}' for k, v in fed.items())}): {own}")
+        say(
+            f"Biểu mẫu của chính {name} (dòng lấy từ các xã đã điền sẵn: {', '.join(f'{k} = {v}' for k, v in fed.items())}): {own}"
+        )
 
     say("\n=== 5. Tổng hợp cấp tỉnh từ biểu tổng hợp của các huyện ===")
     up = consolidate(
-        districts, catalog, province / f"{PERIOD}_tinh_T11_tu_huyen.xlsx",
-        level="huyen", period=PERIOD, units=units, unit="T11",
+        districts,
+        catalog,
+        province / f"{PERIOD}_tinh_T11_tu_huyen.xlsx",
+        level="huyen",
+        period=PERIOD,
+        units=units,
+        unit="T11",
         json_path=province / f"{PERIOD}_tinh_T11_tu_huyen.json",
     )
     print_consolidation(up, stream)
     direct = consolidate(
-        returns, catalog, province / f"{PERIOD}_tinh_T11_tu_xa.xlsx",
-        level="xa", period=PERIOD, units=units, unit="T11",
+        returns,
+        catalog,
+        province / f"{PERIOD}_tinh_T11_tu_xa.xlsx",
+        level="xa",
+        period=PERIOD,
+        units=units,
+        unit="T11",
         json_path=province / f"{PERIOD}_tinh_T11_tu_xa.json",
     )
     same = up.totals == direct.totals
-    say(f"\nTổng cấp tỉnh qua cấp huyện {'BẰNG' if same else 'KHÁC'} tổng cấp tỉnh cộng thẳng từ các xã ({len(up.totals)} chỉ tiêu).")
+    say(
+        f"\nTổng cấp tỉnh qua cấp huyện {'BẰNG' if same else 'KHÁC'} tổng cấp tỉnh cộng thẳng từ các xã ({len(up.totals)} chỉ tiêu)."
+    )
     for code in ("1.2.1", "1.2.2", "1.2", "3.3.1", "7.2.4", "1.6"):
         if code in up.totals:
             a, b = up.totals[code], direct.totals.get(code)
             shown = format_vn(a) if isinstance(a, (int, float)) else str(a)
-            say(f"  {code} {catalog.row(code).label}: {shown} (qua huyện) — {'bằng' if a == b else f'khác: {b}'} (từ xã)")
+            say(
+                f"  {code} {catalog.row(code).label}: {shown} (qua huyện) — {'bằng' if a == b else f'khác: {b}'} (từ xã)"
+            )
     say(f"\nKết quả nằm trong thư mục: {out.resolve()}")
     say(f"  Biểu tổng hợp huyện Chợ Đồn: {districts / f'{PERIOD}_huyen_H01_tong_hop.xlsx'}")
     say(f"  Biểu tổng hợp tỉnh: {province / f'{PERIOD}_tinh_T11_tu_huyen.xlsx'}")
     return 0 if same else 1
 
 
-SUBFOLDERS = ("1_bieu_mau_xa", "2_bao_cao_xa_nop_ve", "3_tong_hop_huyen", "4_tong_hop_tinh", "5_bieu_mau_cua_huyen")
+SUBFOLDERS = (
+    "1_bieu_mau_xa",
+    "2_bao_cao_xa_nop_ve",
+    "3_tong_hop_huyen",
+    "4_tong_hop_tinh",
+    "5_bieu_mau_cua_huyen",
+)
 MARKER = ".cchc-demo"  # a folder holding this file is the demo's: it may be written again
 
 
@@ -164,7 +220,10 @@ def _claim(out: Path) -> None:
     """Make ``out`` the demo's folder: refuse a folder that holds anything but a
     previous demo's output, so that nothing of the user's is ever deleted."""
     if out.exists() and not out.is_dir():
-        raise UsageError(f"“{out}” là một tệp; hãy chọn một thư mục (mới hoặc trống) cho kết quả demo.", option="out")
+        raise UsageError(
+            f"“{out}” là một tệp; hãy chọn một thư mục (mới hoặc trống) cho kết quả demo.",
+            option="out",
+        )
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
         raise UsageError(
             f"Thư mục “{out}” đã có các tệp khác; demo chỉ ghi vào một thư mục trống hoặc thư mục của lần chạy demo trước. "
@@ -174,14 +233,20 @@ def _claim(out: Path) -> None:
     if (out / MARKER).is_file():
         strays = [p for p in out.iterdir() if p.name not in SUBFOLDERS and p.name != MARKER]
         if strays:
-            raise UsageError(f"Thư mục demo “{out}” có tệp không do demo tạo ({strays[0].name}); hãy chọn thư mục khác.", option="out")
+            raise UsageError(
+                f"Thư mục demo “{out}” có tệp không do demo tạo ({strays[0].name}); hãy chọn thư mục khác.",
+                option="out",
+            )
     out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text("Thư mục kết quả của `cchc-xlsx demo`: chạy demo lại sẽ ghi đè các thư mục con.\n", encoding="utf-8")
+    (out / MARKER).write_text(
+        "Thư mục kết quả của `cchc-xlsx demo`: chạy demo lại sẽ ghi đè các thư mục con.\n",
+        encoding="utf-8",
+    )
 
 
 def _fill_returns(catalog: Catalog, units: Units, period: Any, returns: Path) -> None:
     layout = build_layout(catalog, "xa")
-    stamper = _Stamper(layout, period, now_iso(), default_password())
+    stamper = Stamper(layout, period, now_iso(), default_password())
     base = yaml.safe_load(example_path("returns_seed000_tan_lap.yaml").read_text("utf-8"))["values"]
     for u in units.at_level("xa"):
         if u.code == "X0120":  # xã Đồng Lạc has not sent its report
@@ -206,5 +271,7 @@ def _fill_returns(catalog: Catalog, units: Units, period: Any, returns: Path) ->
             (folder / "gui_lai").mkdir(exist_ok=True)
             (folder / "gui_lai" / f"Ban_sao_{template_filename(period, 'xa', u)}").write_bytes(data)
     h01 = returns / "H01"
-    (h01 / "Bao_cao_CCHC_quy_1.xlsx").write_text("<!DOCTYPE html><html><body>Trang tải về bị lỗi</body></html>", "utf-8")
+    (h01 / "Bao_cao_CCHC_quy_1.xlsx").write_text(
+        "<!DOCTYPE html><html><body>Trang tải về bị lỗi</body></html>", "utf-8"
+    )
     (h01 / f"~${template_filename(period, 'xa', units['X0101'])}").write_bytes(b"\x00" * 165)

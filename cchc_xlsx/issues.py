@@ -19,7 +19,7 @@ class IssueCode(str, Enum):
     """A stable issue code (its value, ``"text-number"``), with its default ``severity`` and ``title``."""
 
     severity: Severity
-    title: str
+    title: str  # type: ignore[assignment]  # NOTE: shadows str.title, on purpose: frictionless' word
 
     def __new__(cls, code: str, severity: Severity, title: str) -> IssueCode:
         member = str.__new__(cls, code)
@@ -33,7 +33,6 @@ class IssueCode(str, Enum):
 
     def __format__(self, spec: str) -> str:
         return format(str(self.value), spec)
-
 
     # the file itself (status rejected)
     EMPTY_FILE = ("empty-file", "error", "tệp rỗng")
@@ -73,8 +72,16 @@ class IssueCode(str, Enum):
     # the workbook was edited (file accepted)
     METADATA_MISSING = ("metadata-missing", "warning", "mất trang thông tin nhận dạng")
     PROTECTION_REMOVED = ("protection-removed", "warning", "đã gỡ khóa trang tính")
-    LABEL_CHANGED = ("label-changed", "error", "nhãn chỉ tiêu bị sửa (số liệu của dòng không được dùng)")
-    UNIT_LABEL_CHANGED = ("unit-label-changed", "error", "đơn vị tính bị sửa (số liệu của dòng không được dùng)")
+    LABEL_CHANGED = (
+        "label-changed",
+        "error",
+        "nhãn chỉ tiêu bị sửa (số liệu của dòng không được dùng)",
+    )
+    UNIT_LABEL_CHANGED = (
+        "unit-label-changed",
+        "error",
+        "đơn vị tính bị sửa (số liệu của dòng không được dùng)",
+    )
     FORMULA_REPLACED = ("formula-replaced", "error", "công thức bị thay bằng số")
     CELL_OUT_OF_BOUNDS = ("cell-out-of-bounds", "warning", "dữ liệu ngoài vùng biểu")
     PARTIAL_SOURCE = ("partial-source", "warning", "biểu tổng hợp chưa đầy đủ")
@@ -84,7 +91,11 @@ class IssueCode(str, Enum):
     TEXT_NUMBER = ("text-number", "error", "số nhập dạng chữ")
     DATE_VALUE = ("date-value", "error", "ngày tháng trong ô số liệu")
     FRACTION_VALUE = ("fraction-value", "error", "phân số trong ô số liệu")
-    PERCENT_FRACTION = ("percent-fraction", "warning", "tỷ lệ nhập dạng thập phân (0–1) thay vì phần trăm")
+    PERCENT_FRACTION = (
+        "percent-fraction",
+        "warning",
+        "tỷ lệ nhập dạng thập phân (0–1) thay vì phần trăm",
+    )
     OUTLIER = ("outlier", "warning", "số liệu khác xa các đơn vị khác")
     PERCENT_FORMAT = ("percent-format", "info", "phần trăm nhập kèm dấu %")
     NOT_A_NUMBER = ("not-a-number", "error", "không phải số")
@@ -168,7 +179,9 @@ def markdown() -> str:
         "| code | default severity | title |",
         "| --- | --- | --- |",
     ]
-    lines += [f"| `{c.value}` | {c.severity} ({names[c.severity]}) | {c.title} |" for c in IssueCode]
+    lines += [
+        f"| `{c.value}` | {c.severity} ({names[c.severity]}) | {c.title} |" for c in IssueCode
+    ]
     return "\n".join(lines) + "\n"
 
 

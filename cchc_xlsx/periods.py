@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .errors import PeriodError
+from cchc_xlsx.errors import PeriodError
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _FORMS = "2024-Q1 … 2024-Q4 (quý), 2024-H1 (6 tháng), 2024-9M (9 tháng), 2024 (năm)"
@@ -108,7 +108,9 @@ def quarters_of(period: Period) -> list[Period]:
     if period.kind.startswith("Q"):
         return [period]
     last = {"H1": 2, "9M": 3, "Y": 4}[period.kind]
-    return [parse_period(f"{period.year}-Q{q}", cutoff_day=period.end.day) for q in range(1, last + 1)]
+    return [
+        parse_period(f"{period.year}-Q{q}", cutoff_day=period.end.day) for q in range(1, last + 1)
+    ]
 
 
 _LABEL_RE = [

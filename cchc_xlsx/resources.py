@@ -48,7 +48,9 @@ def example_path(name: str) -> Path:
     except FileNotFoundError:
         root = data_path("examples")
         names = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-        raise FileNotFoundError(f"Không có tệp ví dụ “{name}”; các tệp ví dụ đi kèm: {', '.join(names)}.") from None
+        raise FileNotFoundError(
+            f"Không có tệp ví dụ “{name}”; các tệp ví dụ đi kèm: {', '.join(names)}."
+        ) from None
 
 
 def template_source(name: str) -> str:

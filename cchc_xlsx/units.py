@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._xml import hidden_characters
-from .catalog import LEVELS
-from .errors import Problem, UnitsError, os_error_text
+from cchc_xlsx.errors import Problem, UnitsError, os_error_text
+from cchc_xlsx.text import hidden_characters
+from cchc_xlsx.vocabulary import LEVELS
 
 HEADER = ["code", "name", "level", "parent"]
 
@@ -80,7 +80,8 @@ class Units:
         return [
             u
             for u in self._list
-            if any(a.code == code for a in self.ancestors(u.code)) and (level is None or u.level == level)
+            if any(a.code == code for a in self.ancestors(u.code))
+            and (level is None or u.level == level)
         ]
 
     def levels(self) -> list[str]:
@@ -116,7 +117,18 @@ class Units:
         return None, [names[n] for n in close]
 
 
-_PREFIXES = ("xa ", "phuong ", "thi tran ", "huyen ", "quan ", "thi xa ", "thanh pho ", "tinh ", "ubnd ", "uy ban nhan dan ")
+_PREFIXES = (
+    "xa ",
+    "phuong ",
+    "thi tran ",
+    "huyen ",
+    "quan ",
+    "thi xa ",
+    "thanh pho ",
+    "tinh ",
+    "ubnd ",
+    "uy ban nhan dan ",
+)
 
 
 def _strip_prefix(s: str) -> str:
@@ -153,15 +165,17 @@ def load_units(path: str | os.PathLike[str], levels: Iterable[str] | Any | None 
     The file is ``code,name,level,parent`` (UTF-8 with or without BOM; comma or
     semicolon separated, as Excel saves "CSV" in a Vietnamese locale). One
     register serves every form: units at levels a catalogue does not use are
-    kept and simply not addressed by that form. ``levels`` (level codes, a
-    :class:`~cchc_xlsx.catalog.Catalog` or a catalogue's path) adds level codes to the standard ones
+    kept and simply not addressed by that form. ``levels`` (level codes, or a
+    :class:`~cchc_xlsx.catalog.model.Catalog`) adds level codes to the standard ones
     (``xa``, ``huyen``, ``so``, ``tinh``); a unit at any other level is an error.
     """
     p = Path(path)
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise UnitsError([Problem(str(p), None, None, f"không đọc được tệp: {os_error_text(exc)}")]) from exc
+        raise UnitsError(
+            [Problem(str(p), None, None, f"không đọc được tệp: {os_error_text(exc)}")]
+        ) from exc
     return parse_units(raw, str(p), levels)
 
 
@@ -188,7 +202,9 @@ def _name_problem(text: str) -> str | None:
     )
 
 
-def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | Any | None = None) -> Units:
+def parse_units(
+    raw: bytes, path: str = "<units>", levels: Iterable[str] | Any | None = None
+) -> Units:
     """:func:`load_units` of a file's bytes (``path`` is used in messages)."""
     problems: list[Problem] = []
 
@@ -198,10 +214,16 @@ def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | Any |
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UnitsError([Problem(
-            path, None, None,
-            "tệp không phải UTF-8. Trong Excel, hãy chọn Tệp › Lưu thành › kiểu “CSV UTF-8 (Comma delimited) (*.csv)” rồi dùng tệp mới",
-        )]) from exc
+        raise UnitsError(
+            [
+                Problem(
+                    path,
+                    None,
+                    None,
+                    "tệp không phải UTF-8. Trong Excel, hãy chọn Tệp › Lưu thành › kiểu “CSV UTF-8 (Comma delimited) (*.csv)” rồi dùng tệp mới",
+                )
+            ]
+        ) from exc
     # NOTE: only CR, LF and CR LF end a line (str.splitlines also splits on
     # vertical tab, form feed, U+0085 and U+2028, which a pasted name may hold)
     lines = re.split(r"\r\n|\r|\n", text)
@@ -211,22 +233,30 @@ def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | Any |
             header_at = i
             break
     if header_at is None:
-        raise UnitsError([Problem(path, None, None, "tệp trống; cần dòng tiêu đề code,name,level,parent")])
+        raise UnitsError(
+            [Problem(path, None, None, "tệp trống; cần dòng tiêu đề code,name,level,parent")]
+        )
     delimiter = _delimiter(lines[header_at])
     reader = csv.reader(io.StringIO("\n".join(lines[header_at:])), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader)]
     while len(header) > len(HEADER) and header[-1] == "":
         header.pop()  # NOTE: Excel adds empty columns ("code;name;level;parent;;") when a sheet had them
     if header != HEADER:
-        raise UnitsError([Problem(
-            path, header_at + 1, None,
-            f"dòng tiêu đề phải là “{','.join(HEADER)}” (gặp “{delimiter.join(header)}”). "
-            "Dòng đầu tiên không bắt đầu bằng # phải ghi đúng bốn tên cột code, name, level, parent "
-            "(mã, tên, cấp, mã đơn vị cấp trên), phân cách bằng dấu phẩy hoặc dấu chấm phẩy",
-        )])
+        raise UnitsError(
+            [
+                Problem(
+                    path,
+                    header_at + 1,
+                    None,
+                    f"dòng tiêu đề phải là “{','.join(HEADER)}” (gặp “{delimiter.join(header)}”). "
+                    "Dòng đầu tiên không bắt đầu bằng # phải ghi đúng bốn tên cột code, name, level, parent "
+                    "(mã, tên, cấp, mã đơn vị cấp trên), phân cách bằng dấu phẩy hoặc dấu chấm phẩy",
+                )
+            ]
+        )
     known_levels = set(LEVELS)
     if isinstance(levels, (str, os.PathLike)):
-        from .catalog import load_catalog
+        from cchc_xlsx.catalog.load import load_catalog
 
         known_levels |= set(load_catalog(levels).levels)
     elif levels is not None:
@@ -243,7 +273,11 @@ def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | Any |
         while len(rec) > 4 and not rec[-1].strip():
             rec = rec[:-1]
         if len(rec) != 4:
-            add(line, None, f"cần 4 cột code{delimiter}name{delimiter}level{delimiter}parent (gặp {len(rec)})")
+            add(
+                line,
+                None,
+                f"cần 4 cột code{delimiter}name{delimiter}level{delimiter}parent (gặp {len(rec)})",
+            )
             continue
         code, name, level, parent = (x.strip() for x in rec[:4])
         if not code:
@@ -262,7 +296,11 @@ def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | Any |
         elif _name_problem(name):
             add(line, code, "tên đơn vị " + str(_name_problem(name)))
         if level not in known_levels:
-            add(line, code, f"cấp “{level}” không hợp lệ; dùng một trong {', '.join(sorted(known_levels))} (xa: xã, huyen: huyện, so: sở, ngành, tinh: tỉnh)")
+            add(
+                line,
+                code,
+                f"cấp “{level}” không hợp lệ; dùng một trong {', '.join(sorted(known_levels))} (xa: xã, huyen: huyện, so: sở, ngành, tinh: tỉnh)",
+            )
         units.append(Unit(code, name, level, parent or None, line))
     by_code = {u.code: u for u in units}
     for u in units:
@@ -277,7 +315,11 @@ def parse_units(raw: bytes, path: str = "<units>", levels: Iterable[str] | Any |
         while cur.parent and cur.parent in by_code and cur.parent != cur.code:
             if cur.parent in seen_chain:
                 if cur.parent == u.code:
-                    add(u.line, u.code, "vòng lặp cấp trên: " + " → ".join(seen_chain + [cur.parent]))
+                    add(
+                        u.line,
+                        u.code,
+                        "vòng lặp cấp trên: " + " → ".join(seen_chain + [cur.parent]),
+                    )
                 break
             seen_chain.append(cur.parent)
             cur = by_code[cur.parent]

@@ -12,18 +12,29 @@ from typing import Literal, get_args
 
 Level = Literal["xa", "huyen", "so", "tinh"]
 #: the standard levels and how the form names them
-LEVELS: dict[str, str] = {"xa": "cấp xã", "huyen": "cấp huyện", "so": "sở, ngành", "tinh": "cấp tỉnh"}
+LEVELS: dict[str, str] = {
+    "xa": "cấp xã",
+    "huyen": "cấp huyện",
+    "so": "sở, ngành",
+    "tinh": "cấp tỉnh",
+}
 
-RowType = Literal["heading", "count", "decimal", "percent", "ratio", "boolean", "choice", "text", "sum"]
+RowType = Literal[
+    "heading", "count", "decimal", "percent", "ratio", "boolean", "choice", "text", "sum"
+]
 ROW_TYPES: tuple[RowType, ...] = get_args(RowType)
 #: a person types this row's value (column D is unlocked)
-INPUT_TYPES: frozenset[str] = frozenset({"count", "decimal", "percent", "boolean", "choice", "text"})
+INPUT_TYPES: frozenset[str] = frozenset(
+    {"count", "decimal", "percent", "boolean", "choice", "text"}
+)
 #: may be a ratio's numerator or denominator, a sum's term, a weight
 NUMBER_TYPES: frozenset[str] = frozenset({"count", "decimal", "sum"})
 #: holds a number a rule may compare
 NUMERIC_TYPES: frozenset[str] = frozenset({"count", "decimal", "percent", "ratio", "sum"})
 
-Agg = Literal["sum", "ratio", "count_yes", "count_options", "mean", "weighted_mean", "min", "max", "none"]
+Agg = Literal[
+    "sum", "ratio", "count_yes", "count_options", "mean", "weighted_mean", "min", "max", "none"
+]
 AGGS: tuple[Agg, ...] = get_args(Agg)
 #: how a row adds up across units when the catalogue does not say
 DEFAULT_AGG: dict[str, Agg] = {

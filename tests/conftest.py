@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from cchc_xlsx.catalog import Catalog, load_catalog
+from cchc_xlsx.catalog.load import load_catalog
+from cchc_xlsx.catalog.model import Catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOG = ROOT / "indicator_catalog.yaml"

@@ -3,7 +3,7 @@
 Every function returns the exact bytes of one file (or, for the few classes
 that are about the file system, puts one thing in a folder). Files derived from
 a real return take ``good``: the bytes of a filled template written by
-``cchc_xlsx.generate`` + ``cchc_xlsx.fill.Filler``; everything else is built
+``cchc_xlsx.generate`` + ``cchc_xlsx.testing.Filler``; everything else is built
 from nothing with :mod:`zipfile`, :mod:`struct` and byte strings, so a test
 shows exactly what it feeds the reader.
 

@@ -68,8 +68,10 @@ from typing import Any
 
 import pytest
 
-from cchc_xlsx.catalog import Catalog, load_catalog
-from cchc_xlsx.layout import COL_VALUE, FormLayout, a1, build_layout, quote_sheet
+from cchc_xlsx.catalog.load import load_catalog
+from cchc_xlsx.catalog.model import Catalog
+from cchc_xlsx.layout.a1 import a1, quote_sheet
+from cchc_xlsx.layout.form import COL_VALUE, FormLayout, build_layout
 
 try:  # tests/ as a package (tests/__init__.py) or as a rootdir-less folder
     from tests.libreoffice import SKIP_ENV, LibreOfficeError, _kill_group, soffice_path

@@ -1,7 +1,7 @@
 """The same workbook, written the way other programs write it.
 
 Every public function takes the bytes of an .xlsx written by this tool (a
-template stamped by ``cchc_xlsx.template`` and filled by ``cchc_xlsx.fill``)
+template stamped by ``cchc_xlsx.write.generate`` and filled by ``cchc_xlsx.testing``)
 and returns the bytes of the *same* workbook — the same cells, values,
 formulas, styles, protection, names, validations — spelt the way another
 producer spells SpreadsheetML. A reader must return the same values for all

@@ -11,7 +11,7 @@ saves. Then, for each typed cell:
 - the reader's verdict is the worst issue it reports for that cell when it
   reads the saved file as the district would.
 
-Both come from one definition per value type (``cchc_xlsx.valuetypes``); this
+Both come from one definition per value type (``cchc_xlsx.semantics.valuetypes``); this
 test is what proves the two compilations say the same thing.
 """
 
@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 
 from cchc_xlsx import generate, load_catalog, load_units
-from cchc_xlsx.layout import COL_VALUE, a1, build_layout
-from cchc_xlsx.reader import read_workbook
+from cchc_xlsx.layout.a1 import a1
+from cchc_xlsx.layout.form import COL_VALUE, build_layout
+from cchc_xlsx.read.workbook import read_workbook
 from cchc_xlsx.resources import example_path
 from tests.lo_typing import TypingResult, type_codes_all
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from cchc_xlsx.catalog import Catalog, Rule, load_catalog, parse_catalog
+from cchc_xlsx.catalog.load import load_catalog, parse_catalog
+from cchc_xlsx.catalog.model import Catalog, Rule
 from cchc_xlsx.errors import CatalogError, Problem
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -221,7 +221,7 @@ def test_outputs_are_replaced_all_or_none(tmp_path: Path, h02: Path, monkeypatch
     import os as _os
 
     import cchc_xlsx as cx
-    from cchc_xlsx import _atomic
+    import cchc_xlsx.atomic as _atomic
 
     out = tmp_path / "out"
     out.mkdir()
@@ -243,7 +243,7 @@ def test_outputs_are_replaced_all_or_none(tmp_path: Path, h02: Path, monkeypatch
 
 def test_generate_writes_all_templates_or_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     import cchc_xlsx as cx
-    from cchc_xlsx import template
+    import cchc_xlsx.write.generate as template
 
     catalog = cx.load_catalog()
     units = cx.load_units(UNITS, catalog)
@@ -253,7 +253,7 @@ def test_generate_writes_all_templates_or_none(tmp_path: Path, monkeypatch: pyte
         cx.generate(catalog, "xa", PERIOD, blocked, units)
     assert [p.name for p in blocked.iterdir()] == ["2024-Q1_xa_X0110_xa_nghia_ta.xlsx"]
     calls = {"n": 0}
-    real = template._Stamper.stamp
+    real = template.Stamper.stamp
 
     def disk_full(self: object, unit: object) -> bytes:
         calls["n"] += 1
@@ -261,7 +261,7 @@ def test_generate_writes_all_templates_or_none(tmp_path: Path, monkeypatch: pyte
             raise OSError(28, "No space left on device")
         return real(self, unit)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(template._Stamper, "stamp", disk_full)
+    monkeypatch.setattr(template.Stamper, "stamp", disk_full)
     with pytest.raises(OSError):
         cx.generate(catalog, "xa", PERIOD, tmp_path / "b2", units)
     assert list((tmp_path / "b2").iterdir()) == []

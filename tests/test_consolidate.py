@@ -28,26 +28,20 @@ import pytest
 import yaml
 
 from cchc_xlsx import Consolidation, consolidate, generate, load_catalog, load_units, parse_period
-from cchc_xlsx.catalog import Catalog
+from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.cli import main
-from cchc_xlsx.consolidation import (
-    ISSUES_SHEET,
-    NOTES_SHEET,
-    STATUS_SHEET,
-    SUMMARY_SHEET,
-    report_json,
-)
 from cchc_xlsx.demo import example_values
-from cchc_xlsx.fill import fill_template
-from cchc_xlsx.layout import (
+from cchc_xlsx.layout.form import (
     FIRST_DATA_ROW,
-    META_SHEET,
     ROW_HEAD1,
     ROW_HEAD2,
     ROW_STATUS,
     FormLayout,
     build_layout,
 )
+from cchc_xlsx.layout.meta import META_SHEET
+from cchc_xlsx.layout.summary import ISSUES_SHEET, NOTES_SHEET, STATUS_SHEET, SUMMARY_SHEET
+from cchc_xlsx.testing import fill_template
 from cchc_xlsx.units import Units
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -592,7 +586,7 @@ def test_two_different_files_for_one_unit_are_both_left_out(tmp_path: Path, cata
     report = run.report
     assert report["conflicting_units"] == ["X0201"]
     # written one file at a time, it is json.dump's exact text (here with issues)
-    assert run.json_path.read_text("utf-8") == json.dumps(report_json(run.res), ensure_ascii=False, indent=2) + "\n"
+    assert run.json_path.read_text("utf-8") == json.dumps(run.res.as_json(), ensure_ascii=False, indent=2) + "\n"
     by_path = {f["path"]: f for f in report["files"]}
     for p in (files["X0201"], second):
         assert by_path[str(p)]["status"] == "accepted"

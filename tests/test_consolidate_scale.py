@@ -31,36 +31,39 @@ import yaml
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-import cchc_xlsx.consolidation as consolidate_module
+import cchc_xlsx.api as api_module
+import cchc_xlsx.layout.summary as summary_layout
+import cchc_xlsx.write.consolidated as consolidated_writer
 from cchc_xlsx import consolidate, generate, load_catalog, load_units, parse_period
-from cchc_xlsx._spill import BLOCK, Columns
-from cchc_xlsx._store import FileStore
-from cchc_xlsx._xlsxwriter import StreamedSheet as _StreamedSheet
-from cchc_xlsx._xlsxwriter import UnitCells
-from cchc_xlsx.aggregate import (
-    Accumulator,
-    consolidate_states,
-    return_value,
-    return_weight,
-    states_from_values,
-    total,
-    unit_state,
-)
-from cchc_xlsx.catalog import Catalog
-from cchc_xlsx.consolidation import (
+from cchc_xlsx.batch.columns import BLOCK, Columns
+from cchc_xlsx.batch.store import FileStore
+from cchc_xlsx.catalog.model import Catalog
+from cchc_xlsx.demo import example_values
+from cchc_xlsx.errors import UsageError
+from cchc_xlsx.layout.form import build_layout
+from cchc_xlsx.layout.summary import (
     FIRST_UNIT_COL,
     MAX_UNITS,
+    NOTES_SHEET,
     SUMMARY_SHEET,
     WEIGHTS_SHEET,
     XLSX_MAX_COLS,
-    write_consolidated_file,
 )
-from cchc_xlsx.demo import example_values
-from cchc_xlsx.errors import UsageError
-from cchc_xlsx.fill import fill_template
-from cchc_xlsx.layout import build_layout
-from cchc_xlsx.reader import FileResult
-from cchc_xlsx.template import legacy_password_hash
+from cchc_xlsx.outputs.json_report import write_report_json
+from cchc_xlsx.read.record import FileResult
+from cchc_xlsx.semantics.aggregations import (
+    Accumulator,
+    return_value,
+    return_weight,
+    total,
+    unit_state,
+)
+from cchc_xlsx.testing import fill_template
+from cchc_xlsx.write.consolidated import write_consolidated_file
+from cchc_xlsx.write.template import default_password, legacy_password_hash
+from cchc_xlsx.write.xlsxwriter_private import StreamedSheet as _StreamedSheet
+from cchc_xlsx.write.xlsxwriter_private import UnitCells
+from tests.aggregation_oracle import consolidate_states, states_from_values
 
 ROOT = Path(__file__).resolve().parent.parent
 PERIOD = "2024-Q1"
@@ -348,7 +351,7 @@ def test_structure_is_locked_while_the_file_is_made(books: dict[str, Any]):
     with zipfile.ZipFile(books["district"]) as z:
         xml = z.read("xl/workbook.xml").decode()
         names = z.namelist()
-    tag = f'<workbookProtection workbookPassword="{legacy_password_hash(consolidate_module.default_password())}" lockStructure="1"/><bookViews>'
+    tag = f'<workbookProtection workbookPassword="{legacy_password_hash(default_password())}" lockStructure="1"/><bookViews>'
     assert tag in xml
     assert openpyxl.load_workbook(books["district"]).security.lockStructure
     assert "xl/sharedStrings.xml" in names  # the meta sheet keeps shared strings
@@ -385,7 +388,7 @@ def test_more_units_than_columns_are_refused_before_reading(tmp_path: Path):
 
 
 def test_too_many_columns_without_a_units_file_is_refused_before_writing(books: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(consolidate_module, "MAX_UNITS", 2)
+    monkeypatch.setattr(summary_layout, "MAX_UNITS", 2)
     res = books["district_res"]
     with pytest.raises(UsageError, match="tối đa 2 đơn vị"):
         write_consolidated_file(res, tmp_path / "out.xlsx")
@@ -400,7 +403,7 @@ def test_a_failed_write_leaves_no_file(books: dict[str, Any], tmp_path: Path, mo
     def fail(*_args: Any) -> None:
         raise RuntimeError("ổ đĩa đầy")
 
-    monkeypatch.setattr(consolidate_module, "_write_issues", fail)
+    monkeypatch.setattr(consolidated_writer, "write_issues", fail)
     (tmp_path / "out").mkdir()
     with pytest.raises(RuntimeError):
         write_consolidated_file(books["district_res"], tmp_path / "out" / "H01.xlsx")
@@ -439,7 +442,7 @@ def test_text_shaped_like_xlsxwriter_markup_stays_text(tmp_path: Path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / f.path.name).write_bytes(fill_template(f.path.read_bytes(), layout, {"1.1": 2}, {"1.1": note}))
     consolidate([tmp_path / "in"], catalog, tmp_path / "H02.xlsx", level="xa", period=PERIOD, units=units, unit="H02", workers=0)
-    rows = list(openpyxl.load_workbook(tmp_path / "H02.xlsx")[consolidate_module.NOTES_SHEET].iter_rows(values_only=True))
+    rows = list(openpyxl.load_workbook(tmp_path / "H02.xlsx")[NOTES_SHEET].iter_rows(values_only=True))
     assert ("X0201", "Thị trấn Phủ Thông", "1.1", "Ghi chú", note) in rows
 
 
@@ -502,13 +505,13 @@ def test_the_parent_keeps_no_file_records_in_memory(tmp_path: Path, monkeypatch:
     (tmp_path / "in" / "copy.xlsx").write_bytes(next((tmp_path / "in").glob("*.xlsx")).read_bytes())  # a duplicate, skipped
     del files
     seen: dict[str, Any] = {}
-    build = consolidate_module.build_consolidation
+    build = api_module.build_consolidation
 
     def spy(batch: Any, *args: Any, **kwargs: Any) -> Any:
         seen["alive"] = _alive_file_results()
         return build(batch, *args, **kwargs)
 
-    monkeypatch.setattr(consolidate_module, "build_consolidation", spy)
+    monkeypatch.setattr(api_module, "build_consolidation", spy)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the same generation time in both books
     out = tmp_path / "out"
     before = _alive_file_results()
@@ -525,28 +528,28 @@ def test_the_parent_keeps_no_file_records_in_memory(tmp_path: Path, monkeypatch:
     assert f is not None and f.unit == col.code and f.values == {}
     values, notes = res.values_of(col)
     assert values and notes == {"1.1": f"ghi chú {col.code}"}
-    assert (out / "H01.json").read_text("utf-8") == json.dumps(consolidate_module.report_json(res), ensure_ascii=False, indent=2) + "\n"
-    notes_rows = list(openpyxl.load_workbook(out / "H01.xlsx")[consolidate_module.NOTES_SHEET].iter_rows(values_only=True))
+    assert (out / "H01.json").read_text("utf-8") == json.dumps(res.as_json(), ensure_ascii=False, indent=2) + "\n"
+    notes_rows = list(openpyxl.load_workbook(out / "H01.xlsx")[NOTES_SHEET].iter_rows(values_only=True))
     assert sum(1 for r in notes_rows if r[3] == "Ghi chú") == sent
-    write_consolidated_file(res, tmp_path / "again.xlsx", password=consolidate_module.default_password())
+    write_consolidated_file(res, tmp_path / "again.xlsx", password=default_password())
     with zipfile.ZipFile(out / "H01.xlsx") as a, zipfile.ZipFile(tmp_path / "again.xlsx") as b:
         assert [name for name in a.namelist() if a.read(name) != b.read(name)] == []
 
 
 def test_the_streamed_json_report_of_no_files_is_json_dumps_text():
-    from cchc_xlsx.batch import CheckResult as Batch
+    from cchc_xlsx.batch.result import CheckResult as Batch
 
     batch = Batch(files=[], level="xa", period=PERIOD, expected=["X1"])
     buf = io.StringIO()
-    consolidate_module.write_report_json(batch, buf)
-    assert buf.getvalue() == json.dumps(consolidate_module.report_json(batch), ensure_ascii=False, indent=2) + "\n"
+    write_report_json(batch, buf)
+    assert buf.getvalue() == json.dumps(batch.as_json(), ensure_ascii=False, indent=2) + "\n"
     assert json.loads(buf.getvalue())["files"] == []
 
 
 def test_a_full_temporary_disk_is_a_clear_message_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     import sqlite3
 
-    from cchc_xlsx import batch as batch_module
+    import cchc_xlsx.batch.assess as batch_module
     from cchc_xlsx.cli import main
 
     class FullDisk(FileStore):

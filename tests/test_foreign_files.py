@@ -43,10 +43,12 @@ import pytest
 import yaml
 
 from cchc_xlsx import consolidate, generate, load_units, parse_period
-from cchc_xlsx.catalog import Catalog, load_catalog
-from cchc_xlsx.fill import Filler
-from cchc_xlsx.layout import build_layout
-from cchc_xlsx.reader import FileResult, read_workbook
+from cchc_xlsx.catalog.load import load_catalog
+from cchc_xlsx.catalog.model import Catalog
+from cchc_xlsx.layout.form import build_layout
+from cchc_xlsx.read.record import FileResult
+from cchc_xlsx.read.workbook import read_workbook
+from cchc_xlsx.testing import Filler
 from cchc_xlsx.units import Units
 
 try:  # tests/ as a package or as a rootdir-less folder

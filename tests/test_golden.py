@@ -22,7 +22,7 @@ from xml.dom import minidom
 import pytest
 
 from cchc_xlsx import generate, parse_period
-from cchc_xlsx.catalog import load_catalog
+from cchc_xlsx.catalog.load import load_catalog
 from cchc_xlsx.units import parse_units
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -33,10 +33,10 @@ import pytest
 import yaml
 
 from cchc_xlsx import consolidate, generate, load_catalog, load_units, parse_period
-from cchc_xlsx.consolidation import SUMMARY_SHEET
 from cchc_xlsx.demo import example_values
-from cchc_xlsx.fill import fill_template
-from cchc_xlsx.layout import build_layout
+from cchc_xlsx.layout.form import build_layout
+from cchc_xlsx.layout.summary import SUMMARY_SHEET
+from cchc_xlsx.testing import fill_template
 
 try:  # tests/ as a package (tests/__init__.py) or as a rootdir-less folder
     from tests.libreoffice import recalculate, require_soffice

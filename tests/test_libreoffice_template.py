@@ -29,21 +29,21 @@ import openpyxl
 import pytest
 
 import cchc_xlsx
-from cchc_xlsx.catalog import Rule
-from cchc_xlsx.layout import (
+from cchc_xlsx.catalog.expressions import render_message
+from cchc_xlsx.catalog.model import Rule
+from cchc_xlsx.layout.form import (
     COL_CHECK,
     COL_NERR,
     COL_NWARN,
     COL_VALUE,
-    META_SHEET,
     ROW_STATUS,
     FormLayout,
     RowLayout,
     build_layout,
 )
+from cchc_xlsx.layout.meta import META_SHEET
 from cchc_xlsx.resources import default_catalog_path
-from cchc_xlsx.rules import render_message
-from cchc_xlsx.valuetypes import MARKS, Check, value_type
+from cchc_xlsx.semantics.valuetypes import MARKS, ValueCheck, value_type
 
 try:  # tests/ as a package (tests/__init__.py) or as a rootdir-less folder
     from tests.libreoffice import recalculate, require_soffice, resave_all
@@ -290,7 +290,7 @@ def outcome(rule: Rule, values: Mapping[str, Value]) -> str:
     return "<" if diff < 0 else ">"
 
 
-def failing_check(rl: RowLayout, v: Value) -> Check | None:
+def failing_check(rl: RowLayout, v: Value) -> ValueCheck | None:
     """The template's first value check that a typed ``v`` fails (openpyxl
     writes General-formatted cells: no date or percent format), classified in
     Python independently of the Excel conditions under test."""

@@ -9,7 +9,7 @@ then, for every input:
   file back (value and number format: ``1/4`` is a date, ``12,5%`` 0.125 with a
   percent format, ``1.594`` the number 1594 in vi-VN, ``'123`` the text 123);
 - the template's verdict after recalculation: the table names the value check
-  (``cchc_xlsx.valuetypes``: number, date, range, integer, percent-fraction,
+  (``cchc_xlsx.semantics.valuetypes``: number, date, range, integer, percent-fraction,
   choice) that fails first, or none; then the row's check text (F) is that
   check's message (``Cảnh báo: …`` for a warning), its hidden error count (G)
   is 1 for an error and its warning count (H) 1 for a warning; with no failing
@@ -44,8 +44,16 @@ import pytest
 from openpyxl.styles.numbers import is_date_format
 
 import cchc_xlsx
-from cchc_xlsx.layout import COL_CHECK, COL_NERR, COL_NWARN, COL_VALUE, FormLayout, a1, build_layout
-from cchc_xlsx.valuetypes import value_type
+from cchc_xlsx.layout.a1 import a1
+from cchc_xlsx.layout.form import (
+    COL_CHECK,
+    COL_NERR,
+    COL_NWARN,
+    COL_VALUE,
+    FormLayout,
+    build_layout,
+)
+from cchc_xlsx.semantics.valuetypes import value_type
 
 try:  # tests/ as a package (tests/__init__.py) or as a rootdir-less folder
     from tests import lo_typing

@@ -29,12 +29,15 @@ import pytest
 import yaml
 
 from cchc_xlsx import generate, load_catalog, parse_period
-from cchc_xlsx.batch import Expectation, read_batch
-from cchc_xlsx.catalog import Catalog, Row
-from cchc_xlsx.checks import compute_derived
-from cchc_xlsx.fill import Filler
-from cchc_xlsx.layout import COL_NOTE, COL_VALUE, META_SHEET, FormLayout, build_layout
-from cchc_xlsx.reader import FileResult, read_workbook
+from cchc_xlsx.batch.assess import read_batch
+from cchc_xlsx.batch.result import Expectation
+from cchc_xlsx.catalog.model import Catalog, Row
+from cchc_xlsx.layout.form import COL_NOTE, COL_VALUE, FormLayout, build_layout
+from cchc_xlsx.layout.meta import META_SHEET
+from cchc_xlsx.read.record import FileResult
+from cchc_xlsx.read.workbook import read_workbook
+from cchc_xlsx.semantics.derived import compute_derived
+from cchc_xlsx.testing import Filler
 from cchc_xlsx.units import Units, fold, parse_units
 
 try:  # tests/ as a package or as a rootdir-less folder

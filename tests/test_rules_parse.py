@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from cchc_xlsx.rules import (
+from cchc_xlsx.catalog.expressions import (
     RuleSyntaxError,
     format_value,
     message_placeholders,

@@ -1,6 +1,6 @@
 """Differential tests of the worksheet and shared-strings readers: fast path == full parser == openpyxl.
 
-The reader (``cchc_xlsx/_ooxml.py``) reads a sheet with regular expressions
+The reader (``cchc_xlsx/read/``) reads a sheet with regular expressions
 (``_fast_sheet``, ``_fast_sst``) when it believes the part is spelled the
 common way, and with expat (``_parse_sheet``, ``_parse_sst``) otherwise. The fast
 path is only acceptable where it returns exactly what a standards-following
@@ -81,8 +81,10 @@ from hypothesis import Phase, event, given, settings
 from hypothesis import strategies as st
 from openpyxl.reader.strings import read_string_table
 
-from cchc_xlsx import _ooxml
-from cchc_xlsx._ooxml import SheetData
+from cchc_xlsx.read.model import SheetData
+from cchc_xlsx.read.package import Package
+from cchc_xlsx.read.parts import fast_sst, parse_sst
+from cchc_xlsx.read.sheet import fast_sheet, parse_sheet
 
 try:  # tests/ as a package or as a rootdir-less folder
     from tests import xlsx_parts as xp
@@ -104,39 +106,39 @@ class Ours:
 
     def public(self, max_row: int, max_col: int) -> SheetData:
         """What the library uses: ``Package.read_sheet`` (fast paths, with their fallbacks)."""
-        pkg = _ooxml.Package(self.data)
+        pkg = Package(self.data)
         return pkg.read_sheet(pkg.sheets[0], max_row, max_col)
 
-    def _reference_package(self) -> tuple[_ooxml.Package, bytes, str]:
+    def _reference_package(self) -> tuple[Package, bytes, str]:
         """A package whose shared strings come from the full parser, and the sheet's raw bytes."""
-        pkg = _ooxml.Package(self.data)
+        pkg = Package(self.data)
         info = pkg.sheets[0]
-        pkg._shared = _ooxml._parse_sst(pkg._read(pkg._sst_path))
+        pkg._shared = parse_sst(pkg._read(pkg._sst_path))
         return pkg, pkg._read(info.path), info.path
 
     def full(self, max_row: int, max_col: int) -> SheetData:
         """The forced full parse (expat), with the full parser's shared strings."""
         pkg, raw, part = self._reference_package()
-        return _ooxml._parse_sheet(raw, pkg, max_row, max_col, part)
+        return parse_sheet(raw, pkg, max_row, max_col, part)
 
     def fast(self, max_row: int, max_col: int) -> SheetData | None:
         """The sheet fast path alone (None: it declines), with the full parser's shared strings."""
         pkg, raw, part = self._reference_package()
-        return _ooxml._fast_sheet(raw, pkg, max_row, max_col, part)
+        return fast_sheet(raw, pkg, max_row, max_col, part)
 
     def is_percent_style(self, style: int | None) -> bool:
-        pkg: Any = _ooxml.Package(self.data)
+        pkg: Any = Package(self.data)
         if hasattr(pkg, "format_kind_of"):  # the reader being rewritten names format kinds
             return bool(pkg.format_kind_of(style) == "percent")
         return bool(pkg.is_percent_style(style))
 
     @staticmethod
     def sst_fast(part: bytes) -> list[str]:
-        return _ooxml._fast_sst(part, xp.SST_PATH)
+        return fast_sst(part, xp.SST_PATH)
 
     @staticmethod
     def sst_full(part: bytes) -> list[str]:
-        return _ooxml._parse_sst(part)
+        return parse_sst(part)
 
 
 # --------------------------------------------------------------------------- canonical views

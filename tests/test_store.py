@@ -1,4 +1,4 @@
-"""The batch's files on disk (cchc_xlsx._store): order, questions, write-back."""
+"""The batch's files on disk (cchc_xlsx.batch.store): order, questions, write-back."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from cchc_xlsx import _store
-from cchc_xlsx._store import FileStore, pack, unpack
-from cchc_xlsx.batch import CheckResult as Batch
+import cchc_xlsx.batch.store as _store
+from cchc_xlsx.batch.result import CheckResult as Batch
+from cchc_xlsx.batch.store import FileStore, pack, unpack
 from cchc_xlsx.issues import issue
-from cchc_xlsx.reader import FileResult
+from cchc_xlsx.read.record import FileResult
 
 
 def result(path: str, status: str = "accepted", *, sha: str | None = None, unit: str | None = None, **kw: object) -> FileResult:

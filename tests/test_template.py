@@ -25,9 +25,8 @@ from openpyxl.utils import get_column_letter
 
 import cchc_xlsx
 from cchc_xlsx import OutputError, UsageError, generate, load_catalog, parse_period
-from cchc_xlsx.captions import authority
-from cchc_xlsx.catalog import Catalog
-from cchc_xlsx.layout import (
+from cchc_xlsx.catalog.model import Catalog
+from cchc_xlsx.layout.form import (
     COL_CHECK,
     COL_NOTE,
     COL_VALUE,
@@ -37,6 +36,7 @@ from cchc_xlsx.layout import (
     build_layout,
 )
 from cchc_xlsx.units import Unit, Units, parse_units
+from cchc_xlsx.write.captions import authority
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOG = ROOT / "indicator_catalog.yaml"

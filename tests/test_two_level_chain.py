@@ -9,9 +9,9 @@ import random
 from pathlib import Path
 
 from cchc_xlsx import consolidate, load_catalog, load_units, parse_period
-from cchc_xlsx.fill import Filler
-from cchc_xlsx.layout import build_layout
-from cchc_xlsx.template import _Stamper, template_filename
+from cchc_xlsx.layout.form import build_layout
+from cchc_xlsx.testing import Filler
+from cchc_xlsx.write.generate import Stamper, template_filename
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,7 @@ def _returns(tmp_path: Path, units_text: str) -> tuple[Path, Path]:
     units = load_units(units_path, catalog.levels)
     layout = build_layout(catalog, "xa")
     period = parse_period("2024-Q1")
-    stamper = _Stamper(layout, period, "2024-03-20T00:00:00+00:00", "cchc")
+    stamper = Stamper(layout, period, "2024-03-20T00:00:00+00:00", "cchc")
     out = tmp_path / "returns"
     for u in units.at_level("xa"):
         rnd = random.Random(u.code)  # the same figures whichever units file names the commune

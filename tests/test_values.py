@@ -1,4 +1,4 @@
-"""Reading one input cell the way a commune official meant it (``cchc_xlsx.valuetypes``).
+"""Reading one input cell the way a commune official meant it (``cchc_xlsx.semantics.valuetypes``).
 
 Tables of (what the cell holds → what is read, which issue) for each row type,
 then properties checked with hypothesis:
@@ -24,10 +24,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cchc_xlsx.catalog import Catalog, Row
-from cchc_xlsx.checks import check_rules
-from cchc_xlsx.layout import COL_VALUE, a1, build_layout
-from cchc_xlsx.valuetypes import EMPTY, RawCell, Reading, format_kind, parse_vn_number, read_value
+from cchc_xlsx.catalog.model import Catalog, Row
+from cchc_xlsx.layout.a1 import a1
+from cchc_xlsx.layout.form import COL_VALUE, build_layout
+from cchc_xlsx.semantics.cells import EMPTY, RawCell, Reading
+from cchc_xlsx.semantics.derived import check_rules
+from cchc_xlsx.semantics.numbers import format_kind, parse_vn_number
+from cchc_xlsx.semantics.valuetypes import read_value
 
 NBSP = "\u00a0"
 REF = "D10"

@@ -13,11 +13,11 @@ import openpyxl
 import pytest
 
 from cchc_xlsx import consolidate, generate, load_catalog, load_units
-from cchc_xlsx.consolidation import COL_TOTAL, FIRST_UNIT_COL, SUMMARY_SHEET
 from cchc_xlsx.demo import example_values
-from cchc_xlsx.fill import Filler
-from cchc_xlsx.layout import FIRST_DATA_ROW, ROW_HEAD2, ROW_WINDOW, build_layout
+from cchc_xlsx.layout.form import FIRST_DATA_ROW, ROW_HEAD2, ROW_WINDOW, build_layout
+from cchc_xlsx.layout.summary import COL_TOTAL, FIRST_UNIT_COL, SUMMARY_SHEET
 from cchc_xlsx.resources import example_path
+from cchc_xlsx.testing import Filler
 from tests.libreoffice import recalculate, require_soffice
 
 PERIOD = "2024-Q1"
@@ -161,7 +161,7 @@ def test_the_unit_columns_are_the_districts_communes_in_register_order(included:
 
 
 def test_modified_z_scores_follow_iglewicz_and_hoaglin() -> None:
-    from cchc_xlsx.outliers import modified_z_scores
+    from cchc_xlsx.batch.outliers import modified_z_scores
 
     scores = modified_z_scores([10, 12, 11, 13, 12, 11, 10, 500])
     assert scores is not None and abs(scores[-1]) > 3.5 and all(abs(z) < 3.5 for z in scores[:-1])

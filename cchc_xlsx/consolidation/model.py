@@ -1,0 +1,143 @@
+"""The outcome of one consolidation: a column per expected unit, the totals, the states."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cchc_xlsx.batch.result import CheckResult
+from cchc_xlsx.catalog.model import Catalog
+from cchc_xlsx.consolidation.flags import without_flagged
+from cchc_xlsx.layout.form import FormLayout
+from cchc_xlsx.read.record import FileResult
+from cchc_xlsx.semantics.aggregations import State
+
+
+@dataclass(slots=True)
+class UnitColumn:
+    code: str
+    name: str
+    status: str = "missing"  # submitted | missing | rejected | conflict
+    # the files, by their id in the batch's FileStore (``Consolidation.file_of``):
+    # the one added up, and those considered (rejected or conflicting ones)
+    file: int | None = None
+    files: tuple[int, ...] = ()
+    # a consolidated input's states (its Tổng cộng); empty for a return, whose
+    # states are added up from its values as they are needed and not kept
+    state: dict[str, State] = field(default_factory=dict)
+    from_consolidated: bool = False
+    # codes of this unit's values involved in an error-level issue, with the messages
+    flagged: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Consolidation:
+    """The outcome of one consolidation (:func:`cchc_xlsx.consolidate`).
+
+    ``totals``: the consolidated value of every row that has one, keyed by
+    catalogue code (sub-rows included) — counts and sums as numbers; ratio rows
+    recomputed from the summed numerator and denominator, in percent points
+    (0–100, full precision: rounding is only a display format); means as
+    numbers; Có/Không rows as the number of units answering Có; choice rows as
+    ``{"option value": number of units}``. A row with no figure is absent.
+    ``columns``: one :class:`UnitColumn` per expected unit (units-file order),
+    or per unit that sent a file when no units file was given.
+    ``batch``: every file read, with its status and issues (:class:`CheckResult`).
+    ``unit``, ``unit_name``, ``unit_level``: the consolidating unit (empty
+    when none was given). ``partial``: some expected unit is missing,
+    rejected or conflicting, or a consolidated input was itself partial.
+    ``out``: the workbook written (None when none was asked for).
+    """
+
+    batch: CheckResult
+    catalog: Catalog
+    layout: FormLayout | None
+    columns: list[UnitColumn]
+    totals: dict[str, object]
+    states: dict[str, State]
+    unit: str | None
+    unit_name: str
+    unit_level: str
+    partial: bool
+    out: Path | None = None
+    exclude_errors: bool = False
+    # per total: the units whose flagged values it includes (or, excluded, leaves out)
+    flagged_totals: dict[str, list[str]] = field(default_factory=dict)
+
+    def values_of(self, col: UnitColumn) -> tuple[dict[str, object], dict[str, str]]:
+        """A submitted column's values and notes (read back from disk)."""
+        if col.file is None:
+            return {}, {}
+        return self.batch.files.values(col.file)
+
+    def counted_values(self, col: UnitColumn) -> dict[str, object]:
+        """A submitted column's values as added up: without its flagged values
+        (and the rows derived from them) when errors are excluded."""
+        values = self.values_of(col)[0]
+        if not self.exclude_errors or not col.flagged:
+            return values
+        return without_flagged(self.catalog, values, col.flagged)
+
+    def file_of(self, col: UnitColumn) -> FileResult | None:
+        """The file a column adds up (without its values: see :meth:`values_of`)."""
+        return None if col.file is None else self.batch.files.get(col.file)
+
+    def files_of(self, col: UnitColumn) -> list[FileResult]:
+        """The file added up, else the files considered for the unit (rejected or conflicting)."""
+        return [
+            self.batch.files.get(i) for i in ((col.file,) if col.file is not None else col.files)
+        ]
+
+    @property
+    def missing_units(self) -> list[str]:
+        """Codes of the expected units with no accepted file: not sent, or every file rejected."""
+        return [c.code for c in self.columns if c.status in ("missing", "rejected")]
+
+    @property
+    def conflicting_units(self) -> list[str]:
+        """Codes of the units that sent several different accepted files (none of them added)."""
+        return [c.code for c in self.columns if c.status == "conflict"]
+
+    @property
+    def flagged_values(self) -> int:
+        """Number of the added-up units' values involved in an error-level issue
+        (red in the summed appendix; left out of the sums when errors are excluded)."""
+        return sum(len(c.flagged) for c in self.columns if c.status == "submitted")
+
+    @property
+    def submitted(self) -> int:
+        """Number of units whose return was added up (DHIS2's "actual reports")."""
+        return sum(1 for c in self.columns if c.status == "submitted")
+
+    @property
+    def reporting_rate(self) -> float | None:
+        """Submitted units as percent points of the expected ones (None when none is expected)."""
+        return self.submitted / len(self.columns) * 100 if self.columns else None
+
+    @property
+    def exit_code(self) -> int:
+        """``0`` when every file was accepted with no error-level issue and every
+        expected unit was added up; else ``1`` (the CLI's exit code)."""
+        bad = self.batch.files.any_bad() or any(c.status != "submitted" for c in self.columns)
+        return 1 if bad else 0
+
+    def as_json(self, *, files: bool = True) -> dict[str, Any]:
+        """The JSON report of the contract (``level``, ``period``, ``files``,
+        ``missing_units``, ``conflicting_units``, ``totals``, ``totals_flagged``) as a
+        dict; a total that is not finite is ``null`` (JSON has no Infinity)."""
+        out = self.batch.as_json(files=files)
+        out["missing_units"] = self.missing_units
+        out["conflicting_units"] = [c.code for c in self.columns if c.status == "conflict"]
+        out["totals"] = {k: _finite(v) for k, v in self.totals.items()}
+        out["totals_flagged"] = {
+            code: {"units": units, "excluded": self.exclude_errors}
+            for code, units in self.flagged_totals.items()
+        }
+        return out
+
+
+def _finite(v: object) -> object:
+    """A total as JSON can hold it (never Infinity or NaN, which are not JSON)."""
+    return None if isinstance(v, float) and not math.isfinite(v) else v

@@ -1,0 +1,86 @@
+"""Reading a form's values: the cells' text, labels compared as a person sees them,
+every input and note read by its value type, the derived rows and the rules checked."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+
+from cchc_xlsx.catalog.model import Catalog
+from cchc_xlsx.issues import issue
+from cchc_xlsx.layout.form import COL_NOTE, COL_VALUE, FormLayout, RowLayout, build_layout
+from cchc_xlsx.read.model import SheetData
+from cchc_xlsx.read.package import Package
+from cchc_xlsx.read.record import FileResult
+from cchc_xlsx.semantics.cells import EMPTY, RawCell
+from cchc_xlsx.semantics.derived import check_rules, compute_derived
+from cchc_xlsx.semantics.valuetypes import read_value
+
+
+def layout_for(catalog: Catalog, level: str, layouts: dict[str, FormLayout]) -> FormLayout:
+    if level not in layouts:
+        layouts[level] = build_layout(catalog, level)
+    return layouts[level]
+
+
+def cell_text(cell: RawCell) -> str:
+    if cell.value is None:
+        return ""
+    if cell.kind == "n" and isinstance(cell.value, float) and cell.value.is_integer():
+        return str(int(cell.value))
+    return str(cell.value)
+
+
+def normalise_label(text: str) -> str:
+    """A label as compared: Unicode NFC, format characters (Cf) dropped, every
+    run of spaces of any kind one space, case ignored — differences a person
+    cannot see, or an office's re-save makes, are not edits."""
+    t = unicodedata.normalize("NFC", str(text))
+    t = "".join(ch for ch in t if unicodedata.category(ch) != "Cf")
+    return " ".join(t.split()).casefold()
+
+
+def collect_values(
+    res: FileResult,
+    layout: FormLayout,
+    catalog: Catalog,
+    pkg: Package,
+    where: Callable[[RowLayout], tuple[SheetData, int, str]],
+) -> None:
+    """Read every input and note of ``layout`` (``where`` says on which sheet and row a row is),
+    compute the derived rows and check the rules."""
+    cell_of: dict[str, str] = {}
+    typed = False
+    for rl in layout.rows:
+        sd, r, ref = where(rl)
+        cell_of[rl.code] = ref
+        note = sd.cells.get((r, COL_NOTE))
+        if note is not None and note.value not in (None, ""):
+            res.notes[rl.code] = cell_text(note).strip()
+        if not rl.is_input or rl.code in res.edited:
+            continue  # NOTE: a row whose label or unit was edited may mean something else: left out
+        cell = sd.cells.get((r, COL_VALUE), EMPTY)
+        if cell.kind is not None and cell.value != "":
+            typed = True
+        if cell.kind == "n" and cell.style:
+            kind = pkg.format_kind_of(cell.style)
+            if kind:
+                cell = cell._replace(fmt=kind)
+        reading = read_value(rl.row, cell, ref, date1904=pkg.date1904)
+        res.issues.extend(reading.issues)
+        if reading.value is not None:
+            res.values[rl.code] = reading.value
+    if not typed and not res.notes:
+        res.issues.append(
+            issue(
+                "empty-form",
+                "Biểu không có số liệu nào: mọi ô nhập đều trống. Có thể đơn vị đã gửi nhầm biểu mẫu chưa điền; hãy hỏi lại đơn vị.",
+            )
+        )
+    derived = compute_derived(catalog, res.values, [rl.code for rl in layout.rows])
+    all_values: dict[str, object] = {
+        **res.values,
+        **{k: v for k, v in derived.items() if v is not None},
+    }
+    res.issues.extend(check_rules(layout.rules, all_values, cell_of))
+    res.values = all_values

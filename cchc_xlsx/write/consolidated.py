@@ -1,0 +1,101 @@
+"""The consolidated workbook, sheet by sheet: the summed appendix, the
+submission status, the issues, the notes, the identity sheet with the
+states that let it be added up one level higher."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from xlsxwriter.exceptions import FileCreateError
+
+from cchc_xlsx.atomic import atomic_path
+from cchc_xlsx.consolidation.model import Consolidation
+from cchc_xlsx.errors import OutputError
+from cchc_xlsx.layout.meta import Meta
+from cchc_xlsx.layout.summary import (
+    ISSUES_SHEET,
+    NOTES_SHEET,
+    STATE_CHUNK,
+    STATUS_SHEET,
+    SUMMARY_SHEET,
+    check_unit_count,
+)
+from cchc_xlsx.write.style import add_formats
+from cchc_xlsx.write.summary import write_summary
+from cchc_xlsx.write.tables import write_issues, write_notes, write_status
+from cchc_xlsx.write.template import now_iso, write_meta_sheet
+from cchc_xlsx.write.xlsxwriter_private import LockedBook, StreamedSheet, discard_row_files
+
+
+def write_consolidated_file(res: Consolidation, path: str | Path, password: str = "") -> None:
+    """Write the consolidated workbook to ``path`` (atomically: a temporary file
+    beside it, renamed when complete). Rows are streamed to disk as they are
+    written, so memory does not grow with the number of units."""
+    check_unit_count(len(res.columns))
+    with atomic_path(path) as tmp:
+        wb = LockedBook(
+            str(tmp),
+            {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+        )
+        wb.structure_password = password
+        try:
+            _fill_workbook(wb, res, password)
+            wb.close()
+        except FileCreateError as exc:
+            raise OutputError(f"Không ghi được {path}: {exc}") from exc
+        finally:
+            discard_row_files(wb)
+
+
+def write_consolidated(res: Consolidation, password: str = "") -> bytes:
+    """The consolidated workbook's bytes (written to a temporary file and read back)."""
+    with tempfile.TemporaryDirectory(prefix="cchc-") as d:
+        path = Path(d) / "tong_hop.xlsx"
+        write_consolidated_file(res, path, password)
+        return path.read_bytes()
+
+
+def _fill_workbook(wb: Any, res: Consolidation, password: str) -> None:
+    import datetime as dt
+
+    wb.set_properties(
+        {"title": res.catalog.title, "author": "cchc-xlsx", "created": dt.datetime(2000, 1, 1)}
+    )
+    fmts = add_formats(wb)
+    ws = wb.add_worksheet(SUMMARY_SHEET, worksheet_class=StreamedSheet)
+    write_summary(wb, ws, fmts, res)
+    write_status(wb.add_worksheet(STATUS_SHEET, worksheet_class=StreamedSheet), fmts, res)
+    write_issues(wb.add_worksheet(ISSUES_SHEET, worksheet_class=StreamedSheet), fmts, res)
+    write_notes(wb.add_worksheet(NOTES_SHEET, worksheet_class=StreamedSheet), fmts, res)
+    layout = res.layout
+    period = res.batch.period or ""
+    meta = Meta(
+        kind="consolidated",
+        catalog_id=res.catalog.id,
+        catalog_version=res.catalog.version,
+        catalog_hash=res.catalog.content_hash,
+        level=layout.level if layout else "",
+        period=period,
+        layout_fingerprint=layout.fingerprint if layout else "",
+        unit_code=res.unit or "",
+        unit_name=res.unit_name,
+        unit_level=res.unit_level,
+        generated_at=now_iso(),
+    )
+    state_text = json.dumps(res.states, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    chunks = [state_text[i : i + STATE_CHUNK] for i in range(0, len(state_text), STATE_CHUNK)] or [
+        ""
+    ]
+    extra = [
+        ("partial", "1" if res.partial else "0"),
+        ("flagged_values", str(res.flagged_values)),
+        ("errors_excluded", "1" if res.exclude_errors else "0"),
+        ("submitted", str(res.submitted)),
+        ("expected", str(len(res.columns))),
+        ("units_level", res.batch.level or ""),
+        ("state_chunks", str(len(chunks))),
+    ] + [(f"state.{i}", c) for i, c in enumerate(chunks)]
+    write_meta_sheet(wb, meta, password, extra)

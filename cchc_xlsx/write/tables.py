@@ -1,0 +1,168 @@
+"""The consolidated workbook's other sheets: submission status, issues, notes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from cchc_xlsx.consolidation.model import Consolidation
+from cchc_xlsx.write.style import print_setup
+
+STATUS_TEXT = {
+    "submitted": "đã nộp",
+    "missing": "chưa nộp",
+    "rejected": "bị từ chối",
+    "conflict": "nộp trùng",
+}
+
+
+def _write_table(
+    ws: Any,
+    fmts: dict[str, Any],
+    headers: list[str],
+    rows: Iterable[list[object]],
+    widths: list[int],
+) -> None:
+    """A header row and rows, written as they come (the sheet may be streamed)."""
+    for c, h in enumerate(headers):
+        ws.write_string(0, c, h, fmts["header"])
+        ws.set_column(c, c, widths[c])
+    value, label = fmts["value"], fmts["label"]
+    count = 0
+    for r, values in enumerate(rows, start=1):
+        count = r
+        for c, v in enumerate(values):
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                ws.write_number(r, c, v, value)
+            else:
+                ws.write_string(r, c, "" if v is None else str(v), label)
+    ws.freeze_panes(1, 0)
+    if count:
+        ws.autofilter(0, 0, count, len(headers) - 1)
+    print_setup(ws, (0, 0), landscape=True)
+
+
+def _status_rows(res: Consolidation) -> Iterator[list[object]]:
+    for i, col in enumerate(res.columns, start=1):
+        files = res.files_of(col)
+        f = files[0] if files else None
+        status = STATUS_TEXT[col.status]
+        if col.file is not None and f is not None and f.source.get("partial"):
+            status += f" (biểu tổng hợp chưa đầy đủ: {f.source.get('submitted')}/{f.source.get('expected')})"
+        yield [
+            i,
+            col.code,
+            col.name,
+            status,
+            "; ".join(os.path.basename(x.path) for x in files) if files else "",
+            "; ".join(x.sha256 or "" for x in files) if files else "",
+            (f.unit_name or f.unit or "") if f else "",
+            (f.period or "") if f else "",
+            sum(x.errors for x in files),
+            sum(x.warnings for x in files),
+        ]
+    known = {c.code for c in res.columns}
+    for f in res.batch.files.iter():
+        if f.unit not in known:
+            yield [
+                "",
+                f.unit or "",
+                f.unit_name or "",
+                {"accepted": "đã đọc", "rejected": "bị từ chối", "skipped": "bỏ qua"}[f.status],
+                os.path.basename(f.path),
+                f.sha256 or "",
+                f.unit_name or "",
+                f.period or "",
+                f.errors,
+                f.warnings,
+            ]
+    yield ["", "", f"{res.submitted}/{len(res.columns)} đơn vị đã nộp", "", "", "", "", "", "", ""]
+
+
+def write_status(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
+    _write_table(
+        ws,
+        fmts,
+        [
+            "STT",
+            "Mã đơn vị",
+            "Tên đơn vị",
+            "Tình trạng",
+            "Tệp",
+            "SHA-256",
+            "Đơn vị ghi trong biểu",
+            "Kỳ ghi trong biểu",
+            "Số lỗi",
+            "Số cảnh báo",
+        ],
+        _status_rows(res),
+        [5, 10, 28, 22, 40, 20, 24, 12, 8, 10],
+    )
+
+
+SEVERITY_TEXT = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
+
+
+def _issue_rows(res: Consolidation) -> Iterator[list[object]]:
+    names = {c.code: c.name for c in res.columns}
+    for f in res.batch.files.iter():
+        for i in f.issues:
+            yield [
+                os.path.basename(f.path),
+                names.get(f.unit or "", f.unit or ""),
+                i.indicator or "",
+                i.cell or "",
+                SEVERITY_TEXT[i.severity],
+                i.code,
+                i.message,
+            ]
+    for c in res.columns:
+        if c.status == "missing":
+            yield [
+                "",
+                c.name,
+                "",
+                "",
+                "Lỗi",
+                "unit-missing",
+                f"{c.name} ({c.code}) chưa nộp báo cáo.",
+            ]
+
+
+def write_issues(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
+    _write_table(
+        ws,
+        fmts,
+        ["Tệp", "Đơn vị", "Chỉ tiêu", "Ô", "Mức độ", "Mã", "Nội dung"],
+        _issue_rows(res),
+        [36, 24, 10, 8, 10, 18, 90],
+    )
+
+
+def _note_rows(res: Consolidation) -> Iterator[list[object]]:
+    text_codes = (
+        {rl.code for rl in res.layout.rows if rl.row.type == "text"} if res.layout else set()
+    )
+    for col in res.columns:
+        if col.status != "submitted" or col.file is None:
+            continue
+        values, notes = res.values_of(col)
+        for code, text in notes.items():
+            yield [col.code, col.name, code, "Ghi chú", text]
+        for code, v in values.items():
+            if isinstance(v, str) and (
+                code in text_codes
+                or (res.catalog.has_row(code) and res.catalog.row(code).type == "text")
+            ):
+                yield [col.code, col.name, code, "Nội dung", v]
+
+
+def write_notes(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
+    _write_table(
+        ws,
+        fmts,
+        ["Mã đơn vị", "Tên đơn vị", "Chỉ tiêu", "Loại", "Nội dung"],
+        _note_rows(res),
+        [10, 26, 10, 10, 90],
+    )

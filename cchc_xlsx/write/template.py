@@ -1,0 +1,448 @@
+"""The template writer: one locked, self-checking workbook (XlsxWriter).
+
+Reads like the workbook it writes: title block, header rows, indicator rows,
+rule highlights, unit chooser, defined names, metadata, protection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import xlsxwriter
+
+from cchc_xlsx.layout.a1 import a1, defined_name, quote_sheet
+from cchc_xlsx.layout.form import (
+    COL_CHECK,
+    COL_LABEL,
+    COL_NERR,
+    COL_NOTE,
+    COL_NWARN,
+    COL_STT,
+    COL_UNIT,
+    COL_VALUE,
+    FIRST_DATA_ROW,
+    LISTS_SHEET,
+    NOTE_VALIDATION,
+    ROW_ATTACHED,
+    ROW_HEAD1,
+    ROW_HEAD2,
+    ROW_PERIOD,
+    ROW_STATUS,
+    ROW_TITLE,
+    ROW_UNIT,
+    ROW_WINDOW,
+    FormLayout,
+    RowLayout,
+    label_text,
+)
+from cchc_xlsx.layout.meta import META_SHEET, Meta
+from cchc_xlsx.periods import Period
+from cchc_xlsx.semantics.cells import Validation
+from cchc_xlsx.units import Unit
+from cchc_xlsx.write.captions import render_captions
+from cchc_xlsx.write.style import add_formats, print_setup
+from cchc_xlsx.write.zipstamp import StampableZip
+
+DEFAULT_PASSWORD = "cchc"
+PASSWORD_ENV = "CCHC_XLSX_PASSWORD"
+
+
+def default_password() -> str:
+    """The sheet password: ``$CCHC_XLSX_PASSWORD`` or ``cchc``. Protection prevents
+    accidents, not attacks; the reader checks the layout itself."""
+    return os.environ.get(PASSWORD_ENV, DEFAULT_PASSWORD)
+
+
+def render_template(
+    layout: FormLayout,
+    period: Period,
+    *,
+    unit_name: str,
+    unit_code: str,
+    unit_level: str,
+    generated_at: str,
+    password: str,
+    generic_units: Sequence[Unit] | None = None,
+    generic: bool = False,
+    prefill: dict[str, Any] | None = None,
+    locked_codes: frozenset[str] = frozenset(),
+    meta_unit_name: str | None = None,
+) -> bytes:
+    """Render one workbook and return its bytes.
+
+    ``generic``: the unit is chosen or typed in B1 (a drop-down of
+    ``generic_units`` when given). ``prefill``/``locked_codes``: values written
+    into input cells, and inputs that stay locked (a higher level's own form
+    fed by its lower level's returns).
+    """
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    # NOTE: a fixed creation date makes the same input give the same bytes.
+    wb.set_properties(
+        {"title": layout.catalog.title, "author": "cchc-xlsx", "created": dt.datetime(2000, 1, 1)}
+    )
+    fmts = add_formats(wb)
+    caps = render_captions(
+        "form_captions.j2",
+        unit_name=unit_name,
+        catalog_title=layout.catalog.title,
+        period_label=period.label,
+        window_label=period.window_label,
+        sheet_title="",
+    )
+    sheets = []
+    for si, sl in enumerate(layout.sheets):
+        ws = wb.add_worksheet(sl.name)
+        sheets.append(ws)
+        _write_title_block(ws, fmts, caps, sl.title, si, layout, generic)
+        _write_header(ws, fmts)
+        for rl in sl.rows:
+            _write_row(ws, fmts, rl, prefill or {}, locked_codes)
+        _write_rule_highlights(ws, fmts, layout, si)
+        _set_columns(ws)
+        ws.freeze_panes(FIRST_DATA_ROW, 0)
+        print_setup(ws, (ROW_HEAD1, ROW_HEAD2))
+        ws.print_area(0, COL_STT, max(sl.last_row, FIRST_DATA_ROW), COL_NOTE)
+        ws.protect(
+            password,
+            {
+                "format_columns": False,
+                "format_rows": False,
+                "select_locked_cells": True,
+                "select_unlocked_cells": True,
+            },
+        )
+    if generic:
+        _write_unit_chooser(wb, sheets[0], fmts, generic_units or ())
+    _write_defined_names(wb, layout)
+    meta = Meta(
+        kind="template",
+        catalog_id=layout.catalog.id,
+        catalog_version=layout.catalog.version,
+        catalog_hash=layout.catalog.content_hash,
+        level=layout.level,
+        period=period.code,
+        layout_fingerprint=layout.fingerprint,
+        unit_code=unit_code,
+        unit_name=unit_name if meta_unit_name is None else meta_unit_name,
+        unit_level=unit_level,
+        generated_at=generated_at,
+    )
+    write_meta_sheet(wb, meta, password)
+    wb.close()
+    return protect_structure(buf.getvalue(), password)
+
+
+def _write_title_block(
+    ws: Any,
+    fmts: dict[str, Any],
+    caps: dict[str, str],
+    sheet_title: str,
+    si: int,
+    layout: FormLayout,
+    generic: bool,
+) -> None:
+    last = COL_NOTE
+    if generic:
+        ws.write_string(ROW_UNIT, COL_STT, "Đơn vị:", fmts["unit_line"])
+        if si > 0:
+            first = quote_sheet(layout.sheets[0].name)
+            ws.merge_range(ROW_UNIT, COL_LABEL, ROW_UNIT, COL_UNIT, "", fmts["unit_line"])
+            ws.write_formula(
+                ROW_UNIT, COL_LABEL, f'IF({first}!B1="","",{first}!B1)', fmts["unit_line"], ""
+            )
+    else:
+        ws.merge_range(ROW_UNIT, COL_STT, ROW_UNIT, COL_UNIT, caps["unit_line"], fmts["unit_line"])
+    title = caps["title"] + (f" — {sheet_title.upper()}" if sheet_title else "")
+    ws.merge_range(ROW_TITLE, COL_STT, ROW_TITLE, last, title, fmts["title"])
+    ws.set_row(ROW_TITLE, 36)
+    ws.merge_range(ROW_PERIOD, COL_STT, ROW_PERIOD, last, caps["period"], fmts["caption"])
+    ws.merge_range(ROW_ATTACHED, COL_STT, ROW_ATTACHED, last, caps["attached"], fmts["caption"])
+    ws.merge_range(ROW_WINDOW, COL_STT, ROW_WINDOW, last, caps["window"], fmts["window"])
+    ws.merge_range(
+        ROW_STATUS, COL_STT, ROW_STATUS, COL_UNIT, "Kiểm tra số liệu:", fmts["status_label"]
+    )
+    ws.merge_range(ROW_STATUS, COL_VALUE, ROW_STATUS, COL_NOTE, "", fmts["status"])
+    if si == 0:
+        ws.write_formula(
+            ROW_STATUS, COL_VALUE, layout.status_formula, fmts["status"], "Không có lỗi"
+        )
+    else:
+        ws.write_formula(
+            ROW_STATUS,
+            COL_VALUE,
+            f"{quote_sheet(layout.sheets[0].name)}!{a1(ROW_STATUS, COL_VALUE)}",
+            fmts["status"],
+            "Không có lỗi",
+        )
+
+
+def _write_header(ws: Any, fmts: dict[str, Any]) -> None:
+    h = fmts["header"]
+    ws.merge_range(ROW_HEAD1, COL_STT, ROW_HEAD2, COL_STT, "STT", h)
+    ws.merge_range(
+        ROW_HEAD1,
+        COL_LABEL,
+        ROW_HEAD2,
+        COL_LABEL,
+        "Chỉ tiêu thống kê (Sử dụng trong kỳ báo cáo hàng quý, 6 tháng, năm)",
+        h,
+    )
+    ws.merge_range(ROW_HEAD1, COL_UNIT, ROW_HEAD1, COL_VALUE, "Kết quả thống kê", h)
+    ws.write_string(ROW_HEAD2, COL_UNIT, "Đơn vị tính", h)
+    ws.write_string(ROW_HEAD2, COL_VALUE, "Số liệu", h)
+    ws.merge_range(ROW_HEAD1, COL_NOTE, ROW_HEAD2, COL_NOTE, "Ghi chú", h)
+    ws.merge_range(ROW_HEAD1, COL_CHECK, ROW_HEAD2, COL_CHECK, "Kiểm tra (tự động)", h)
+    ws.set_row(ROW_HEAD1, 21)
+    ws.set_row(ROW_HEAD2, 21)
+    ws.write_string(ROW_HEAD1, COL_NERR, "Số lỗi")
+    ws.write_string(ROW_HEAD1, COL_NWARN, "Số cảnh báo")
+
+
+def _write_row(
+    ws: Any,
+    fmts: dict[str, Any],
+    rl: RowLayout,
+    prefill: dict[str, Any],
+    locked_codes: frozenset[str],
+) -> None:
+    row, r = rl.row, rl.r
+    bold = row.depth <= 2
+    # NOTE: neither Excel nor LibreOffice grows a row for wrapped text written by
+    # XlsxWriter, so the height is estimated from the label's length.
+    ws.set_row(r, row_height(label_text(row), LABEL_WIDTH, row.unit, UNIT_WIDTH, bold))
+    ws.write_string(r, COL_STT, row.code, fmts["stt_bold" if bold else "stt"])
+    lab = fmts["label_bold" if bold else "label"]
+    if row.hint:
+        ws.write_rich_string(
+            r,
+            COL_LABEL,
+            *([fmts["bold"], row.label] if bold else [row.label]),
+            fmts["italic"],
+            f" ({row.hint})",
+            lab,
+        )
+    else:
+        ws.write_string(r, COL_LABEL, row.label, lab)
+    ws.write_string(r, COL_UNIT, row.unit, fmts["unit"])
+    if rl.formula:
+        fmt = fmts["formula"] if row.type == "ratio" else fmts["formula_sum"]
+        ws.write_formula(r, COL_VALUE, rl.formula, fmt, "")
+    elif row.is_input:
+        locked = row.code in locked_codes
+        fmt_name = (
+            "input_text"
+            if row.type == "text"
+            else "input_choice"
+            if row.type in ("boolean", "choice")
+            else "input_number"
+        )
+        fmt = fmts["formula_sum"] if locked else fmts[fmt_name]
+        value = prefill.get(row.code)
+        if value is None:
+            ws.write_blank(r, COL_VALUE, None, fmt)
+        elif isinstance(value, str):
+            ws.write_string(r, COL_VALUE, value, fmt)
+        else:
+            ws.write_number(r, COL_VALUE, value, fmt)
+        if rl.validation and not locked:
+            ws.data_validation(r, COL_VALUE, r, COL_VALUE, _validation_options(rl.validation))
+            if rl.value_check:
+                ws.conditional_format(
+                    r,
+                    COL_VALUE,
+                    r,
+                    COL_VALUE,
+                    {
+                        "type": "formula",
+                        "criteria": "=" + rl.value_check,
+                        "format": fmts["error_highlight"],
+                    },
+                )
+    else:
+        ws.write_blank(r, COL_VALUE, None, fmts["blank"])
+    ws.write_blank(r, COL_NOTE, None, fmts["note"])
+    ws.data_validation(r, COL_NOTE, r, COL_NOTE, _validation_options(NOTE_VALIDATION))
+    if rl.check_formula:
+        ws.write_formula(r, COL_CHECK, rl.check_formula, fmts["check"], "")
+        ws.write_formula(r, COL_NERR, rl.error_count_formula or "0", fmts["hidden_count"], 0)
+        ws.write_formula(r, COL_NWARN, rl.warning_count_formula or "0", fmts["hidden_count"], 0)
+    else:
+        ws.write_blank(r, COL_CHECK, None, fmts["check"])
+
+
+def _write_rule_highlights(ws: Any, fmts: dict[str, Any], layout: FormLayout, si: int) -> None:
+    """Conditional formats that turn the cells of a broken rule red (they survive paste)."""
+    for rule in layout.rules:
+        anchor = layout[rule.refs[0]]
+        if anchor.sheet != si:
+            continue
+        cells = [layout[c] for c in rule.refs if layout[c].sheet == si]
+        cond = rule.check.excel_violated(lambda code: layout.cell_ref(code, si, absolute=True))
+        first = cells[0]
+        multi = " ".join(a1(c.r, COL_VALUE) for c in cells)
+        ws.conditional_format(
+            first.r,
+            COL_VALUE,
+            first.r,
+            COL_VALUE,
+            {
+                "type": "formula",
+                "criteria": "=" + cond,
+                "format": fmts["error_highlight"],
+                "multi_range": multi,
+            },
+        )
+
+
+def _validation_options(v: Validation) -> dict[str, Any]:
+    opts: dict[str, Any] = {
+        "input_title": v.input_title,
+        "input_message": v.input_message,
+        "error_title": v.error_title,
+        "error_message": v.error_message,
+        "error_type": "stop",
+        "ignore_blank": True,
+    }
+    if v.kind in ("integer", "decimal"):
+        opts["validate"] = v.kind
+        if v.minimum is not None and v.maximum is not None:
+            opts.update(criteria="between", minimum=v.minimum, maximum=v.maximum)
+        elif v.minimum is not None:
+            opts.update(criteria=">=", value=v.minimum)
+        elif v.maximum is not None:
+            opts.update(criteria="<=", value=v.maximum)
+        else:
+            opts.update(criteria="between", minimum=-1e307, maximum=1e307)
+    elif v.kind == "list":
+        opts.update(validate="list", source=list(v.choices))
+    elif v.kind == "length":
+        opts.update(validate="length", criteria="<=", value=int(v.maximum or 0))
+    return opts
+
+
+LABEL_WIDTH = 62
+UNIT_WIDTH = 16
+
+
+def row_height(
+    label: str, width: int, unit: str = "", unit_width: int = 14, bold: bool = False
+) -> float:
+    """Points for a row whose label (and unit) wrap in columns of these widths."""
+    import math
+
+    per_line = max(1.0, width * (0.95 if bold else 1.05))
+    lines = max(
+        math.ceil(len(label) / per_line), math.ceil(len(unit) / max(1.0, unit_width * 1.05)), 1
+    )
+    return 16.5 * lines + 1
+
+
+def _set_columns(ws: Any) -> None:
+    ws.set_column(COL_STT, COL_STT, 9)
+    ws.set_column(COL_LABEL, COL_LABEL, LABEL_WIDTH)
+    ws.set_column(COL_UNIT, COL_UNIT, UNIT_WIDTH)
+    ws.set_column(COL_VALUE, COL_VALUE, 13)
+    ws.set_column(COL_NOTE, COL_NOTE, 24)
+    ws.set_column(COL_CHECK, COL_CHECK, 40)
+    ws.set_column(COL_NERR, COL_NWARN, 8, None, {"hidden": True})
+
+
+def _write_unit_chooser(wb: Any, ws: Any, fmts: dict[str, Any], units: Sequence[Unit]) -> None:
+    fmt = wb.add_format(
+        {
+            "font_name": "Times New Roman",
+            "font_size": 12,
+            "bold": True,
+            "locked": False,
+            "bg_color": "#FFF2CC",
+            "border": 1,
+        }
+    )
+    ws.merge_range(ROW_UNIT, COL_LABEL, ROW_UNIT, COL_UNIT, "", fmt)
+    opts: dict[str, Any] = {
+        "input_title": "Đơn vị báo cáo",
+        "input_message": "Chọn hoặc gõ tên đơn vị của mình (ví dụ: Xã Tân Lập).",
+        "error_type": "warning",
+        "error_title": "Đơn vị không có trong danh sách",
+        "error_message": "Tên này không có trong danh sách; hãy kiểm tra lại.",
+    }
+    if units:
+        lists = wb.add_worksheet(LISTS_SHEET)
+        for i, u in enumerate(units):
+            lists.write_string(i, 0, u.name)
+        lists.hide()
+        lists.protect("", {})
+        opts.update(validate="list", source=f"={quote_sheet(LISTS_SHEET)}!$A$1:$A${len(units)}")
+        ws.data_validation(ROW_UNIT, COL_LABEL, ROW_UNIT, COL_LABEL, opts)
+    else:
+        opts.update(validate="length", criteria="<=", value=200)
+        ws.data_validation(ROW_UNIT, COL_LABEL, ROW_UNIT, COL_LABEL, opts)
+
+
+def _write_defined_names(wb: Any, layout: FormLayout) -> None:
+    for rl in layout.inputs:
+        sheet = layout.sheets[rl.sheet].name
+        wb.define_name(defined_name(rl.code), f"={quote_sheet(sheet)}!{a1(rl.r, COL_VALUE, True)}")
+
+
+def write_meta_sheet(
+    wb: Any, meta: Meta, password: str, extra: Iterable[tuple[str, str]] = ()
+) -> Any:
+    """The very hidden sheet that carries a workbook's identity (key in A, value in B)."""
+    ws = wb.add_worksheet(META_SHEET)
+    for i, (key, value) in enumerate(list(meta.items()) + list(extra)):
+        ws.write_string(i, 0, key)
+        ws.write_string(i, 1, value)
+    ws.very_hidden()
+    ws.protect(password)
+    return ws
+
+
+def legacy_password_hash(password: str) -> str:
+    """Excel's 16-bit legacy password hash (the one XlsxWriter uses for sheets)."""
+    h = 0
+    for i, ch in enumerate(password):
+        c = ord(ch) << (i + 1)
+        h ^= (c & 0x7FFF) | (c >> 15)
+    h ^= len(password)
+    h ^= 0xCE4B
+    return f"{h:X}"
+
+
+def protect_structure(xlsx: bytes, password: str) -> bytes:
+    """Add ``<workbookProtection lockStructure="1"/>`` to ``xl/workbook.xml``.
+
+    NOTE: XlsxWriter cannot protect the workbook structure; the element has to
+    go right before ``<bookViews>``, as the schema orders it.
+    """
+    z = StampableZip(xlsx)
+    wbxml = z.plain["xl/workbook.xml"]
+    pw = f' workbookPassword="{legacy_password_hash(password)}"' if password else ""
+    tag = f'<workbookProtection{pw} lockStructure="1"/>'.encode()
+    if b"<bookViews>" not in wbxml:
+        raise RuntimeError("unexpected workbook.xml from XlsxWriter")
+    return z.write({"xl/workbook.xml": wbxml.replace(b"<bookViews>", tag + b"<bookViews>", 1)})
+
+
+def now_iso() -> str:
+    """Generation time: ``$SOURCE_DATE_EPOCH`` when set (reproducible builds), else now (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    t = (
+        dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+        if epoch
+        else dt.datetime.now(dt.timezone.utc)
+    )
+    return t.replace(microsecond=0).isoformat()
