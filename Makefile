@@ -17,8 +17,12 @@ demo: $(STAMP)
 
 test: $(STAMP) clients lint typecheck unit
 
+# ruff (style and bugs; the package is also ruff-formatted) and import-linter
+# (the pipeline's layers, pyproject.toml's [tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff check cchc_xlsx tests benchmarks scripts
+	$(BIN)/ruff format --check --quiet cchc_xlsx
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

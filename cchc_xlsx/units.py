@@ -256,10 +256,10 @@ def parse_units(
         )
     known_levels = set(LEVELS)
     if isinstance(levels, (str, os.PathLike)):
-        from cchc_xlsx.catalog.load import load_catalog
-
-        known_levels |= set(load_catalog(levels).levels)
-    elif levels is not None:
+        raise TypeError(
+            "levels: level codes or a Catalog (cchc_xlsx.load_units also takes a catalogue's path)"
+        )
+    if levels is not None:
         catalog_levels = getattr(levels, "levels", None)
         known_levels |= set(catalog_levels if catalog_levels is not None else levels)
     units: list[Unit] = []
