@@ -8,7 +8,6 @@ import argparse
 import os
 import sqlite3
 import sys
-import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -18,29 +17,6 @@ from cchc_xlsx.catalog.load import load_catalog
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.errors import CchcError, OutputExistsError, UsageError, os_error_text
 from cchc_xlsx.vocabulary import LEVELS
-
-TYPE_NAMES = {
-    "heading": "tiêu đề",
-    "count": "số nguyên",
-    "decimal": "số thập phân",
-    "percent": "phần trăm",
-    "ratio": "tỷ lệ (công thức)",
-    "boolean": "Có/Không",
-    "choice": "lựa chọn",
-    "text": "văn bản",
-    "sum": "tổng (công thức)",
-}
-AGG_NAMES = {
-    "sum": "cộng",
-    "ratio": "tính lại từ tử/mẫu",
-    "count_yes": "đếm số “Có”",
-    "count_options": "đếm theo lựa chọn",
-    "mean": "trung bình",
-    "weighted_mean": "trung bình có trọng số",
-    "min": "nhỏ nhất",
-    "max": "lớn nhất",
-    "none": "không cộng",
-}
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -167,6 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     cat = sub.add_parser("catalog", help="kiểm tra danh mục chỉ tiêu và liệt kê các dòng")
     cat.add_argument("--catalog", help="tệp danh mục (mặc định: danh mục đi kèm)")
     cat.add_argument("--level", help="chỉ liệt kê các dòng của cấp này")
+    cat.add_argument(
+        "--schema",
+        metavar="TỆP",
+        help="ghi lược đồ JSON (JSON Schema) của danh mục vào TỆP (“-”: in ra màn hình), "
+        "để trình soạn thảo kiểm tra và gợi ý khi sửa danh mục",
+    )
 
     d = sub.add_parser("demo", help="chạy cả chu trình trên dữ liệu ví dụ")
     d.add_argument("--out", default="demo-output", help="thư mục kết quả (mặc định: demo-output)")
@@ -302,69 +284,41 @@ def progress_bar(total: int, desc: str) -> Callable[[int, int], None] | None:
     return update
 
 
-def _width(text: str) -> int:
-    return sum(0 if unicodedata.combining(ch) else 1 for ch in text)
-
-
-def _cut(text: str, width: int) -> str:
-    text = unicodedata.normalize("NFC", text)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
-
-
-def format_table(headers: list[str], rows: list[list[str]], widths: list[int]) -> str:
-    lines = ["  ".join(_pad(_cut(h, w), w) for h, w in zip(headers, widths)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    for r in rows:
-        lines.append("  ".join(_pad(_cut(c, w), w) for c, w in zip(r, widths)).rstrip())
-    return "\n".join(lines)
-
-
 # --------------------------------------------------------------------------- commands
 
 
 def cmd_catalog(args: argparse.Namespace) -> int:
     from cchc_xlsx.arguments import check_level
+    from cchc_xlsx.outputs.console import catalog_listing
 
+    if args.schema:
+        return write_schema(args.schema)
     catalog = load_catalog_arg(args.catalog)
     check_level(args.level, catalog)
-    rows = catalog.rows_for_level(args.level) if args.level else catalog.rows
-    print(f"Danh mục: {catalog.id} phiên bản {catalog.version} — {catalog.title}")
-    if catalog.source:
-        print(f"Nguồn: {catalog.source}")
-    print(f"Tệp: {catalog.path}")
-    where = f"{LEVELS.get(args.level, args.level)} ({args.level})" if args.level else "mọi cấp"
-    print(
-        f"{len(rows)} dòng ở {where}; {len(catalog.rules_for_level(args.level) if args.level else catalog.rules)} quy tắc kiểm tra.\n"
-    )
-    table: list[list[str]] = []
-    sheet = None
-    for r in rows:
-        if len(catalog.sheets) > 1 and r.sheet != sheet:
-            sheet = r.sheet
-            name = next(s.name for s in catalog.sheets if s.id == sheet)
-            table.append(["", f"[{name}]", "", "", ""])
-        agg = AGG_NAMES[r.agg]
-        if r.type == "ratio":
-            agg = f"{r.numerator} / {r.denominator} × 100"
-        elif r.type == "sum":
-            agg = "= " + " + ".join(r.terms)
-        elif r.agg == "weighted_mean":
-            agg = f"trung bình theo {r.weight}"
-        cols = [r.code, r.label, r.unit, TYPE_NAMES[r.type], agg if r.type != "heading" else ""]
-        if not args.level:
-            cols.append(",".join(r.levels))
-        table.append(cols)
-    headers = ["Mã", "Chỉ tiêu", "Đơn vị tính", "Kiểu", "Tổng hợp"]
-    widths = [9, 70, 14, 17, 26]
-    if not args.level:
-        headers.append("Cấp")
-        widths.append(14)
-    print(format_table(headers, table, widths))
+    print(catalog_listing(catalog, args.level))
     print("\nDanh mục hợp lệ.")
+    return 0
+
+
+def write_schema(target: str) -> int:
+    """``catalog --schema FILE``: the catalogue's JSON Schema, for editors ("-": stdout)."""
+    import json
+
+    from cchc_xlsx.atomic import atomic_write_bytes
+    from cchc_xlsx.catalog.schema import json_schema
+
+    text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if target == "-":
+        sys.stdout.write(text)
+        return 0
+    atomic_write_bytes(target, text.encode("utf-8"))
+    name = Path(target).name
+    print(f"Đã ghi lược đồ JSON của danh mục: {target}")
+    print(
+        "Để VS Code (tiện ích YAML của Red Hat) kiểm tra và gợi ý khi soạn danh mục, "
+        f"thêm dòng sau vào đầu tệp .yaml (đường dẫn tính từ tệp danh mục):\n"
+        f"# yaml-language-server: $schema={name}"
+    )
     return 0
 
 

@@ -67,7 +67,7 @@ def empty_dir(tmp_path: Path) -> Path:
 def test_the_wheel_carries_every_data_file_of_the_checkout(wheel: Path):
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
-    wanted = {"cchc_xlsx/data/indicator_catalog.yaml", "cchc_xlsx/py.typed"}
+    wanted = {"cchc_xlsx/data/indicator_catalog.yaml", "cchc_xlsx/data/catalog.schema.json", "cchc_xlsx/py.typed"}
     for folder in ("templates", "examples"):
         for p in (ROOT / folder).rglob("*"):
             if p.is_file():
@@ -78,6 +78,7 @@ def test_the_wheel_carries_every_data_file_of_the_checkout(wheel: Path):
     assert not missing, f"missing from the wheel: {missing}"
     with zipfile.ZipFile(wheel) as z:
         assert z.read("cchc_xlsx/data/indicator_catalog.yaml") == (ROOT / "indicator_catalog.yaml").read_bytes()
+        assert z.read("cchc_xlsx/data/catalog.schema.json") == (ROOT / "catalog.schema.json").read_bytes()
         license_files = [n for n in names if n.endswith("LICENSE")]
         assert license_files, "no LICENSE in the wheel"
 
@@ -91,6 +92,21 @@ def test_the_installed_package_needs_no_openpyxl(bin_dir: Path, empty_dir: Path)
 def test_catalog_command_works_from_an_empty_directory(bin_dir: Path, empty_dir: Path):
     proc = _run([str(bin_dir / "cchc-xlsx"), "catalog", "--level", "xa"], cwd=empty_dir)
     assert "Danh mục hợp lệ." in proc.stdout and "site-packages" in proc.stdout
+
+
+def test_the_installed_catalogue_points_to_the_installed_schema(bin_dir: Path, empty_dir: Path):
+    """The bundled catalogues' modelines resolve inside the installed package, so
+    an officer who copies the data folder keeps the editor's checks."""
+    code = (
+        "from cchc_xlsx.resources import data_path, example_path\n"
+        "for p in (data_path('indicator_catalog.yaml'), example_path('catalogs/so_bieu_mau_1_7.yaml')):\n"
+        "    line = next(x for x in p.read_text('utf-8').splitlines() if x.startswith('# yaml-language-server'))\n"
+        "    print((p.parent / line.split('=', 1)[1]).resolve() == data_path('catalog.schema.json').resolve())\n"
+    )
+    proc = _run([str(bin_dir / "python"), "-c", code], cwd=empty_dir)
+    assert proc.stdout.split() == ["True", "True"]
+    _run([str(bin_dir / "cchc-xlsx"), "catalog", "--schema", "schema.json"], cwd=empty_dir)
+    assert (empty_dir / "schema.json").read_bytes() == (ROOT / "catalog.schema.json").read_bytes()
 
 
 def test_generate_works_from_an_empty_directory(bin_dir: Path, empty_dir: Path):

@@ -4,10 +4,12 @@ Each part of a catalogue file (the file itself, ``catalog``, a sheet, a row, an
 option, ``fed_by``, a rule) is a table of :class:`Field`: its key, the kind of
 value, whether it is required, the words it may take and a Vietnamese
 description. The loader (:mod:`cchc_xlsx.catalog.load`) takes the allowed keys
-and words from these tables; :func:`json_schema` turns the same tables into the
-JSON Schema (draft 2020-12) that editors use to complete and check a catalogue
-while an officer edits it (``cchc-xlsx catalog --schema``; the file shipped in
-the package, ``catalog.schema.json``, is tested to be current).
+from these tables (and the words from :mod:`cchc_xlsx.vocabulary`, as these
+tables do); :func:`json_schema` turns the same tables into the JSON Schema
+(draft-07, the draft VS Code's YAML extension supports in full) that editors
+use to complete and check a catalogue while an officer edits it (``cchc-xlsx
+catalog --schema``; ``catalog.schema.json``, shipped in the package, is tested
+to be current and to agree with the loader on valid and invalid catalogues).
 
 The JSON Schema says what one value may be; what only the whole file can say
 (a code used before it is defined, a ratio whose parts are missing, a cycle of
@@ -200,9 +202,9 @@ def _value_schema(f: Field) -> dict[str, Any]:
         if f.max_length is not None:
             out["maxLength"] = f.max_length
     elif f.kind == "code":
-        out = {"$ref": "#/$defs/code"}
+        out = {"$ref": "#/definitions/code"}
     elif f.kind == "codes":
-        out = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/code"}}
+        out = {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/code"}}
     elif f.kind == "word":
         out = {"enum": list(f.words)}
     elif f.kind == "words":
@@ -219,9 +221,9 @@ def _value_schema(f: Field) -> dict[str, Any]:
     elif f.kind == "integer":
         out = {"type": "integer"}
     elif f.kind == "part":
-        out = {"$ref": f"#/$defs/{f.part}"}
+        out = {"$ref": f"#/definitions/{f.part}"}
     else:  # parts
-        out = {"type": "array", "minItems": 1, "items": {"$ref": f"#/$defs/{f.part}"}}
+        out = {"type": "array", "minItems": 1, "items": {"$ref": f"#/definitions/{f.part}"}}
     return {"description": f.description, **out}
 
 
@@ -239,7 +241,7 @@ def _object_schema(part: str) -> dict[str, Any]:
 
 
 def json_schema() -> dict[str, Any]:
-    """The catalogue's JSON Schema (draft 2020-12), as a dict, made from :data:`PARTS`.
+    """The catalogue's JSON Schema (draft-07), as a dict, made from :data:`PARTS`.
 
     Beyond each key's value it says the rules of one row that an editor can
     show while typing: a ratio needs ``numerator`` and ``denominator``, a sum
@@ -275,8 +277,8 @@ def json_schema() -> dict[str, Any]:
     top = _object_schema("file")
     top["oneOf"] = [{"required": ["rows"]}, {"required": ["sheets"]}]
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "Danh mục chỉ tiêu cchc-xlsx (indicator_catalog.yaml)",
         **top,
-        "$defs": defs,
+        "definitions": defs,
     }

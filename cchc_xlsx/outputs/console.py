@@ -8,10 +8,12 @@ every file with every issue.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from typing import TextIO
 
 from cchc_xlsx.batch.result import CheckResult
+from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.model import Consolidation
 from cchc_xlsx.issues import CODES, Issue
 from cchc_xlsx.periods import parse_period
@@ -191,3 +193,87 @@ def print_consolidation(result: Consolidation, out: TextIO, *, verbose: bool = F
             )
     if result.out:
         print(f"\nĐã ghi biểu tổng hợp: {result.out}", file=out)
+
+
+TYPE_NAMES = {
+    "heading": "tiêu đề",
+    "count": "số nguyên",
+    "decimal": "số thập phân",
+    "percent": "phần trăm",
+    "ratio": "tỷ lệ (công thức)",
+    "boolean": "Có/Không",
+    "choice": "lựa chọn",
+    "text": "văn bản",
+    "sum": "tổng (công thức)",
+}
+AGG_NAMES = {
+    "sum": "cộng",
+    "ratio": "tính lại từ tử/mẫu",
+    "count_yes": "đếm số “Có”",
+    "count_options": "đếm theo lựa chọn",
+    "mean": "trung bình",
+    "weighted_mean": "trung bình có trọng số",
+    "min": "nhỏ nhất",
+    "max": "lớn nhất",
+    "none": "không cộng",
+}
+
+
+def _width(text: str) -> int:
+    return sum(0 if unicodedata.combining(ch) else 1 for ch in text)
+
+
+def _cut(text: str, width: int) -> str:
+    text = unicodedata.normalize("NFC", text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def format_table(headers: list[str], rows: list[list[str]], widths: list[int]) -> str:
+    lines = ["  ".join(_pad(_cut(h, w), w) for h, w in zip(headers, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(_pad(_cut(c, w), w) for c, w in zip(r, widths)).rstrip())
+    return "\n".join(lines)
+
+
+def catalog_listing(catalog: Catalog, level: str | None) -> str:
+    """``cchc-xlsx catalog``'s text: the catalogue's name, source and file, then a
+    table of its rows (code, label, unit, type, how it is added up; every level's
+    rows with their levels when ``level`` is None)."""
+    rows = catalog.rows_for_level(level) if level else catalog.rows
+    out = [f"Danh mục: {catalog.id} phiên bản {catalog.version} — {catalog.title}"]
+    if catalog.source:
+        out.append(f"Nguồn: {catalog.source}")
+    out.append(f"Tệp: {catalog.path}")
+    where = f"{LEVELS.get(level, level)} ({level})" if level else "mọi cấp"
+    rules = catalog.rules_for_level(level) if level else catalog.rules
+    out.append(f"{len(rows)} dòng ở {where}; {len(rules)} quy tắc kiểm tra.\n")
+    table: list[list[str]] = []
+    sheet = None
+    for r in rows:
+        if len(catalog.sheets) > 1 and r.sheet != sheet:
+            sheet = r.sheet
+            name = next(s.name for s in catalog.sheets if s.id == sheet)
+            table.append(["", f"[{name}]", "", "", ""])
+        agg = AGG_NAMES[r.agg]
+        if r.type == "ratio":
+            agg = f"{r.numerator} / {r.denominator} × 100"
+        elif r.type == "sum":
+            agg = "= " + " + ".join(r.terms)
+        elif r.agg == "weighted_mean":
+            agg = f"trung bình theo {r.weight}"
+        cols = [r.code, r.label, r.unit, TYPE_NAMES[r.type], agg if r.type != "heading" else ""]
+        if not level:
+            cols.append(",".join(r.levels))
+        table.append(cols)
+    headers = ["Mã", "Chỉ tiêu", "Đơn vị tính", "Kiểu", "Tổng hợp"]
+    widths = [9, 70, 14, 17, 26]
+    if not level:
+        headers.append("Cấp")
+        widths.append(14)
+    out.append(format_table(headers, table, widths))
+    return "\n".join(out)
