@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     )
     from .issues import Issue
     from .periods import Period, parse_period
-    from .read.record import FileResult
+    from .read.record import FileResult, Return
     from .resources import example_path
     from .units import Unit, Units
     from .write.generate import GeneratedFile
@@ -78,6 +78,7 @@ _WHERE = {
     "Period": "periods",
     "parse_period": "periods",
     "FileResult": "read.record",
+    "Return": "read.record",
     "example_path": "resources",
     "GeneratedFile": "write.generate",
     "Unit": "units",
@@ -97,6 +98,7 @@ __all__ = [
     "OutputExistsError",
     "Period",
     "PeriodError",
+    "Return",
     "Unit",
     "UnitColumn",
     "Units",

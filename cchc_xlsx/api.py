@@ -350,6 +350,7 @@ def run_consolidation(
     result = build_consolidation(
         batch, catalog, expect.units, expect.unit, prefer, exclude_errors=exclude_errors
     )
+    batch.settle(result.settlements)
     book, json_out, csv_out, own = (outputs.get(k) for k in ("book", "json", "csv", "own_form"))
     if book is not None:
         write_consolidated_file(result, book, password=password)

@@ -74,3 +74,4 @@ ColumnStatus = Literal["submitted", "missing", "rejected", "conflict"]
 
 #: what a workbook says it is (its identity sheet), or how it was recognised
 FileKind = Literal["template", "consolidated", "recovered"]
+FILE_KINDS: tuple[FileKind, ...] = get_args(FileKind)

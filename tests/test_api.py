@@ -22,7 +22,7 @@ DOCUMENTED_API = {
     # verbs
     "load_catalog", "load_units", "parse_period", "generate", "check", "consolidate", "example_path",
     # their result types and the values they hold
-    "Catalog", "Units", "Unit", "Period", "GeneratedFile", "CheckResult", "FileResult", "Consolidation",
+    "Catalog", "Units", "Unit", "Period", "GeneratedFile", "CheckResult", "FileResult", "Return", "Consolidation",
     "UnitColumn", "Issue",
     # the exception tree
     "CchcError", "CatalogError", "UnitsError", "PeriodError", "UsageError", "OutputError", "OutputExistsError",
@@ -201,3 +201,15 @@ def test_check_result_as_json_is_the_contract(templates: Path):
 def test_issue_is_a_plain_value():
     issue = cx.Issue("error", "rule", "1.2.2 lớn hơn 1.2.1", indicator="1.2.2", cell="D12")
     assert issue.as_json() == {"severity": "error", "code": "rule", "message": "1.2.2 lớn hơn 1.2.1", "indicator": "1.2.2", "cell": "D12"}
+
+
+def test_returns_are_frozen_records_of_the_accepted_files(templates: Path):
+    result = cx.check(templates, level="xa", period=PERIOD, units=example_path("units_cho_don.csv"), unit="H01", workers=0)
+    returns = list(result.returns())
+    assert [r.path for r in returns] == [f.path for f in result.files.iter(status="accepted")]
+    first = returns[0]
+    assert isinstance(first, cx.Return) and first.unit and first.period == PERIOD and first.level == "xa"
+    with pytest.raises(AttributeError):
+        first.unit = "X"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        first.values["1.1"] = 5  # type: ignore[index]

@@ -269,9 +269,9 @@ def test_cell_far_outside_the_form_is_a_warning_and_does_not_blow_memory(tmp_pat
     assert r.values == pytest.approx(GOOD_READ)
 
 
-# NOTE: fails today — see the report. The regular-expression fast path of the
-# sheet reader (fast_sheet) also matches cells inside XML comments: the
-# file shows 3 in D10 in Excel, LibreOffice and openpyxl; the reader reads 300.
+# NOTE: a regular-expression fast path would also match a cell inside an XML
+# comment: the file shows 3 in D10 in Excel, LibreOffice and openpyxl, and such a
+# reader would read 300 (it did, before comments were sent to expat).
 def test_cell_hidden_in_an_xml_comment_is_not_read(tmp_path: Path, kit: Kit) -> None:
     filled = kit.fill("X0101", {"1.1": 3})
     r = one_bad(tmp_path, kit, "chu_thich.xlsx", hostile.commented_cell(filled, "D10", "300"))
@@ -281,8 +281,8 @@ def test_cell_hidden_in_an_xml_comment_is_not_read(tmp_path: Path, kit: Kit) -> 
         assert r.values.get("1.1") == 3, r.values.get("1.1")
 
 
-# NOTE: fails today — see the report (same fast path: the CDATA markup is kept
-# as the cell's text, so 5 is reported as "not a number"; openpyxl reads 5).
+# NOTE: the same fast path would keep the CDATA markup as the cell's text and
+# report 5 as "not a number" (it did); openpyxl and the reader read 5.
 def test_number_in_a_cdata_section_is_read_as_that_number(tmp_path: Path, kit: Kit) -> None:
     r = one_bad(tmp_path, kit, "cdata.xlsx", hostile.cdata_value(kit.fill("X0101", {"1.1": 3}), "D10", "5"))
     if r.status == "rejected":
@@ -532,6 +532,15 @@ def test_formula_replaced_by_a_number_is_an_error_and_the_ratio_is_recomputed(tm
     assert r.values["1.2"] == pytest.approx(18.75)
 
 
+def test_a_kind_of_workbook_this_version_does_not_know_is_rejected(tmp_path: Path, kit: Kit) -> None:
+    entries = hostile.parts(kit.fill("X0101", {"1.1": 2}))
+    sst = entries["xl/sharedStrings.xml"]
+    assert sst.count(b"<t>template</t>") == 1
+    entries["xl/sharedStrings.xml"] = sst.replace(b"<t>template</t>", b"<t>bieu-moi</t>")
+    r = one_bad(tmp_path, kit, "loai_la.xlsx", hostile.build_zip(list(entries.items())))
+    assert_rejected(r, "not-our-template", quoted=("bieu-moi",))
+
+
 def test_deleted_metadata_sheet_is_read_by_codes_and_labels(tmp_path: Path, kit: Kit) -> None:
     data = hostile.delete_sheet(kit.fill("X0101", {"1.1": 2, "1.6": "Có"}, {"1.1": "ghi chú"}), "_cchc_meta")
     r = one_bad(tmp_path, kit, "mat_meta.xlsx", data)
@@ -552,10 +561,9 @@ def test_table_copied_into_a_new_workbook_is_read_by_codes_and_labels(tmp_path: 
     assert r.values == {"1.1": 2, "1.2.1": 10, "1.2.2": 5, "1.5.2": 2, "4.4": 12.5, "1.2": 50.0}
 
 
-# NOTE: fails today — see the report. Rows are found by their codes wherever
-# they are, but the unit is read from the fixed cells A1/B1: a table pasted a few
-# rows lower (under a line of the sender's own) loses its unit, and the file is
-# rejected as unit-unknown, naming the sender's line as the unit.
+# NOTE: rows are found by their codes wherever they are, and so is the unit: a
+# table pasted a few rows lower (under a line of the sender's own) keeps its
+# unit (reading it from the fixed cells A1/B1 named the sender's line instead).
 def test_table_pasted_lower_in_a_new_workbook_keeps_its_unit(tmp_path: Path, kit: Kit) -> None:
     data = hostile.copy_to_new_workbook(kit.fill("X0101", {"1.1": 2}), offset=3, preamble="Bảng số liệu gửi kèm công văn")
     r = one_bad(tmp_path, kit, "chep_thap.xlsx", data)
@@ -603,9 +611,9 @@ def test_template_of_another_level_is_rejected_naming_both(tmp_path: Path, kit: 
     assert_rejected(results["huyen.xlsx"], "wrong-level", quoted=("huyen", "xa"))
 
 
-# NOTE: fails today — see the report. With --level xa, one commune return and
-# one district return tie on the form level; the tie is broken alphabetically
-# ("huyen" < "xa"), so the commune's return is rejected as wrong-level.
+# NOTE: with --level xa, one commune return and one district return tie on the
+# form level; the level asked for wins (breaking the tie alphabetically,
+# "huyen" < "xa", rejected the commune's return as wrong-level).
 def test_one_return_of_another_level_does_not_outvote_the_expected_level(tmp_path: Path, kit: Kit) -> None:
     r = one_bad(tmp_path, kit, "huyen.xlsx", kit.huyen)
     assert_rejected(r, "wrong-level", quoted=("huyen", "xa"))
@@ -883,9 +891,9 @@ def test_check_exits_1_for_an_error_level_issue_in_an_accepted_file(tmp_path: Pa
     assert "formula-replaced" in out and "CHẤP NHẬN" in out
 
 
-# NOTE: fails today — see the report. The contract's exit code 1 covers "an
-# expected unit is … conflicting"; `check` reads two different returns of
-# Xã Tân Lập, accepts both and exits 0.
+# NOTE: the contract's exit code 1 covers "an expected unit is … conflicting":
+# `check` given two different returns of Xã Tân Lập exits 1 (it accepted both
+# and exited 0).
 def test_check_exits_1_when_a_unit_sent_two_different_returns(tmp_path: Path, kit: Kit, capsys: pytest.CaptureFixture[str]) -> None:
     units = tmp_path / "units.csv"
     units.write_text("code,name,level,parent\nH01,Huyện Chợ Đồn,huyen,\nX0114,Xã Tân Lập,xa,H01\n", encoding="utf-8")

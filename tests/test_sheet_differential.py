@@ -578,9 +578,9 @@ OPENPYXL_CASE = cases(openpyxl_safe=True)
 
 # --------------------------------------------------------------------------- properties
 
-# NOTE: these properties are specifications and some fail today; a failing
-# property is shrunk, which costs far more than finding it: no explain phase,
-# and one shrunk failure per property (the table of shapes below names the others).
+# NOTE: these properties are specifications; should one fail, its example is
+# shrunk, which costs far more than finding it: no explain phase, and one shrunk
+# failure per property (the table of shapes below names the others).
 SETTINGS = settings(
     max_examples=150,
     deadline=None,

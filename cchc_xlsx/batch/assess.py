@@ -16,7 +16,7 @@ from cchc_xlsx.errors import UsageError
 from cchc_xlsx.issues import Issue, issue
 from cchc_xlsx.periods import parse_period
 from cchc_xlsx.read.record import FileResult
-from cchc_xlsx.vocabulary import LEVELS
+from cchc_xlsx.vocabulary import LEVELS, FileStatus
 
 
 def read_batch(
@@ -282,7 +282,7 @@ def _same(a: str, b: str) -> bool:
     return fold(a) == fold(b)
 
 
-def _drop(f: FileResult, status: str, why: Issue) -> None:
+def _drop(f: FileResult, status: FileStatus, why: Issue) -> None:
     f.status = status
     f.issues.append(why)
     f.values, f.state = {}, None

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cchc_xlsx.batch.store import FileStore
-from cchc_xlsx.read.record import FileResult
+from cchc_xlsx.issues import Issue
+from cchc_xlsx.read.record import FileResult, Return
 from cchc_xlsx.units import Units
+from cchc_xlsx.vocabulary import FileStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """A decision about one file of the batch, made after it was read: an issue
+    to add and, for a file set aside, its new status (``skipped``)."""
+
+    file: int  # the file's id in the batch's FileStore
+    issue: Issue
+    status: FileStatus | None = None
 
 
 @dataclass
@@ -64,6 +77,12 @@ class CheckResult:
         """The accepted files, with their values."""
         return list(self.files.iter(status="accepted", values=True))
 
+    def returns(self) -> Iterator[Return]:
+        """The accepted files' :class:`~cchc_xlsx.read.record.Return` records, in
+        the batch's order, read from the batch's store one at a time."""
+        for f in self.files.iter(status="accepted", values=True):
+            yield f.as_return()
+
     @property
     def counts(self) -> dict[str, int]:
         """Number of files per status: ``{"accepted": 19, "rejected": 1, "skipped": 3}``."""
@@ -106,3 +125,13 @@ class CheckResult:
         if totals is not None:
             out["totals"] = totals
         return out
+
+    def settle(self, settlements: Iterable[Settlement]) -> None:
+        """Apply decisions made about files after they were read (a
+        consolidation's :attr:`~cchc_xlsx.consolidation.model.Consolidation.settlements`)."""
+        for s in settlements:
+            f = self.files.get(s.file)
+            if s.status is not None:
+                f.status = s.status
+            f.issues.append(s.issue)
+            self.files.save(f)

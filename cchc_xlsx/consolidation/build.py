@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from cchc_xlsx.batch.result import CheckResult
+from cchc_xlsx.batch.result import CheckResult, Settlement
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.flags import error_cells, without_flagged
 from cchc_xlsx.consolidation.model import Consolidation, UnitColumn
@@ -25,6 +25,15 @@ def build_consolidation(
     *,
     exclude_errors: bool = False,
 ) -> Consolidation:
+    """Settle each expected unit's column from the batch's files and add the
+    columns up (DHIS2's aggregation types, :mod:`cchc_xlsx.semantics.aggregations`).
+
+    Pure with respect to the batch: it reads the files' records and values and
+    changes none of them; what it decides about files (a conflict, the latest of
+    several files chosen with ``prefer="latest"``) is returned as
+    ``Consolidation.settlements``, which the caller applies with
+    :meth:`~cchc_xlsx.batch.result.CheckResult.settle`.
+    """
     files = batch.files
     rules_by_id = {r.id: r for r in catalog.rules}
     form_level = batch.form_level or batch.level or catalog.levels[0]
@@ -40,6 +49,7 @@ def build_consolidation(
         catalog, [c for c in codes if catalog.row(c).type not in ("heading", "ratio", "text")]
     )
     partial = False
+    settlements: list[Settlement] = []  # applied to the batch by the caller
     for col in columns:
         considered = list(files.items(unit=col.code, status=("accepted", "rejected")))
         col.files = tuple(i for i, _f in considered)
@@ -52,35 +62,41 @@ def build_consolidation(
             if prefer == "latest":
                 ok.sort(key=lambda p: (p[1].generated_at or "", p[1].mtime or 0.0, p[1].path))
                 winner = ok[-1][1]
-                for _i, f in ok[:-1]:
-                    f.status = "skipped"
-                    f.issues.append(
-                        issue(
-                            "conflict-resolved",
-                            f"{col.name} ({col.code}) nộp nhiều tệp khác nhau; dùng tệp mới hơn {os.path.basename(winner.path)} (đã chọn lấy tệp mới nhất).",
+                for i, _f in ok[:-1]:
+                    settlements.append(
+                        Settlement(
+                            i,
+                            issue(
+                                "conflict-resolved",
+                                f"{col.name} ({col.code}) nộp nhiều tệp khác nhau; dùng tệp mới hơn {os.path.basename(winner.path)} (đã chọn lấy tệp mới nhất).",
+                            ),
+                            "skipped",
                         )
                     )
-                    files.save(f)
-                winner.issues.append(
-                    issue(
-                        "conflict-resolved",
-                        f"Tệp mới nhất trong {len(ok)} tệp của {col.name}; được dùng để tổng hợp.",
+                settlements.append(
+                    Settlement(
+                        ok[-1][0],
+                        issue(
+                            "conflict-resolved",
+                            f"Tệp mới nhất trong {len(ok)} tệp của {col.name}; được dùng để tổng hợp.",
+                        ),
                     )
                 )
-                files.save(winner)
                 ok = [ok[-1]]
             else:
                 col.status = "conflict"
                 partial = True
                 names = ", ".join(os.path.basename(f.path) for _i, f in ok)
-                for _i, f in ok:
-                    f.issues.append(
-                        issue(
-                            "unit-conflict",
-                            f"{col.name} ({col.code}) nộp {len(ok)} tệp khác nhau ({names}); không tệp nào được cộng. Hãy xóa tệp sai, hoặc tổng hợp lại với lựa chọn lấy tệp mới nhất.",
+                for i, _f in ok:
+                    settlements.append(
+                        Settlement(
+                            i,
+                            issue(
+                                "unit-conflict",
+                                f"{col.name} ({col.code}) nộp {len(ok)} tệp khác nhau ({names}); không tệp nào được cộng. Hãy xóa tệp sai, hoặc tổng hợp lại với lựa chọn lấy tệp mới nhất.",
+                            ),
                         )
                     )
-                    files.save(f)
                 continue
         i, f = ok[0]
         col.status = "submitted"
@@ -136,6 +152,7 @@ def build_consolidation(
         partial,
         exclude_errors=exclude_errors,
         flagged_totals=flagged_totals,
+        settlements=tuple(settlements),
     )
 
 

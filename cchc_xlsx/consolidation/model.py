@@ -7,19 +7,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cchc_xlsx.batch.result import CheckResult
+from cchc_xlsx.batch.result import CheckResult, Settlement
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.flags import without_flagged
 from cchc_xlsx.layout.form import FormLayout
 from cchc_xlsx.read.record import FileResult
 from cchc_xlsx.semantics.aggregations import State
+from cchc_xlsx.vocabulary import ColumnStatus
 
 
 @dataclass(slots=True)
 class UnitColumn:
     code: str
     name: str
-    status: str = "missing"  # submitted | missing | rejected | conflict
+    status: ColumnStatus = "missing"
     # the files, by their id in the batch's FileStore (``Consolidation.file_of``):
     # the one added up, and those considered (rejected or conflicting ones)
     file: int | None = None
@@ -65,6 +66,8 @@ class Consolidation:
     exclude_errors: bool = False
     # per total: the units whose flagged values it includes (or, excluded, leaves out)
     flagged_totals: dict[str, list[str]] = field(default_factory=dict)
+    # what the consolidation decided about files (applied by CheckResult.settle)
+    settlements: tuple[Settlement, ...] = ()
 
     def values_of(self, col: UnitColumn) -> tuple[dict[str, object], dict[str, str]]:
         """A submitted column's values and notes (read back from disk)."""

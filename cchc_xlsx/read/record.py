@@ -1,10 +1,38 @@
-"""What the batch knows of one file: its path, status and checksum, what it says it is, what it holds, its issues."""
+"""One returned file: the batch's record of it (:class:`FileResult`: path,
+status, checksum, what it says it is, what it holds, its issues; mutable while
+the batch is settled) and, for an accepted file, the frozen :class:`Return`
+that scripts and reports read."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from cchc_xlsx.issues import Issue, issue
+from cchc_xlsx.vocabulary import FileKind, FileStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Return:
+    """What one accepted return says, frozen: whose it is (``unit``,
+    ``unit_name``), which form and period (``level``, ``period``), its figures
+    (``values`` by catalogue code: counts and numbers as numbers, ratios in
+    percent points, Có/Không as 1/0, choices as their option value) and notes
+    (by code), and the issues found in it. ``kind`` is ``template`` for a
+    commune's or a department's return, ``consolidated`` for a lower level's
+    summed appendix, ``recovered`` for a table recognised without our
+    identity sheet."""
+
+    path: str
+    unit: str | None
+    unit_name: str | None
+    level: str | None
+    period: str | None
+    kind: FileKind | None
+    values: Mapping[str, object]
+    notes: Mapping[str, str]
+    issues: tuple[Issue, ...]
 
 
 @dataclass(slots=True)
@@ -12,13 +40,13 @@ class FileResult:
     """What one returned file is and holds."""
 
     path: str
-    status: str = "accepted"  # accepted | rejected | skipped
+    status: FileStatus = "accepted"
     sha256: str | None = None
     issues: list[Issue] = field(default_factory=list)
-    kind: str | None = None  # template | consolidated | recovered
+    kind: FileKind | None = None
     catalog_id: str | None = None
     catalog_version: str | None = None
-    level: str | None = None  # the form's level
+    level: str | None = None  # the form's level (a catalogue may add levels)
     unit: str | None = None  # unit code (after attribution)
     unit_name: str | None = None  # as written in the file
     unit_level: str | None = None
@@ -67,3 +95,17 @@ class FileResult:
             "sha256": self.sha256,
             "issues": [i.as_json() for i in self.issues],
         }
+
+    def as_return(self) -> Return:
+        """This file's :class:`Return` (read-only views of its values and notes)."""
+        return Return(
+            self.path,
+            self.unit,
+            self.unit_name,
+            self.level,
+            self.period,
+            self.kind,
+            MappingProxyType(dict(self.values)),
+            MappingProxyType(dict(self.notes)),
+            tuple(self.issues),
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from typing import cast
 
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.issues import issue
@@ -34,6 +35,7 @@ from cchc_xlsx.read.record import FileResult
 from cchc_xlsx.read.recovered import read_recovered
 from cchc_xlsx.read.values import cell_text, collect_values, layout_for, normalise_label
 from cchc_xlsx.semantics.cells import EMPTY
+from cchc_xlsx.vocabulary import FileKind
 
 MAX_FILE_SIZE = 50 * 1024 * 1024
 EXTRA_ROWS = 200  # rows below the form that are still looked at (and reported when filled)
@@ -143,7 +145,14 @@ def _read_package(
         raise XlsxError(
             "not-our-template", "Trang thông tin nhận dạng của tệp không đúng định dạng."
         )
-    res.kind = meta.get("kind") or "template"
+    kind = meta.get("kind") or "template"
+    if kind not in ("template", "consolidated"):
+        raise XlsxError(
+            "not-our-template",
+            f"Trang thông tin nhận dạng ghi loại biểu “{kind}” mà phiên bản cchc-xlsx này không biết; "
+            "hãy dùng biểu mẫu do công cụ tạo (hoặc cập nhật cchc-xlsx).",
+        )
+    res.kind = cast(FileKind, kind)
     res.catalog_id, res.catalog_version = meta.get("catalog_id"), meta.get("catalog_version")
     res.level = meta.get("level") or None
     res.unit = meta.get("unit_code") or None
