@@ -65,7 +65,7 @@ from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.layout.form import FormLayout, build_layout
 from cchc_xlsx.testing import Filler
 from cchc_xlsx.write.generate import Stamper, template_filename
-from cchc_xlsx.write.template import default_password
+from cchc_xlsx.write.protection import default_password
 
 TARGET_MS = 5.0
 TARGET_RATIO = 15.0

@@ -59,7 +59,7 @@ from cchc_xlsx.layout.form import build_layout
 from cchc_xlsx.read.workbook import read_workbook
 from cchc_xlsx.testing import Filler
 from cchc_xlsx.write.generate import Stamper, template_filename
-from cchc_xlsx.write.template import default_password
+from cchc_xlsx.write.protection import default_password
 
 ROOT = Path(__file__).resolve().parent.parent
 

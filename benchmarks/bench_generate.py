@@ -32,7 +32,8 @@ from cchc_xlsx.atomic import atomic_write_bytes
 from cchc_xlsx.layout.form import build_layout
 from cchc_xlsx.read.workbook import read_workbook
 from cchc_xlsx.write.generate import Stamper, template_filename
-from cchc_xlsx.write.template import default_password, render_template
+from cchc_xlsx.write.protection import default_password
+from cchc_xlsx.write.template import render_template
 
 ROOT = Path(__file__).resolve().parent.parent
 

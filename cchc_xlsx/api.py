@@ -52,7 +52,7 @@ from cchc_xlsx.units import Units
 from cchc_xlsx.write.consolidated import write_consolidated_file
 from cchc_xlsx.write.generate import GeneratedFile, write_templates
 from cchc_xlsx.write.own_form import write_own_form
-from cchc_xlsx.write.template import default_password
+from cchc_xlsx.write.protection import default_password
 
 __all__ = ["check", "consolidate", "generate"]
 

@@ -1,6 +1,10 @@
 """The ``cchc-xlsx`` command line. Messages are Vietnamese; exit codes follow DESIGN.md:
 0 all accepted, 1 output written but something was rejected/missing/in error,
-2 usage, catalogue or I/O error (nothing written)."""
+2 usage, catalogue or I/O error (nothing written).
+
+One module for the command line's words (about 450 lines): argparse in
+Vietnamese, each command's options, and the lines each command prints; the
+work itself is :mod:`cchc_xlsx.api`'s."""
 
 from __future__ import annotations
 

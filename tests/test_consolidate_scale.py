@@ -60,7 +60,7 @@ from cchc_xlsx.semantics.aggregations import (
 )
 from cchc_xlsx.testing import fill_template
 from cchc_xlsx.write.consolidated import write_consolidated_file
-from cchc_xlsx.write.template import default_password, legacy_password_hash
+from cchc_xlsx.write.protection import default_password, legacy_password_hash
 from cchc_xlsx.write.xlsxwriter_private import StreamedSheet as _StreamedSheet
 from cchc_xlsx.write.xlsxwriter_private import UnitCells
 from tests.aggregation_oracle import consolidate_states, states_from_values

@@ -15,7 +15,8 @@ from cchc_xlsx.catalog.expressions import excel_message
 from cchc_xlsx.catalog.model import Catalog, Row, Rule
 from cchc_xlsx.layout.a1 import a1, quote_sheet
 from cchc_xlsx.semantics.cells import Validation
-from cchc_xlsx.semantics.valuetypes import MARKS, count_marks, value_type
+from cchc_xlsx.semantics.valuetypes import value_type
+from cchc_xlsx.semantics.valuetypes.base import MARKS, count_marks
 
 # columns of the form (zero-based)
 COL_STT, COL_LABEL, COL_UNIT, COL_VALUE, COL_NOTE, COL_CHECK, COL_NERR, COL_NWARN = range(8)

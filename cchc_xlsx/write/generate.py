@@ -18,7 +18,8 @@ from cchc_xlsx.text import escape_text
 from cchc_xlsx.units import Unit, Units, slugify
 from cchc_xlsx.vocabulary import LEVELS
 from cchc_xlsx.write.captions import authority
-from cchc_xlsx.write.template import default_password, now_iso, render_template
+from cchc_xlsx.write.protection import default_password
+from cchc_xlsx.write.template import now_iso, render_template
 from cchc_xlsx.write.zipstamp import StampableZip
 
 SLUG_MAX = 60  # characters of the unit name's slug in a template's file name

@@ -10,7 +10,8 @@ from cchc_xlsx.consolidation.model import Consolidation
 from cchc_xlsx.errors import UsageError
 from cchc_xlsx.layout.form import build_layout
 from cchc_xlsx.periods import parse_period
-from cchc_xlsx.write.template import default_password, now_iso
+from cchc_xlsx.write.protection import default_password
+from cchc_xlsx.write.template import now_iso
 
 
 def write_own_form(

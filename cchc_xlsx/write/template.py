@@ -44,17 +44,8 @@ from cchc_xlsx.periods import Period
 from cchc_xlsx.semantics.cells import Validation
 from cchc_xlsx.units import Unit
 from cchc_xlsx.write.captions import render_captions
+from cchc_xlsx.write.protection import protect_structure
 from cchc_xlsx.write.style import add_formats, print_setup
-from cchc_xlsx.write.zipstamp import StampableZip
-
-DEFAULT_PASSWORD = "cchc"
-PASSWORD_ENV = "CCHC_XLSX_PASSWORD"
-
-
-def default_password() -> str:
-    """The sheet password: ``$CCHC_XLSX_PASSWORD`` or ``cchc``. Protection prevents
-    accidents, not attacks; the reader checks the layout itself."""
-    return os.environ.get(PASSWORD_ENV, DEFAULT_PASSWORD)
 
 
 def render_template(
@@ -409,32 +400,6 @@ def write_meta_sheet(
     ws.very_hidden()
     ws.protect(password)
     return ws
-
-
-def legacy_password_hash(password: str) -> str:
-    """Excel's 16-bit legacy password hash (the one XlsxWriter uses for sheets)."""
-    h = 0
-    for i, ch in enumerate(password):
-        c = ord(ch) << (i + 1)
-        h ^= (c & 0x7FFF) | (c >> 15)
-    h ^= len(password)
-    h ^= 0xCE4B
-    return f"{h:X}"
-
-
-def protect_structure(xlsx: bytes, password: str) -> bytes:
-    """Add ``<workbookProtection lockStructure="1"/>`` to ``xl/workbook.xml``.
-
-    NOTE: XlsxWriter cannot protect the workbook structure; the element has to
-    go right before ``<bookViews>``, as the schema orders it.
-    """
-    z = StampableZip(xlsx)
-    wbxml = z.plain["xl/workbook.xml"]
-    pw = f' workbookPassword="{legacy_password_hash(password)}"' if password else ""
-    tag = f'<workbookProtection{pw} lockStructure="1"/>'.encode()
-    if b"<bookViews>" not in wbxml:
-        raise RuntimeError("unexpected workbook.xml from XlsxWriter")
-    return z.write({"xl/workbook.xml": wbxml.replace(b"<bookViews>", tag + b"<bookViews>", 1)})
 
 
 def now_iso() -> str:

@@ -22,7 +22,7 @@ import xlsxwriter
 from xlsxwriter.utility import _preserve_whitespace, xl_rowcol_to_cell_fast  # noqa: E402
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet  # noqa: E402
 
-from cchc_xlsx.write.template import legacy_password_hash
+from cchc_xlsx.write.protection import legacy_password_hash
 
 TESTED_SERIES = (3, 3)  # XlsxWriter 3.3.0 and 3.3.1 are tested
 
