@@ -8,7 +8,7 @@ from cchc_xlsx.catalog.expressions import format_value
 from cchc_xlsx.issues import issue
 from cchc_xlsx.layout.a1 import a1
 from cchc_xlsx.layout.form import FIRST_DATA_ROW, FormLayout
-from cchc_xlsx.layout.summary import COL_TOTAL, NOTES_SHEET, SUMMARY_SHEET
+from cchc_xlsx.layout.summary import COL_TOTAL, NOTES_SHEET, SUMMARY_SHEET, row_index
 from cchc_xlsx.read.model import XlsxError
 from cchc_xlsx.read.package import Package
 from cchc_xlsx.read.record import FileResult
@@ -35,8 +35,9 @@ def read_consolidated(
     sd = pkg.read_sheet(info, FIRST_DATA_ROW + len(layout.rows) + 5, COL_TOTAL)
     catalog = layout.catalog
     totals: dict[str, object] = {}
-    for i, rl in enumerate(layout.rows):
-        r = FIRST_DATA_ROW + i
+    at = row_index(layout)
+    for rl in layout.rows:
+        r = at[rl.code]
         cell = sd.cells.get((r, 0))
         code = "" if cell is None or cell.value is None else str(cell.value).strip()
         if code != rl.code:
@@ -100,6 +101,6 @@ def read_consolidated(
         check_rules(
             layout.rules,
             totals,
-            {rl.code: a1(FIRST_DATA_ROW + i, COL_TOTAL) for i, rl in enumerate(layout.rows)},
+            {code: a1(r, COL_TOTAL) for code, r in at.items()},
         )
     )

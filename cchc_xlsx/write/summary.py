@@ -134,8 +134,8 @@ def _write_rows(
         return
     ctx = SummaryContext(res, fmts, note_col)
     try:
-        for i, rl in enumerate(res.layout.rows):
-            write_summary_row(ws, weights, ctx, rl.row, FIRST_DATA_ROW + i)
+        for rl in res.layout.rows:
+            write_summary_row(ws, weights, ctx, rl.row, ctx.idx[rl.code])
     finally:
         ctx.cols.close()
 

@@ -17,7 +17,7 @@ from cchc_xlsx.batch.columns import Columns
 from cchc_xlsx.catalog.expressions import excel_string, format_value
 from cchc_xlsx.catalog.model import Row
 from cchc_xlsx.consolidation.model import Consolidation, UnitColumn
-from cchc_xlsx.layout.a1 import col_letter, quote_sheet
+from cchc_xlsx.layout.a1 import a1, col_letter, quote_sheet
 from cchc_xlsx.layout.form import label_text, ratio_formula, sum_formula
 from cchc_xlsx.layout.summary import (
     COL_TOTAL,
@@ -201,11 +201,13 @@ def write_summary_row(ws: Any, weights: Any, ctx: SummaryContext, row: Row, r: i
         note = _join(note, text)
     # the total
     if row.type == "ratio":
-        f = ratio_formula(f"D{idx[row.numerator or ''] + 1}", f"D{idx[row.denominator or ''] + 1}")
+        f = ratio_formula(
+            a1(idx[row.numerator or ""], COL_TOTAL), a1(idx[row.denominator or ""], COL_TOTAL)
+        )
         ws.write_formula(r, COL_TOTAL, f, fmts["total_ratio"], _cache(tot))
         note = _join(note, f"Tỷ lệ = tổng {row.numerator} / tổng {row.denominator} × 100")
     elif row.type == "sum":
-        f = sum_formula([f"D{idx[t] + 1}" for t in row.terms])
+        f = sum_formula([a1(idx[t], COL_TOTAL) for t in row.terms])
         ws.write_formula(r, COL_TOTAL, f, fmts["total"], _cache(tot))
     elif row.type == "text":
         ws.write_blank(r, COL_TOTAL, None, blank)

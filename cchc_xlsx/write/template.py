@@ -35,6 +35,7 @@ from cchc_xlsx.layout.form import (
     ROW_TITLE,
     ROW_UNIT,
     ROW_WINDOW,
+    UNIT_INPUT_CELL,
     FormLayout,
     RowLayout,
     label_text,
@@ -150,9 +151,14 @@ def _write_title_block(
         ws.write_string(ROW_UNIT, COL_STT, "Đơn vị:", fmts["unit_line"])
         if si > 0:
             first = quote_sheet(layout.sheets[0].name)
+            unit_cell = a1(*UNIT_INPUT_CELL)
             ws.merge_range(ROW_UNIT, COL_LABEL, ROW_UNIT, COL_UNIT, "", fmts["unit_line"])
             ws.write_formula(
-                ROW_UNIT, COL_LABEL, f'IF({first}!B1="","",{first}!B1)', fmts["unit_line"], ""
+                ROW_UNIT,
+                COL_LABEL,
+                f'IF({first}!{unit_cell}="","",{first}!{unit_cell})',
+                fmts["unit_line"],
+                "",
             )
     else:
         ws.merge_range(ROW_UNIT, COL_STT, ROW_UNIT, COL_UNIT, caps["unit_line"], fmts["unit_line"])
