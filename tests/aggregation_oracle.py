@@ -7,7 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from cchc_xlsx.catalog.model import Catalog, Row
-from cchc_xlsx.semantics.aggregations import CONTEXT, State, dec, decimal_text, unit_state
+from cchc_xlsx.semantics.aggregation_types import State
+from cchc_xlsx.semantics.aggregations import unit_state
+from cchc_xlsx.semantics.exact import CONTEXT, dec, decimal_text
 
 
 def dsum(vals: Iterable[object]) -> str:

@@ -12,7 +12,7 @@ from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.flags import without_flagged
 from cchc_xlsx.layout.form import FormLayout
 from cchc_xlsx.read.record import FileResult
-from cchc_xlsx.semantics.aggregations import State
+from cchc_xlsx.semantics.aggregation_types import State
 from cchc_xlsx.vocabulary import ColumnStatus
 
 

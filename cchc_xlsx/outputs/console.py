@@ -17,6 +17,7 @@ from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.model import Consolidation
 from cchc_xlsx.issues import CODES, Issue
 from cchc_xlsx.periods import parse_period
+from cchc_xlsx.semantics.aggregation_types import AGGREGATION_TYPES
 from cchc_xlsx.vocabulary import LEVELS
 
 SEVERITY_TEXT = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
@@ -206,17 +207,6 @@ TYPE_NAMES = {
     "text": "văn bản",
     "sum": "tổng (công thức)",
 }
-AGG_NAMES = {
-    "sum": "cộng",
-    "ratio": "tính lại từ tử/mẫu",
-    "count_yes": "đếm số “Có”",
-    "count_options": "đếm theo lựa chọn",
-    "mean": "trung bình",
-    "weighted_mean": "trung bình có trọng số",
-    "min": "nhỏ nhất",
-    "max": "lớn nhất",
-    "none": "không cộng",
-}
 
 
 def _width(text: str) -> int:
@@ -259,7 +249,7 @@ def catalog_listing(catalog: Catalog, level: str | None) -> str:
             sheet = r.sheet
             name = next(s.name for s in catalog.sheets if s.id == sheet)
             table.append(["", f"[{name}]", "", "", ""])
-        agg = AGG_NAMES[r.agg]
+        agg = AGGREGATION_TYPES[r.agg].title
         if r.type == "ratio":
             agg = f"{r.numerator} / {r.denominator} × 100"
         elif r.type == "sum":

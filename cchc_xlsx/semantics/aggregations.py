@@ -1,87 +1,35 @@
-"""Adding units up, exactly and level by level (pure: no workbook library)."""
+"""Adding units up, exactly and level by level (pure: no workbook library).
+
+What each aggregation type means is defined once, in
+:mod:`cchc_xlsx.semantics.aggregation_types`; this module applies it to a
+catalogue's rows: :func:`unit_state` and :func:`total` row by row, and the
+:class:`Accumulator`, which adds thousands of returns up without building
+their state dicts."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from decimal import Context, Decimal
+from decimal import Decimal
 from typing import Any
 
 from cchc_xlsx.catalog.model import Catalog, Row
+from cchc_xlsx.semantics.aggregation_types import AGGREGATION_TYPES, State
 from cchc_xlsx.semantics.derived import ratio_value
-
-State = dict[str, Any]
-# NOTE: sums are kept as exact decimal strings, so that adding district totals
-# gives the very same number as adding all communes at once (float addition is
-# not associative: 94.69931506849314 vs …315).
-CONTEXT = Context(prec=60)
-
-
-def dec(x: object) -> Decimal:
-    """Exact decimal of a number (a float's shortest repr, which is what was typed)."""
-    if isinstance(x, str):
-        return Decimal(x)
-    if isinstance(x, int):
-        return Decimal(x)
-    return Decimal(repr(float(x)))  # type: ignore[arg-type]
-
-
-def decimal_text(d: Decimal) -> str:
-    """A decimal as a state stores it: exact, without exponent or trailing zeros."""
-    text = format(d.normalize(CONTEXT), "f")
-    return text
-
-
-def as_number(x: object) -> float | int | None:
-    """A state's decimal string as the number written to workbooks and JSON."""
-    if x is None:
-        return None
-    d = dec(x)
-    if d == d.to_integral_value() and abs(d) < 2**53:
-        return int(d)
-    return float(d)
-
-
-def _num(v: object) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    return float(v)
+from cchc_xlsx.semantics.exact import CONTEXT, EXACT_INT, dec, decimal_text, number_or_none
 
 
 def unit_state(catalog: Catalog, row: Row, values: Mapping[str, object]) -> State:
-    """One unit's contribution to ``row`` from its values (inputs and derived rows)."""
-    v = values.get(row.code)
-    agg = row.agg
-    if agg in ("sum", "ratio", "mean"):
-        n = _num(v)
-        return {"sum": decimal_text(dec(v)), "n": 1} if n is not None else {"sum": None, "n": 0}
-    if agg == "weighted_mean":
-        n, w = _num(v), _num(values.get(row.weight or ""))
-        if n is None or w is None:
-            return {"wsum": None, "w": "0", "n": 0}
-        return {
-            "wsum": decimal_text(CONTEXT.multiply(dec(v), dec(values.get(row.weight or "")))),
-            "w": decimal_text(dec(values.get(row.weight or ""))),
-            "n": 1,
-        }
-    if agg in ("min", "max"):
-        n = _num(v)
-        return {agg: n, "n": 1 if n is not None else 0}
-    if agg == "count_yes":
-        if v in (0, 1) and not isinstance(v, bool):
-            return {"yes": int(v), "n": 1}
-        return {"yes": 0, "n": 0}
-    if agg == "count_options":
-        counts = {str(o.value): 0 for o in row.options}
-        if isinstance(v, int) and not isinstance(v, bool) and str(v) in counts:
-            counts[str(v)] = 1
-            return {"counts": counts, "n": 1}
-        return {"counts": counts, "n": 0}
-    return {"n": 0}
+    """One unit's contribution to ``row`` from its values (inputs and derived rows):
+    its aggregation type's :meth:`~cchc_xlsx.semantics.aggregation_types.AggregationType.state`."""
+    return AGGREGATION_TYPES[row.agg].state(row, values)
 
 
 def total(catalog: Catalog, row: Row, states: Mapping[str, State]) -> object:
-    """The consolidated value of ``row``: a number, a count, a count per option or None."""
+    """The consolidated value of ``row``: a number, a count, a count per option or
+    None. A ratio row's is recomputed from its numerator's and denominator's
+    totals (percent points); any other row's is its aggregation type's total of
+    its merged state."""
     if row.type == "ratio":
         num = total(catalog, catalog.row(row.numerator or ""), states)
         den = total(catalog, catalog.row(row.denominator or ""), states)
@@ -89,35 +37,7 @@ def total(catalog: Catalog, row: Row, states: Mapping[str, State]) -> object:
     s = states.get(row.code)
     if s is None:
         return None
-    agg = row.agg
-    if agg == "sum":
-        return as_number(s.get("sum"))
-    if agg == "mean":
-        return (
-            _clean(float(CONTEXT.divide(dec(s["sum"]), Decimal(s["n"]))))
-            if s.get("n") and s.get("sum") is not None
-            else None
-        )
-    if agg == "weighted_mean":
-        if s.get("wsum") is None or dec(s.get("w", "0")) == 0:
-            return None
-        return _clean(float(CONTEXT.divide(dec(s["wsum"]), dec(s["w"]))))
-    if agg in ("min", "max"):
-        return _clean(s.get(agg))
-    if agg == "count_yes":
-        return int(s.get("yes", 0)) if s.get("n") else None
-    if agg == "count_options":
-        return dict(s.get("counts", {})) if s.get("n") else None
-    return None
-
-
-def _clean(x: object) -> object:
-    if isinstance(x, float) and x.is_integer() and abs(x) < 2**53:
-        return int(x)
-    return x
-
-
-_MAX_EXACT = 2**53
+    return AGGREGATION_TYPES[row.agg].total(s)
 
 
 class Accumulator:
@@ -151,20 +71,20 @@ class Accumulator:
             v = values.get(row.code)
             agg = row.agg
             if agg in ("sum", "ratio", "mean"):
-                if _num(v) is not None:
+                if number_or_none(v) is not None:
                     self._sums[i] = add(self._sums[i], dec(v))
                     self._any[i] = True
                     self._n[i] += 1
             elif agg == "weighted_mean":
                 w = values.get(row.weight or "")
-                if _num(v) is not None and _num(w) is not None:
+                if number_or_none(v) is not None and number_or_none(w) is not None:
                     dw = dec(w)
                     self._sums[i] = add(self._sums[i], mul(dec(v), dw))
                     self._weights[i] = add(self._weights[i], dw)
                     self._any[i] = True
                     self._n[i] += 1
             elif agg in ("min", "max"):
-                x = _num(v)
+                x = number_or_none(v)
                 if x is not None:
                     self._better(i, agg, x)
                     self._n[i] += 1
@@ -241,14 +161,14 @@ def _ordinary(x: object) -> bool:
     """A number whose exact decimal has at most 17 digits (no rounding at 60 digits)."""
     if isinstance(x, float):
         return math.isfinite(x)
-    return isinstance(x, int) and not isinstance(x, bool) and abs(x) < _MAX_EXACT
+    return isinstance(x, int) and not isinstance(x, bool) and abs(x) < EXACT_INT
 
 
 def _plain(x: int | float) -> int | float:
     """``as_number`` of a typed number's exact decimal, without the decimal."""
     if isinstance(x, int):
-        return x if abs(x) < _MAX_EXACT else float(x)
-    if x.is_integer() and abs(x) < _MAX_EXACT:
+        return x if abs(x) < EXACT_INT else float(x)
+    if x.is_integer() and abs(x) < EXACT_INT:
         return int(x)
     return x
 

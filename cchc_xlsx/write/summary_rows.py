@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cchc_xlsx.batch.columns import Columns
-from cchc_xlsx.catalog.expressions import excel_string, format_value
+from cchc_xlsx.catalog.expressions import format_value
 from cchc_xlsx.catalog.model import Row
 from cchc_xlsx.consolidation.model import Consolidation, UnitColumn
 from cchc_xlsx.layout.a1 import a1, col_letter, quote_sheet
@@ -28,7 +28,8 @@ from cchc_xlsx.layout.summary import (
     WEIGHTS_SHEET,
     row_index,
 )
-from cchc_xlsx.semantics.aggregations import State, return_value, return_weight, total
+from cchc_xlsx.semantics.aggregation_types import AGGREGATION_TYPES, State
+from cchc_xlsx.semantics.aggregations import return_value, return_weight, total
 from cchc_xlsx.write.template import row_height
 from cchc_xlsx.write.xlsxwriter_private import UnitCells
 
@@ -212,18 +213,13 @@ def write_summary_row(ws: Any, weights: Any, ctx: SummaryContext, row: Row, r: i
     elif row.type == "text":
         ws.write_blank(r, COL_TOTAL, None, blank)
         note = _join(note, "Nội dung từng đơn vị: xem trang Ghi chú")
-    elif row.agg == "sum":
-        ws.write_formula(
-            r, COL_TOTAL, f'IF(COUNT({rng})=0,"",SUM({rng}))', fmts["total"], _cache(tot)
-        )
-    elif row.agg in ("min", "max"):
-        fn = row.agg.upper()
-        ws.write_formula(
-            r, COL_TOTAL, f'IF(COUNT({rng})=0,"",{fn}({rng}))', fmts["total"], _cache(tot)
-        )
-        note = _join(note, "Giá trị nhỏ nhất" if row.agg == "min" else "Giá trị lớn nhất")
+    elif row.agg in ("sum", "min", "max"):
+        f = _total_formula(row, rng, wrng)
+        ws.write_formula(r, COL_TOTAL, f, fmts["total"], _cache(tot))
+        if row.agg != "sum":
+            note = _join(note, "Giá trị nhỏ nhất" if row.agg == "min" else "Giá trị lớn nhất")
     elif row.agg in ("mean", "weighted_mean"):
-        f = f'IF(SUM({wrng})=0,"",SUMPRODUCT({rng},{wrng})/SUM({wrng}))'
+        f = _total_formula(row, rng, wrng)
         ws.write_formula(r, COL_TOTAL, f, fmts["total_ratio"], _cache(tot))
         st = res.states.get(row.code, {})
         if row.agg == "mean":
@@ -234,7 +230,7 @@ def write_summary_row(ws: Any, weights: Any, ctx: SummaryContext, row: Row, r: i
                 f"Trung bình có trọng số theo {row.weight} ({st.get('n', 0)} đơn vị có số liệu)",
             )
     elif row.agg == "count_yes":
-        f = f'IF(SUM({wrng})=0,"",COUNTIF({rng},"Có")+SUM({rng}))'
+        f = _total_formula(row, rng, wrng)
         ws.write_formula(r, COL_TOTAL, f, fmts["total"], _cache(tot))
         st = res.states.get(row.code, {})
         answered = int(st.get("n", 0))
@@ -248,11 +244,7 @@ def write_summary_row(ws: Any, weights: Any, ctx: SummaryContext, row: Row, r: i
             ws.write_string(r, COL_TOTAL, text, fmts["total_text"])
             note = _join(note, "Số đơn vị theo từng lựa chọn (cộng từ các biểu tổng hợp)")
         else:
-            parts = [
-                f"{excel_string(o.label + ': ')}&COUNTIF({rng},{excel_string(o.label)})"
-                for o in row.options
-            ]
-            f = f'IF(SUM({wrng})=0,"",' + '&"; "&'.join(parts) + ")"
+            f = _total_formula(row, rng, wrng)
             ws.write_formula(r, COL_TOTAL, f, fmts["total_text"], text)
             note = _join(note, "Số đơn vị theo từng lựa chọn")
     ws.write_string(r, note_col, note, fmts["label"])
@@ -263,6 +255,14 @@ def write_summary_row(ws: Any, weights: Any, ctx: SummaryContext, row: Row, r: i
         else 0
     )
     ws.set_row(r, max(height, note_lines, total_lines))
+
+
+def _total_formula(row: Row, values: str, weights: str) -> str:
+    """The row's Tổng cộng formula, as its aggregation type defines it."""
+    formula = AGGREGATION_TYPES[row.agg].excel_total(row, values, weights)
+    if formula is None:  # pragma: no cover - ratios and "none" rows are written otherwise
+        raise ValueError(f"aggregation {row.agg!r} has no Excel total")
+    return formula
 
 
 def _comment(ws: Any, r: int, c: int, text: str) -> None:
@@ -286,9 +286,10 @@ def _write_flags(ws: Any, ctx: SummaryContext, row: Row, r: int) -> None:
 
 def _uses_weights(row: Row, ctx: SummaryContext) -> bool:
     """Whether the row's Tổng cộng formula reads the hidden weights sheet."""
-    if row.agg in ("mean", "weighted_mean", "count_yes"):
-        return True
-    return row.agg == "count_options" and not ctx.any_consolidated
+    # NOTE: choices added up from consolidated books are written as text, not a formula
+    if row.agg == "count_options" and ctx.any_consolidated:
+        return False
+    return AGGREGATION_TYPES[row.agg].uses_weights
 
 
 def _write_unit_cells(cells: UnitCells, weights: Any, ctx: SummaryContext, row: Row) -> None:
