@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Literal
 
 from cchc_xlsx import units as units_module
 from cchc_xlsx.arguments import (
@@ -33,11 +34,10 @@ from cchc_xlsx.arguments import (
     check_unit,
     refuse_existing,
     refuse_inputs_as_outputs,
-    single_period,
     single_top,
 )
 from cchc_xlsx.atomic import OutputSet
-from cchc_xlsx.batch.assess import mark_conflicts, read_batch
+from cchc_xlsx.batch.assess import mark_conflicts, read_batch, single_period
 from cchc_xlsx.batch.outliers import flag_outliers
 from cchc_xlsx.batch.result import CheckResult, Expectation
 from cchc_xlsx.catalog.model import Catalog
@@ -209,7 +209,7 @@ def consolidate(
     period: PeriodArg = None,
     units: UnitsArg = None,
     unit: str | None = None,
-    prefer: str | None = None,
+    prefer: Literal["latest"] | None = None,
     json_path: PathArg | None = None,
     csv_path: PathArg | None = None,
     own_form: PathArg | None = None,
@@ -284,7 +284,8 @@ def consolidate(
             option="unit",
         )
 
-    def check_batch(batch: CheckResult) -> None:
+    def check_top(batch: CheckResult) -> None:
+        """After reading: one period, and the top unit when none was named."""
         nonlocal unit
         if per is None:
             single_period(batch)
@@ -314,7 +315,7 @@ def consolidate(
             workers=workers,
             progress=progress,
             password=default_password() if password is None else password,
-            check_top=check_batch,
+            check_top=check_top,
             exclude_errors=exclude_errors,
         )
         outs.commit()
@@ -328,7 +329,7 @@ def run_consolidation(
     expect: Expectation,
     outputs: dict[str, Path | None],
     *,
-    prefer: str | None = None,
+    prefer: Literal["latest"] | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     password: str = "",
@@ -337,7 +338,7 @@ def run_consolidation(
 ) -> Consolidation:
     """Read, check and add up the returns; write each output asked for in
     ``outputs`` (``book``, ``json``, ``csv``, ``own_form``: the paths to write
-    them to, temporaries of the caller's :class:`~cchc_xlsx._atomic.OutputSet`).
+    them to, temporaries of the caller's :class:`~cchc_xlsx.atomic.OutputSet`).
     ``check_top`` may refuse the batch once its level is known."""
     # NOTE: each file's record and values go to disk as it is read (the batch's
     # FileStore) and come back one file (or, for the summary, one row) at a time

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from cchc_xlsx.batch.result import CheckResult
+from cchc_xlsx.batch.discover import is_own_output
 from cchc_xlsx.catalog.load import load_catalog
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.errors import OutputExistsError, UsageError
@@ -179,7 +179,6 @@ def refuse_inputs_as_outputs(
     """Refuse an output that is an input: a returned file (named, or inside a
     folder being read — unless it is this tool's own output), the units file
     or the catalogue. Overwriting is not what ``force`` is for."""
-    from cchc_xlsx.batch.discover import is_own_output
 
     files = {os.path.realpath(p) for p in protected if p}
     folders: list[str] = []
@@ -214,26 +213,6 @@ def refuse_existing(paths: Iterable[Path], force: bool) -> None:
         more = f"\n  … và {len(existing) - 10} tệp khác" if len(existing) > 10 else ""
         raise OutputExistsError(
             f"{len(existing)} tệp kết quả đã có, không ghi đè:\n{shown}{more}", existing
-        )
-
-
-def single_period(batch: CheckResult) -> None:
-    """Refuse a batch of returns of several periods when none was named: which
-    one is being consolidated must not be a guess."""
-    periods = batch.files.counts_of("period", status=("accepted", "rejected"))
-    if len(periods) > 1:
-        from cchc_xlsx.periods import parse_period
-
-        def label(code: str) -> str:
-            try:
-                return parse_period(code).label
-            except ValueError:
-                return code
-
-        shown = ", ".join(f"{label(p)}: {n} tệp" for p, n in periods.most_common())
-        raise UsageError(
-            f"Các biểu nộp về thuộc nhiều kỳ báo cáo khác nhau ({shown}); hãy nêu rõ kỳ báo cáo cần tổng hợp.",
-            option="period",
         )
 
 

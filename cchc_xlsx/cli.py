@@ -216,7 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
-    except sqlite3.Error as exc:  # the batch's records on disk (_store): a full disk, most likely
+    except (
+        sqlite3.Error
+    ) as exc:  # the batch's records on disk (batch.store): a full disk, most likely
         print(
             f"Lỗi khi ghi tệp tạm của công cụ [{exc}]. Hãy giải phóng chỗ trống trên đĩa "
             "(thư mục tạm của hệ thống), hoặc đặt biến môi trường TMPDIR sang một thư mục còn chỗ rồi chạy lại.",

@@ -32,8 +32,8 @@ from cchc_xlsx.semantics.numbers import format_vn
 from cchc_xlsx.testing import Filler
 from cchc_xlsx.units import Units, load_units
 from cchc_xlsx.write.generate import Stamper, template_filename
+from cchc_xlsx.write.identity import now_iso
 from cchc_xlsx.write.protection import default_password
-from cchc_xlsx.write.template import now_iso
 
 PERIOD = "2024-Q1"
 

@@ -147,7 +147,7 @@ class Issue:
 
 
 def issue(
-    code: IssueCode | str,
+    code: IssueCode,
     message: str,
     *,
     indicator: str | None = None,

@@ -36,6 +36,7 @@ class Period:
 
     @property
     def code(self) -> str:
+        """The period's code: ``2024-Q1``, ``2024-H1``, ``2024-9M`` or ``2024``."""
         return str(self.year) if self.kind == "Y" else f"{self.year}-{self.kind}"
 
     @property

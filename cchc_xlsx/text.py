@@ -11,6 +11,7 @@ it is not decoded — exactly as XlsxWriter escapes its shared strings.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _OOXML_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 # NOTE: as XlsxWriter (and Excel): carriage return is escaped too (``_x000D_``)
@@ -34,7 +35,6 @@ def hidden_characters(text: str) -> list[str]:
     (Unicode categories Cc, Cf, Cs and the noncharacters U+FFFE, U+FFFF),
     named for a message: ``["U+0001", "U+00AD SOFT HYPHEN"]``. Tab, line feed
     and carriage return are not counted (they are whitespace)."""
-    import unicodedata
 
     out: list[str] = []
     for ch in text:

@@ -8,6 +8,7 @@ is reported at once with its line number.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import os
 import re
@@ -57,15 +58,18 @@ class Units:
         return code in self._by_code
 
     def get(self, code: str) -> Unit | None:
+        """The unit of code ``code``, or None."""
         return self._by_code.get(code)
 
     def __getitem__(self, code: str) -> Unit:
         return self._by_code[code]
 
     def at_level(self, level: str) -> list[Unit]:
+        """The units of ``level``, in file order."""
         return [u for u in self._list if u.level == level]
 
     def ancestors(self, code: str) -> list[Unit]:
+        """The units above ``code``, nearest first (empty for a top unit or an unknown code)."""
         out: list[Unit] = []
         u = self._by_code.get(code)
         while u is not None and u.parent:
@@ -95,7 +99,6 @@ class Units:
 
         Returns ``(unit, [])`` on a unique match, else ``(None, closest candidates)``.
         """
-        import difflib
 
         pool = [u for u in self._list if level is None or u.level == level]
         key = fold(text)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-Level = Literal["xa", "huyen", "so", "tinh"]
-#: the standard levels and how the form names them
+#: the standard levels and how the form names them (a catalogue may add its own)
 LEVELS: dict[str, str] = {
     "xa": "cấp xã",
     "huyen": "cấp huyện",
@@ -24,20 +23,20 @@ RowType = Literal[
 ]
 ROW_TYPES: tuple[RowType, ...] = get_args(RowType)
 #: a person types this row's value (column D is unlocked)
-INPUT_TYPES: frozenset[str] = frozenset(
+INPUT_TYPES: frozenset[RowType] = frozenset(
     {"count", "decimal", "percent", "boolean", "choice", "text"}
 )
 #: may be a ratio's numerator or denominator, a sum's term, a weight
-NUMBER_TYPES: frozenset[str] = frozenset({"count", "decimal", "sum"})
+NUMBER_TYPES: frozenset[RowType] = frozenset({"count", "decimal", "sum"})
 #: holds a number a rule may compare
-NUMERIC_TYPES: frozenset[str] = frozenset({"count", "decimal", "percent", "ratio", "sum"})
+NUMERIC_TYPES: frozenset[RowType] = frozenset({"count", "decimal", "percent", "ratio", "sum"})
 
 Agg = Literal[
     "sum", "ratio", "count_yes", "count_options", "mean", "weighted_mean", "min", "max", "none"
 ]
 AGGS: tuple[Agg, ...] = get_args(Agg)
 #: how a row adds up across units when the catalogue does not say
-DEFAULT_AGG: dict[str, Agg] = {
+DEFAULT_AGG: dict[RowType, Agg] = {
     "count": "sum",
     "decimal": "sum",
     "sum": "sum",
@@ -49,7 +48,7 @@ DEFAULT_AGG: dict[str, Agg] = {
     "heading": "none",
 }
 #: which aggregations make sense for which type
-ALLOWED_AGG: dict[str, frozenset[str]] = {
+ALLOWED_AGG: dict[RowType, frozenset[Agg]] = {
     "count": frozenset({"sum", "mean", "weighted_mean", "min", "max"}),
     "decimal": frozenset({"sum", "mean", "weighted_mean", "min", "max"}),
     "sum": frozenset({"sum"}),
@@ -65,13 +64,25 @@ PeriodAgg = Literal["flow", "stock", "cumulative"]
 PERIOD_AGGS: tuple[PeriodAgg, ...] = get_args(PeriodAgg)
 
 Severity = Literal["error", "warning", "info"]
-SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+#: how the workbooks and the console name a severity
+SEVERITY_TEXT: dict[Severity, str] = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
+#: a catalogue rule's severity (a rule is never merely "info")
+RuleSeverity = Literal["error", "warning"]
+#: how a fed row adds up its lower level's row (``fed_by.agg``)
+FedAgg = Literal["sum", "count_yes"]
 
 #: what became of a file of a batch
 FileStatus = Literal["accepted", "rejected", "skipped"]
+FILE_STATUSES: tuple[FileStatus, ...] = get_args(FileStatus)
 #: what became of an expected unit in a consolidation (DHIS2: reported / not reported)
 ColumnStatus = Literal["submitted", "missing", "rejected", "conflict"]
+#: how the status sheet names a column's status
+COLUMN_STATUS_TEXT: dict[ColumnStatus, str] = {
+    "submitted": "đã nộp",
+    "missing": "chưa nộp",
+    "rejected": "bị từ chối",
+    "conflict": "nộp trùng",
+}
 
 #: what a workbook says it is (its identity sheet), or how it was recognised
 FileKind = Literal["template", "consolidated", "recovered"]
-FILE_KINDS: tuple[FileKind, ...] = get_args(FileKind)

@@ -65,7 +65,7 @@ def states_from_values(
 ) -> dict[str, State]:
     """A single return's state for every row (ratio rows carry none)."""
     return {
-        c: unit_state(catalog, catalog.row(c), values)
+        c: unit_state(catalog.row(c), values)
         for c in codes
         if catalog.row(c).type not in ("heading", "ratio", "text")
     }

@@ -162,7 +162,7 @@ def random_values(rnd: random.Random, catalog: Catalog) -> dict[str, object]:
 
 def old_cell(catalog: Catalog, row: Any, values: dict[str, object]) -> object:
     """A return's number cell the way it was computed from the unit's state."""
-    v = total(catalog, row, {row.code: unit_state(catalog, row, values)})
+    v = total(catalog, row, {row.code: unit_state(row, values)})
     typed = values.get(row.code)
     if v is None and isinstance(typed, (int, float)) and not isinstance(typed, bool):
         v = typed
@@ -170,7 +170,7 @@ def old_cell(catalog: Catalog, row: Any, values: dict[str, object]) -> object:
 
 
 def old_weight(catalog: Catalog, row: Any, values: dict[str, object]) -> float:
-    st = unit_state(catalog, row, values)
+    st = unit_state(row, values)
     if row.agg == "weighted_mean":
         return float(st.get("w", 0)) if st.get("wsum") is not None else 0
     return int(st.get("n", 0))

@@ -13,9 +13,12 @@ from cchc_xlsx.batch.store import FileStore
 from cchc_xlsx.batch.workers import read_packed
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.errors import UsageError
-from cchc_xlsx.issues import Issue, issue
+from cchc_xlsx.issues import Issue, IssueCode, issue
+from cchc_xlsx.layout.a1 import a1
+from cchc_xlsx.layout.form import UNIT_INPUT_CELL
 from cchc_xlsx.periods import parse_period
 from cchc_xlsx.read.record import FileResult
+from cchc_xlsx.units import fold
 from cchc_xlsx.vocabulary import LEVELS, FileStatus
 
 
@@ -70,7 +73,7 @@ def assess(batch: CheckResult, catalog: Catalog, expect: Expectation) -> None:
         f.status = "skipped"
         f.issues = [
             issue(
-                "duplicate-file",
+                IssueCode.DUPLICATE_FILE,
                 f"Giống hệt tệp {os.path.basename(first)} đã đọc; chỉ tính một lần.",
             )
         ]
@@ -84,7 +87,7 @@ def assess(batch: CheckResult, catalog: Catalog, expect: Expectation) -> None:
                     f,
                     "skipped",
                     issue(
-                        "own-output",
+                        IssueCode.OWN_OUTPUT,
                         "Biểu tổng hợp của chính đơn vị tổng hợp (kết quả lần chạy trước), không phải biểu nộp lên.",
                     ),
                 )
@@ -136,7 +139,7 @@ def _settle(
         f.period = batch.period
         f.issues.append(
             issue(
-                "metadata-missing",
+                IssueCode.METADATA_MISSING,
                 f"Không xác định được kỳ báo cáo trong tệp; coi là kỳ {batch.period}.",
                 severity="warning",
             )
@@ -146,7 +149,7 @@ def _settle(
             f,
             "rejected",
             issue(
-                "wrong-period",
+                IssueCode.WRONG_PERIOD,
                 f"Biểu của kỳ {_period_label(f.period)}, còn đang xử lý kỳ {_period_label(batch.period)}; hãy gửi biểu đúng kỳ.",
             ),
         )
@@ -156,7 +159,7 @@ def _settle(
             f,
             "rejected",
             issue(
-                "wrong-level",
+                IssueCode.WRONG_LEVEL,
                 f"Biểu mẫu {_level(f.level)} khác với biểu mẫu của các tệp còn lại ({_level(batch.form_level)}).",
             ),
         )
@@ -166,7 +169,7 @@ def _settle(
             f,
             "rejected",
             issue(
-                "wrong-level",
+                IssueCode.WRONG_LEVEL,
                 f"Biểu của đơn vị {_level(f.unit_level)}, còn đang tổng hợp các đơn vị {_level(batch.level)}.",
             ),
         )
@@ -183,14 +186,16 @@ def _attribute(
             if f.unit_name:
                 f.issues.append(
                     issue(
-                        "unit-unknown",
+                        IssueCode.UNIT_UNKNOWN,
                         f"Biểu ghi đơn vị “{f.unit_name}”; cần tệp danh sách đơn vị để xác định mã đơn vị.",
                         severity="warning",
                     )
                 )
             else:
                 f.issues.append(
-                    issue("unit-unknown", "Biểu không ghi đơn vị báo cáo.", severity="warning")
+                    issue(
+                        IssueCode.UNIT_UNKNOWN, "Biểu không ghi đơn vị báo cáo.", severity="warning"
+                    )
                 )
             return
         if not f.unit_name:
@@ -198,9 +203,9 @@ def _attribute(
                 f,
                 "rejected",
                 issue(
-                    "unit-unknown",
+                    IssueCode.UNIT_UNKNOWN,
                     "Biểu không ghi tên đơn vị báo cáo (ô B1 để trống); hãy chọn hoặc gõ tên đơn vị rồi gửi lại.",
-                    cell="B1",
+                    cell=a1(*UNIT_INPUT_CELL),
                 ),
             )
             return
@@ -221,13 +226,17 @@ def _attribute(
             _drop(
                 f,
                 "rejected",
-                issue("unit-unknown", f"Tên đơn vị “{f.unit_name}” {what}{near}.", cell="B1"),
+                issue(
+                    IssueCode.UNIT_UNKNOWN,
+                    f"Tên đơn vị “{f.unit_name}” {what}{near}.",
+                    cell=a1(*UNIT_INPUT_CELL),
+                ),
             )
             return
         f.unit = unit.code
         f.issues.append(
             issue(
-                "unit-unknown",
+                IssueCode.UNIT_UNKNOWN,
                 f"Đơn vị “{f.unit_name}” được xác định là {unit.name} ({unit.code}).",
                 severity="info",
             )
@@ -239,7 +248,7 @@ def _attribute(
                 f,
                 "rejected",
                 issue(
-                    "unit-unexpected",
+                    IssueCode.UNIT_UNEXPECTED,
                     f"Mã đơn vị “{f.unit}” của biểu không có trong danh sách đơn vị.",
                 ),
             )
@@ -252,7 +261,7 @@ def _attribute(
                 f,
                 "rejected",
                 issue(
-                    "unit-unexpected",
+                    IssueCode.UNIT_UNEXPECTED,
                     f"{u.name} ({u.code}) không thuộc các đơn vị {_level(level)}{scope} đang tổng hợp.",
                 ),
             )
@@ -268,7 +277,7 @@ def mark_conflicts(batch: CheckResult) -> list[str]:
         for _id, f in files:
             f.issues.append(
                 issue(
-                    "unit-conflict",
+                    IssueCode.UNIT_CONFLICT,
                     f"Đơn vị {code} có {len(files)} tệp khác nhau ({names}); khi tổng hợp sẽ không cộng tệp nào, trừ khi chọn lấy tệp mới nhất.",
                 )
             )
@@ -277,7 +286,6 @@ def mark_conflicts(batch: CheckResult) -> list[str]:
 
 
 def _same(a: str, b: str) -> bool:
-    from cchc_xlsx.units import fold
 
     return fold(a) == fold(b)
 
@@ -300,3 +308,22 @@ def _period_label(code: str | None) -> str:
         return parse_period(code).label
     except ValueError:
         return code
+
+
+def single_period(batch: CheckResult) -> None:
+    """Refuse a batch of returns of several periods when none was named: which
+    one is being consolidated must not be a guess."""
+    periods = batch.files.counts_of("period", status=("accepted", "rejected"))
+    if len(periods) > 1:
+
+        def label(code: str) -> str:
+            try:
+                return parse_period(code).label
+            except ValueError:
+                return code
+
+        shown = ", ".join(f"{label(p)}: {n} tệp" for p, n in periods.most_common())
+        raise UsageError(
+            f"Các biểu nộp về thuộc nhiều kỳ báo cáo khác nhau ({shown}); hãy nêu rõ kỳ báo cáo cần tổng hợp.",
+            option="period",
+        )

@@ -1,7 +1,7 @@
-"""The returns' values turned for the summary sheet, on disk (issue 5: memory
+"""The returns' values turned row by row (for the summary sheet and the outlier check), on disk (issue 5: memory
 must not grow with the number of files).
 
-The batch keeps each return's values on disk (``_store``), a file at a time;
+The batch keeps each return's values on disk (:mod:`cchc_xlsx.batch.store`), a file at a time;
 the summary sheet needs them row by row (one row per catalogue code, one
 column per unit, streamed top to bottom). :class:`Columns` is that transpose:
 each unit's values are added as a column, buffered a block of columns at a

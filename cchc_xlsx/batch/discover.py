@@ -9,7 +9,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from cchc_xlsx.atomic import TEMP_PREFIX
+from cchc_xlsx.issues import IssueCode
+from cchc_xlsx.read.model import XlsxError
+from cchc_xlsx.read.package import Package
 from cchc_xlsx.read.record import FileResult
+from cchc_xlsx.read.workbook import read_bytes_safely, read_meta
 
 TEMP_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", "~", ".bak")
 
@@ -29,20 +33,22 @@ def walk(
         name = os.path.basename(key)
         if os.path.islink(key):
             return key, FileResult(key).skip(
-                "symlink",
+                IssueCode.SYMLINK,
                 "Liên kết tượng trưng không được theo (để tránh đọc tệp ngoài thư mục); hãy chép tệp thật vào.",
             )
         if _real(key) in out_set:
-            return key, FileResult(key).skip("own-output", "Tệp kết quả của chính lần chạy này.")
+            return key, FileResult(key).skip(
+                IssueCode.OWN_OUTPUT, "Tệp kết quả của chính lần chạy này."
+            )
         if name.startswith("~$"):
             return key, FileResult(key).skip(
-                "lock-file", "Tệp khóa tạm của Excel (tệp đang mở), không phải biểu mẫu."
+                IssueCode.LOCK_FILE, "Tệp khóa tạm của Excel (tệp đang mở), không phải biểu mẫu."
             )
         if name.startswith((TEMP_PREFIX, "~", ".~lock")) or name.lower().endswith(TEMP_SUFFIXES):
-            return key, FileResult(key).skip("temp-file", "Tệp tạm, không phải biểu mẫu.")
+            return key, FileResult(key).skip(IssueCode.TEMP_FILE, "Tệp tạm, không phải biểu mẫu.")
         if _is_own_report(key):
             return key, FileResult(key).skip(
-                "own-output", "Báo cáo JSON/CSV do công cụ này ghi ra, không phải biểu mẫu."
+                IssueCode.OWN_OUTPUT, "Báo cáo JSON/CSV do công cụ này ghi ra, không phải biểu mẫu."
             )
         return key, None
 
@@ -67,7 +73,7 @@ def walk(
         elif os.path.exists(top):
             yield consider(top)
         else:
-            yield top, FileResult(top).reject("not-found", f"Không tìm thấy “{top}”.")
+            yield top, FileResult(top).reject(IssueCode.NOT_FOUND, f"Không tìm thấy “{top}”.")
 
 
 def _is_own_report(p: str | Path) -> bool:
@@ -92,9 +98,6 @@ def is_own_output(p: str | Path) -> bool:
         return True
     if os.path.splitext(p)[1].lower() != ".xlsx":
         return False
-    from cchc_xlsx.read.model import XlsxError
-    from cchc_xlsx.read.package import Package
-    from cchc_xlsx.read.workbook import read_bytes_safely, read_meta
 
     try:
         data, _st = read_bytes_safely(os.fspath(p))

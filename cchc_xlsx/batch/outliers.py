@@ -14,7 +14,7 @@ typically 0) is not judged: every other figure would stand out. A value with
 is 3.0) is a warning: it is still added up, and the district can ask the unit.
 
 Memory does not grow with the batch: the values are turned into one row per
-catalogue code on disk (:class:`~cchc_xlsx._spill.Columns`), a row at a time.
+catalogue code on disk (:class:`~cchc_xlsx.batch.columns.Columns`), a row at a time.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections import defaultdict
 from cchc_xlsx.batch.columns import Columns
 from cchc_xlsx.batch.result import CheckResult
 from cchc_xlsx.catalog.model import Catalog
-from cchc_xlsx.issues import Issue, issue
+from cchc_xlsx.issues import Issue, IssueCode, issue
 from cchc_xlsx.layout.a1 import a1
 from cchc_xlsx.layout.form import COL_VALUE, FormLayout, build_layout
 from cchc_xlsx.semantics.numbers import format_vn
@@ -95,7 +95,7 @@ def _issue(layout: FormLayout, code: str, value: float, median: float, n: int) -
     if len(layout.sheets) > 1:
         ref = f"{layout.sheets[rl.sheet].name}!{ref}"
     return issue(
-        "outlier",
+        IssueCode.OUTLIER,
         f"Ô {ref} (chỉ tiêu {code}): {format_vn(value)} khác xa số liệu của các đơn vị khác "
         f"(trung vị {format_vn(median)} của {n} đơn vị); hãy kiểm tra lại với đơn vị.",
         indicator=code,

@@ -52,9 +52,10 @@ class CheckResult:
 
     ``files``: every path looked at, each a :class:`FileResult` with its status
     (``accepted``, ``rejected`` or ``skipped``), unit, period, values and
-    issues, in path order; a sequence kept on disk (:class:`FileStore`), so a
-    batch of ten thousand files does not fill memory. A list given here is
-    copied into one.
+    issues, in path order; a sequence kept on disk (iterate it, index it, take
+    its ``len``), so a batch of ten thousand files does not fill memory. A list
+    given here is copied into one. :meth:`returns` gives the accepted files as
+    frozen :class:`~cchc_xlsx.read.record.Return` records.
     ``level``: the level of the units whose returns were read (given, or the
     commonest of the accepted files); ``form_level``: the level of the form
     they filled in; ``period``: the period code (``"2024-Q1"``); ``expected``:

@@ -17,6 +17,7 @@ from typing import Any
 
 from cchc_xlsx.batch.store import Packed, pack, unpack
 from cchc_xlsx.catalog.model import Catalog
+from cchc_xlsx.issues import IssueCode
 from cchc_xlsx.layout.form import FormLayout
 from cchc_xlsx.read.record import FileResult
 from cchc_xlsx.read.workbook import read_workbook
@@ -47,11 +48,11 @@ def _worker_main(conn: Connection, catalog: Catalog, memory: int) -> None:
             crashed = False
         except MemoryError:
             result = FileResult(path).reject(
-                "parse-crash", "Tệp cần quá nhiều bộ nhớ khi đọc; có thể là tệp độc hại."
+                IssueCode.PARSE_CRASH, "Tệp cần quá nhiều bộ nhớ khi đọc; có thể là tệp độc hại."
             )
         except Exception as exc:  # noqa: BLE001 - a bug must not stop the batch
             result = FileResult(path).reject(
-                "parse-crash", f"Lỗi khi đọc tệp ({type(exc).__name__}: {exc})."
+                IssueCode.PARSE_CRASH, f"Lỗi khi đọc tệp ({type(exc).__name__}: {exc})."
             )
         # packed here, in parallel: the parent stores the bytes as they come
         conn.send((pack(result), crashed))
@@ -163,21 +164,21 @@ def read_packed(
                     except (EOFError, OSError):
                         packed = pack(
                             FileResult(p).reject(
-                                "parse-crash",
+                                IssueCode.PARSE_CRASH,
                                 "Tệp làm trình đọc dừng bất thường (có thể là tệp độc hại hoặc hỏng nặng).",
                             )
                         )
                 elif w.proc.sentinel in ready or not w.proc.is_alive():
                     packed = pack(
                         FileResult(p).reject(
-                            "parse-crash",
+                            IssueCode.PARSE_CRASH,
                             "Tệp làm trình đọc dừng bất thường (vượt giới hạn bộ nhớ hoặc tệp hỏng nặng).",
                         )
                     )
                 elif now - w.started > timeout:
                     packed = pack(
                         FileResult(p).reject(
-                            "parse-timeout",
+                            IssueCode.PARSE_TIMEOUT,
                             f"Đọc tệp quá {int(timeout)} giây; có thể là tệp độc hại hoặc hỏng nặng.",
                         )
                     )

@@ -16,8 +16,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-# Excel's comparison operators for ours
-_EXCEL_OP = {"<=": "<=", ">=": ">=", "==": "=", "!=": "<>", "<": "<", ">": ">"}
 # Relative tolerance of every comparison (times max(1, |left|, |right|)), in both compilations.
 EPS = 1e-9
 _TOKEN = re.compile(

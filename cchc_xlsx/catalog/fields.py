@@ -3,6 +3,8 @@ number, or a problem with its line (never an exception)."""
 
 from __future__ import annotations
 
+import difflib
+
 from cchc_xlsx.catalog.yamlmarks import Collector, Located, line_of
 from cchc_xlsx.text import hidden_characters
 
@@ -22,7 +24,6 @@ def check_keys(
 
 
 def closest(word: str, choices: frozenset[str] | tuple[str, ...]) -> str | None:
-    import difflib
 
     found = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return found[0] if found else None

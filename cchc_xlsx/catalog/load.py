@@ -22,6 +22,7 @@ from cchc_xlsx.catalog.rows import parse_row, parse_rule
 from cchc_xlsx.catalog.schema import EXCEL_SHEET_NAME_LIMIT, ID_RE, keys_of
 from cchc_xlsx.catalog.yamlmarks import Collector, LineLoader, Located, line_of, yaml_problem_text
 from cchc_xlsx.errors import CatalogError, Problem, os_error_text
+from cchc_xlsx.resources import default_catalog_path
 from cchc_xlsx.vocabulary import LEVELS
 
 
@@ -33,8 +34,6 @@ def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
     file with its line and row code (also when the file cannot be read).
     """
     if path is None:
-        from cchc_xlsx.resources import default_catalog_path
-
         path = default_catalog_path()
     p = Path(path)
     try:

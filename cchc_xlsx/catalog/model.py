@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 from cchc_xlsx.catalog.expressions import Comparison
-from cchc_xlsx.vocabulary import INPUT_TYPES, NUMERIC_TYPES, Agg, PeriodAgg, RowType
+from cchc_xlsx.vocabulary import (
+    INPUT_TYPES,
+    NUMERIC_TYPES,
+    Agg,
+    FedAgg,
+    PeriodAgg,
+    RowType,
+    RuleSeverity,
+)
 
 
 @dataclass(frozen=True)
@@ -23,7 +30,7 @@ class FedBy:
     """A higher level's own row that is pre-filled from the lower level's returns."""
 
     code: str
-    agg: Literal["sum", "count_yes"]
+    agg: FedAgg
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,7 @@ class Rule:
 
     id: str
     check: Comparison
-    severity: Literal["error", "warning"]
+    severity: RuleSeverity
     message: str
     origin: str  # "catalog", "ratio", "part", "parts_sum"
     line: int
@@ -137,12 +144,15 @@ class Catalog:
         return tuple(r for s in self.sheets for r in s.rows)
 
     def row(self, code: str) -> Row:
+        """The row of catalogue code ``code``; raises KeyError for an unknown code."""
         return self._by_code[code]
 
     def has_row(self, code: str) -> bool:
+        """Whether ``code`` is a row of this catalogue."""
         return code in self._by_code
 
     def rows_for_level(self, level: str) -> tuple[Row, ...]:
+        """The rows of ``level``'s form, in printed order (empty for a level the catalogue lacks)."""
         return tuple(r for r in self.rows if level in r.levels)
 
     def rules_for_level(self, level: str) -> tuple[Rule, ...]:

@@ -4,7 +4,7 @@ collected with its line and row code (the whole file's checks are in
 
 from __future__ import annotations
 
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from cchc_xlsx.catalog.expressions import RuleSyntaxError, message_placeholders, parse_check
 from cchc_xlsx.catalog.fields import (
@@ -25,8 +25,10 @@ from cchc_xlsx.vocabulary import (
     PERIOD_AGGS,
     ROW_TYPES,
     Agg,
+    FedAgg,
     PeriodAgg,
     RowType,
+    RuleSeverity,
 )
 
 
@@ -76,16 +78,16 @@ def parse_row(c: Collector, r: Any, sheet: str, cat_levels: tuple[str, ...]) -> 
             if len(set(levels)) != len(levels):
                 c.add(line_of(r, "levels"), code, "“levels” có cấp lặp lại")
 
-    agg = text_field(c, r, "agg", code) or DEFAULT_AGG[rtype]
+    agg = text_field(c, r, "agg", code) or DEFAULT_AGG[cast(RowType, rtype)]
     if agg not in AGGS:
         c.add(
             line_of(r, "agg"), code, f"cách tổng hợp “{agg}” không hợp lệ; dùng {', '.join(AGGS)}"
         )
-    elif agg not in ALLOWED_AGG[rtype]:
+    elif agg not in ALLOWED_AGG[cast(RowType, rtype)]:
         c.add(
             line_of(r, "agg"),
             code,
-            f"cách tổng hợp “{agg}” không dùng được cho kiểu {rtype}; dùng {', '.join(sorted(ALLOWED_AGG[rtype]))}",
+            f"cách tổng hợp “{agg}” không dùng được cho kiểu {rtype}; dùng {', '.join(sorted(ALLOWED_AGG[cast(RowType, rtype)]))}",
         )
     period_default = "flow" if rtype in ("count", "decimal", "sum") else "stock"
     period_agg = text_field(c, r, "period_agg", code) or period_default
@@ -146,7 +148,7 @@ def parse_row(c: Collector, r: Any, sheet: str, cat_levels: tuple[str, ...]) -> 
             fagg = text_field(c, fb, "agg", code) or "sum"
             if fagg not in ("sum", "count_yes"):
                 c.add(line_of(fb, "agg"), code, "“fed_by.agg” phải là sum hoặc count_yes")
-            fed_by = FedBy(fcode, cast(Literal["sum", "count_yes"], fagg))
+            fed_by = FedBy(fcode, cast(FedAgg, fagg))
 
     row = Row(
         code=code,
@@ -298,6 +300,4 @@ def parse_rule(
             ok = False
     if not ok:
         return None
-    return Rule(
-        rid, check, cast(Literal["error", "warning"], severity), message, "catalog", line, levels
-    )
+    return Rule(rid, check, cast(RuleSeverity, severity), message, "catalog", line, levels)

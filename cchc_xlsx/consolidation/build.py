@@ -1,16 +1,18 @@
 """Settling the units' columns (submitted, missing, rejected, conflicting),
-adding their values up, and marking the values involved in errors. Pure:
-it writes no file (file statuses it changes are saved in the batch's store)."""
+adding their values up, and marking the values involved in errors. Pure: it
+writes no file and changes no record of the batch; what it decides about files
+is returned as settlements, which the caller applies."""
 
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 from cchc_xlsx.batch.result import CheckResult, Settlement
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.flags import error_cells, without_flagged
 from cchc_xlsx.consolidation.model import Consolidation, UnitColumn
-from cchc_xlsx.issues import issue
+from cchc_xlsx.issues import IssueCode, issue
 from cchc_xlsx.layout.form import build_layout
 from cchc_xlsx.semantics.aggregations import Accumulator, total
 from cchc_xlsx.units import Units
@@ -21,7 +23,7 @@ def build_consolidation(
     catalog: Catalog,
     units: Units | None,
     unit: str | None,
-    prefer: str | None,
+    prefer: Literal["latest"] | None,
     *,
     exclude_errors: bool = False,
 ) -> Consolidation:
@@ -67,7 +69,7 @@ def build_consolidation(
                         Settlement(
                             i,
                             issue(
-                                "conflict-resolved",
+                                IssueCode.CONFLICT_RESOLVED,
                                 f"{col.name} ({col.code}) nộp nhiều tệp khác nhau; dùng tệp mới hơn {os.path.basename(winner.path)} (đã chọn lấy tệp mới nhất).",
                             ),
                             "skipped",
@@ -77,7 +79,7 @@ def build_consolidation(
                     Settlement(
                         ok[-1][0],
                         issue(
-                            "conflict-resolved",
+                            IssueCode.CONFLICT_RESOLVED,
                             f"Tệp mới nhất trong {len(ok)} tệp của {col.name}; được dùng để tổng hợp.",
                         ),
                     )
@@ -92,7 +94,7 @@ def build_consolidation(
                         Settlement(
                             i,
                             issue(
-                                "unit-conflict",
+                                IssueCode.UNIT_CONFLICT,
                                 f"{col.name} ({col.code}) nộp {len(ok)} tệp khác nhau ({names}); không tệp nào được cộng. Hãy xóa tệp sai, hoặc tổng hợp lại với lựa chọn lấy tệp mới nhất.",
                             ),
                         )

@@ -4,6 +4,7 @@ without them (for ``--exclude-errors``)."""
 from __future__ import annotations
 
 from cchc_xlsx.catalog.model import Catalog, Rule
+from cchc_xlsx.issues import IssueCode
 from cchc_xlsx.read.record import FileResult
 from cchc_xlsx.semantics.derived import compute_derived
 
@@ -15,7 +16,7 @@ def error_cells(f: FileResult, rules_by_id: dict[str, Rule]) -> dict[str, str]:
     for i in f.issues:
         if i.severity != "error":
             continue
-        if i.code == "rule" and i.rule in rules_by_id:
+        if i.code == IssueCode.RULE and i.rule in rules_by_id:
             involved: tuple[str, ...] = rules_by_id[i.rule].refs
         elif i.indicator:
             involved = (i.indicator,)

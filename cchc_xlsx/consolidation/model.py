@@ -18,6 +18,19 @@ from cchc_xlsx.vocabulary import ColumnStatus
 
 @dataclass(slots=True)
 class UnitColumn:
+    """One expected unit's column of the summed appendix.
+
+    ``code`` and ``name``: the unit, as the units file has it. ``status``:
+    ``submitted`` (its return was added up), ``missing`` (no file),
+    ``rejected`` (every file it sent was rejected) or ``conflict`` (several
+    different accepted files, none added up) — DHIS2's reported / not reported.
+    ``file``: the id of the file added up (:meth:`Consolidation.file_of`);
+    ``files``: those considered but not added up. ``flagged``: the catalogue
+    codes of its values involved in an error-level issue, each with the
+    messages. ``from_consolidated``: the unit's input was itself a summed
+    appendix, whose aggregation ``state`` (per code) is kept.
+    """
+
     code: str
     name: str
     status: ColumnStatus = "missing"
@@ -50,6 +63,13 @@ class Consolidation:
     when none was given). ``partial``: some expected unit is missing,
     rejected or conflicting, or a consolidated input was itself partial.
     ``out``: the workbook written (None when none was asked for).
+    ``layout``: where the form's rows are (None when no level could be told).
+    ``states``: per catalogue code, the merged aggregation state the totals come
+    from (exact decimal strings; what a summed appendix carries to the level
+    above). ``flagged_totals``: per code, the units whose values involved in an
+    error-level issue the total includes (or, with ``exclude_errors``, leaves
+    out). ``settlements``: what the consolidation decided about files (applied
+    to ``batch`` by :func:`cchc_xlsx.consolidate`).
     """
 
     batch: CheckResult

@@ -27,6 +27,7 @@ FIRST_DATA_ROW = 8
 # the cell where a generic template's unit is chosen or typed (B1)
 UNIT_INPUT_CELL = (ROW_UNIT, COL_LABEL)
 LISTS_SHEET = "_cchc_lists"
+LIST_COL = 0  # the units of a generic template's drop-down, one per row of column A
 NOTE_MAX = 500
 FORMAT_VERSION = "1"
 
@@ -51,14 +52,6 @@ class RowLayout:
     @property
     def code(self) -> str:
         return self.row.code
-
-    @property
-    def value_cell(self) -> tuple[int, int]:
-        return (self.r, COL_VALUE)
-
-    @property
-    def note_cell(self) -> tuple[int, int]:
-        return (self.r, COL_NOTE)
 
     @property
     def is_input(self) -> bool:

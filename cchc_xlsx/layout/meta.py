@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from cchc_xlsx._version import __version__
+from cchc_xlsx.vocabulary import FileKind
 
 META_SHEET = "_cchc_meta"
+#: the identity sheet holds one key per row: the key in A, its value in B
+META_KEY_COL, META_VALUE_COL = 0, 1
 
 
 @dataclass(frozen=True)
 class Meta:
     """Identity written to the very hidden metadata sheet (key → value rows)."""
 
-    kind: str  # "template" or "consolidated"
+    kind: FileKind
     catalog_id: str
     catalog_version: str
     catalog_hash: str
@@ -46,3 +51,57 @@ META_KEYS = (
     "unit_level",
     "generated_at",
 )
+
+#: characters of the states' JSON per identity cell (a cell holds 32,767)
+STATE_CHUNK = 30000
+
+
+@dataclass(frozen=True)
+class SummaryIdentity:
+    """What a consolidated workbook adds to its identity sheet, so that it can be
+    added up one level up: whether it is ``partial`` (some expected unit missing),
+    how many values involved in an error it includes (``flagged_values``) or left
+    out (``errors_excluded``), ``submitted``/``expected`` units, the level of the
+    units it adds (``units_level``), and every row's aggregation ``states`` (JSON,
+    in chunks of :data:`STATE_CHUNK` characters)."""
+
+    partial: bool
+    flagged_values: int
+    errors_excluded: bool
+    submitted: int
+    expected: int
+    units_level: str
+    states: dict[str, Any]
+
+    def items(self) -> list[tuple[str, str]]:
+        """The identity rows (key, value), after :class:`Meta`'s."""
+        text = json.dumps(self.states, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        chunks = [text[i : i + STATE_CHUNK] for i in range(0, len(text), STATE_CHUNK)] or [""]
+        return [
+            ("partial", "1" if self.partial else "0"),
+            ("flagged_values", str(self.flagged_values)),
+            ("errors_excluded", "1" if self.errors_excluded else "0"),
+            ("submitted", str(self.submitted)),
+            ("expected", str(self.expected)),
+            ("units_level", self.units_level),
+            ("state_chunks", str(len(chunks))),
+        ] + [(f"state.{i}", c) for i, c in enumerate(chunks)]
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, str]) -> SummaryIdentity:
+        """Read back :meth:`items` from an identity sheet's keys and values.
+
+        Raises ValueError when the states are missing or damaged."""
+        n = int(meta.get("state_chunks", "0"))
+        states = json.loads("".join(meta.get(f"state.{i}", "") for i in range(n)))
+        if not isinstance(states, dict):
+            raise ValueError("state")
+        return cls(
+            partial=meta.get("partial") == "1",
+            flagged_values=int(meta.get("flagged_values", "0") or 0),
+            errors_excluded=meta.get("errors_excluded") == "1",
+            submitted=int(meta.get("submitted", "0") or 0),
+            expected=int(meta.get("expected", "0") or 0),
+            units_level=meta.get("units_level", ""),
+            states=states,
+        )

@@ -15,9 +15,14 @@ STATUS_SHEET = "Tình hình nộp báo cáo"
 ISSUES_SHEET = "Kiểm tra"
 NOTES_SHEET = "Ghi chú"
 WEIGHTS_SHEET = "_cchc_n"
+# the summed appendix's columns: the form's STT, Chỉ tiêu and Đơn vị tính
+# (layout.form's COL_STT, COL_LABEL, COL_UNIT), then Tổng cộng, one column per
+# unit, and Ghi chú after the last unit (note_col)
 COL_TOTAL = 3
 FIRST_UNIT_COL = 4
-STATE_CHUNK = 30000
+#: the notes sheet's columns, left to right (read back when the book is an input one level up)
+NOTES_HEADERS = ("Mã đơn vị", "Tên đơn vị", "Chỉ tiêu", "Loại", "Nội dung")
+NOTE_UNIT_CODE, NOTE_UNIT_NAME, NOTE_CODE, NOTE_KIND, NOTE_TEXT = range(len(NOTES_HEADERS))
 XLSX_MAX_COLS = 16384  # columns A … XFD
 MAX_UNITS = XLSX_MAX_COLS - FIRST_UNIT_COL - 1  # unit columns between Tổng cộng and Ghi chú
 # NOTE: Excel's tallest row is 409 points. A unit's name is written upwards
@@ -48,6 +53,11 @@ def check_unit_count(n: int) -> None:
             f"mà một trang tính Excel chỉ có {XLSX_MAX_COLS} cột, đủ cho tối đa {MAX_UNITS} đơn vị. "
             "Hãy tổng hợp theo từng cấp (mỗi đơn vị cấp trên một biểu tổng hợp riêng), rồi tổng hợp các biểu đó."
         )
+
+
+def note_col(n_units: int) -> int:
+    """The Ghi chú column of a summed appendix of ``n_units`` unit columns."""
+    return FIRST_UNIT_COL + n_units
 
 
 def row_index(layout: FormLayout) -> dict[str, int]:

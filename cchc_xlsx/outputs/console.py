@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from typing import TextIO
+from typing import TextIO, cast
 
 from cchc_xlsx.batch.result import CheckResult
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.model import Consolidation
-from cchc_xlsx.issues import CODES, Issue
+from cchc_xlsx.issues import CODES, Issue, IssueCode
 from cchc_xlsx.periods import parse_period
 from cchc_xlsx.semantics.aggregation_types import AGGREGATION_TYPES
-from cchc_xlsx.vocabulary import LEVELS
+from cchc_xlsx.vocabulary import LEVELS, SEVERITY_TEXT, Severity
 
-SEVERITY_TEXT = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
 STATUS_LABEL = {"accepted": "CHẤP NHẬN", "rejected": "TỪ CHỐI", "skipped": "BỎ QUA"}
 WORST_FILES = 10  # files listed without --verbose
 ISSUES_PER_FILE = 3  # issues listed per file without --verbose
@@ -82,7 +81,10 @@ def print_summary(
         print("\nVấn đề theo loại:", file=out)
         for (severity, code), n in shown_kinds:
             title = CODES[code][1] if code in CODES else code
-            print(f"  {n:>6} {SEVERITY_TEXT[severity].lower()}  {title} ({code})", file=out)
+            print(
+                f"  {n:>6} {SEVERITY_TEXT[cast(Severity, severity)].lower()}  {title} ({code})",
+                file=out,
+            )
     files = batch.files.ordered(_ORDER)
     limit = None if verbose else WORST_FILES
     per_file = MAX_ISSUES_SHOWN if verbose else ISSUES_PER_FILE
@@ -146,7 +148,7 @@ def _hint_catalog(batch: CheckResult, out: TextIO) -> None:
     """Files of another catalogue: most often the officer forgot to name it, not the units' mistake."""
     others: Counter[tuple[str, str]] = Counter()
     for f in batch.files.iter(status="rejected"):
-        if any(i.code == "catalog-version" for i in f.issues) and f.catalog_id:
+        if any(i.code == IssueCode.CATALOG_VERSION for i in f.issues) and f.catalog_id:
             others[(f.catalog_id, f.catalog_version or "")] += 1
     for (cid, version), n in others.most_common(3):
         print(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from cchc_xlsx.issues import IssueCode
 from cchc_xlsx.semantics.cells import RawCell
 
 MAX_ENTRIES = 2000
@@ -21,7 +22,7 @@ STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 class XlsxError(Exception):
     """The file cannot be read as a workbook; ``code`` is an issue code."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: IssueCode, message: str):
         super().__init__(message)
         self.code = code
         self.message = message

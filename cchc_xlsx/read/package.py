@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
 
+from cchc_xlsx.issues import IssueCode
 from cchc_xlsx.read.model import (
     MAIN_NS,
     MAX_ENTRIES,
@@ -43,35 +44,35 @@ _HEAD_TAIL = 4096  # … until this many bytes past ``</sheetData>`` (its protec
 def sniff(data: bytes, name: str = "") -> None:
     """Raise :class:`XlsxError` for what is plainly not an .xlsx package."""
     if not data:
-        raise XlsxError("empty-file", "Tệp rỗng (0 byte); hãy gửi lại tệp.")
+        raise XlsxError(IssueCode.EMPTY_FILE, "Tệp rỗng (0 byte); hãy gửi lại tệp.")
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         if "EncryptedPackage".encode("utf-16-le") in data or b"EncryptedPackage" in data:
             raise XlsxError(
-                "encrypted",
+                IssueCode.ENCRYPTED,
                 "Tệp được đặt mật khẩu mở; hãy gỡ mật khẩu (Tệp › Thông tin › Bảo vệ sổ làm việc) rồi gửi lại.",
             )
         raise XlsxError(
-            "xls-format",
+            IssueCode.XLS_FORMAT,
             "Tệp ở định dạng Excel 97–2003 (.xls); hãy điền vào biểu mẫu .xlsx đã được gửi.",
         )
     if data[:4] != b"PK\x03\x04":
         head = data[:512].lstrip().lower()
         if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
             raise XlsxError(
-                "not-xlsx",
+                IssueCode.NOT_XLSX,
                 "Tệp là một trang web (HTML) được lưu với đuôi Excel, không phải biểu mẫu; hãy tải lại đúng tệp .xlsx.",
             )
         if head.startswith(b"<?xml"):
             raise XlsxError(
-                "not-xlsx",
+                IssueCode.NOT_XLSX,
                 "Tệp là XML (có thể là Bảng tính XML 2003), không phải .xlsx; hãy lưu lại dạng Sổ làm việc Excel (.xlsx).",
             )
         if data[:4] == b"%PDF":
-            raise XlsxError("not-xlsx", "Tệp là PDF, không phải biểu mẫu Excel.")
+            raise XlsxError(IssueCode.NOT_XLSX, "Tệp là PDF, không phải biểu mẫu Excel.")
         if data[:2] == b"PK":
-            raise XlsxError("corrupt-zip", "Tệp nén bị hỏng; hãy gửi lại tệp.")
+            raise XlsxError(IssueCode.CORRUPT_ZIP, "Tệp nén bị hỏng; hãy gửi lại tệp.")
         raise XlsxError(
-            "not-xlsx", f"Tệp {name or ''} không phải tệp Excel .xlsx.".replace("  ", " ")
+            IssueCode.NOT_XLSX, f"Tệp {name or ''} không phải tệp Excel .xlsx.".replace("  ", " ")
         )
 
 
@@ -85,24 +86,24 @@ class Package:
             infos = self.zip.infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
             raise XlsxError(
-                "corrupt-zip",
+                IssueCode.CORRUPT_ZIP,
                 "Tệp bị hỏng hoặc chưa tải về đầy đủ (không mở được tệp nén); hãy gửi lại tệp.",
             ) from exc
         self._check_entries(infos)
         self.names = {i.filename for i in infos}
         if "mimetype" in self.names and b"opendocument" in self._read("mimetype", 200):
             raise XlsxError(
-                "ods-format",
+                IssueCode.ODS_FORMAT,
                 "Tệp ở định dạng OpenDocument (.ods); hãy lưu lại dạng Excel (.xlsx) rồi gửi.",
             )
         if "xl/workbook.bin" in self.names:
             raise XlsxError(
-                "xlsb-format",
+                IssueCode.XLSB_FORMAT,
                 "Tệp ở định dạng Excel nhị phân (.xlsb); hãy lưu lại dạng Sổ làm việc Excel (.xlsx).",
             )
         if any(n.lower().endswith("vbaproject.bin") for n in self.names):
             raise XlsxError(
-                "macro",
+                IssueCode.MACRO,
                 "Tệp chứa macro (VBA); biểu mẫu không dùng macro. Hãy lưu lại dạng .xlsx (không macro) rồi gửi.",
             )
         ctypes = (
@@ -112,7 +113,7 @@ class Package:
         )
         if b"macroEnabled" in ctypes:
             raise XlsxError(
-                "macro",
+                IssueCode.MACRO,
                 "Tệp là sổ làm việc có macro (.xlsm); hãy lưu lại dạng .xlsx (không macro) rồi gửi.",
             )
         self.workbook_path = self._workbook_path()
@@ -124,26 +125,32 @@ class Package:
 
     def _check_entries(self, infos: list[zipfile.ZipInfo]) -> None:
         if len(infos) > MAX_ENTRIES:
-            raise XlsxError("zip-bomb", f"Tệp nén có {len(infos)} mục, quá nhiều cho một biểu mẫu.")
+            raise XlsxError(
+                IssueCode.ZIP_BOMB, f"Tệp nén có {len(infos)} mục, quá nhiều cho một biểu mẫu."
+            )
         seen: set[str] = set()
         total = 0
         for i in infos:
             if i.filename in seen:
                 raise XlsxError(
-                    "duplicate-entry",
+                    IssueCode.DUPLICATE_ENTRY,
                     f"Tệp nén có hai mục cùng tên “{i.filename}”; tệp có thể đã bị sửa có chủ ý.",
                 )
             seen.add(i.filename)
             total += i.file_size
             if i.file_size > MAX_ENTRY_SIZE or total > MAX_TOTAL_SIZE:
-                raise XlsxError("zip-bomb", "Tệp nén khi giải nén quá lớn so với một biểu mẫu.")
+                raise XlsxError(
+                    IssueCode.ZIP_BOMB, "Tệp nén khi giải nén quá lớn so với một biểu mẫu."
+                )
             if i.file_size > (1 << 20) and i.file_size > MAX_RATIO * max(i.compress_size, 1):
                 raise XlsxError(
-                    "zip-bomb",
+                    IssueCode.ZIP_BOMB,
                     f"Mục “{i.filename}” có tỷ lệ nén bất thường ({i.file_size // max(i.compress_size, 1)}:1).",
                 )
             if i.flag_bits & 0x1:
-                raise XlsxError("encrypted", "Tệp nén được mã hóa; hãy gỡ mật khẩu rồi gửi lại.")
+                raise XlsxError(
+                    IssueCode.ENCRYPTED, "Tệp nén được mã hóa; hãy gỡ mật khẩu rồi gửi lại."
+                )
 
     @contextmanager
     def _open(self, name: str) -> Iterator[IO[bytes]]:
@@ -152,17 +159,17 @@ class Package:
             with self.zip.open(name) as fh:
                 yield fh
         except KeyError as exc:
-            raise XlsxError("not-xlsx", f"Thiếu phần “{name}” trong tệp.") from exc
+            raise XlsxError(IssueCode.NOT_XLSX, f"Thiếu phần “{name}” trong tệp.") from exc
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
             raise XlsxError(
-                "corrupt-zip", f"Phần “{name}” của tệp bị hỏng; hãy gửi lại tệp."
+                IssueCode.CORRUPT_ZIP, f"Phần “{name}” của tệp bị hỏng; hãy gửi lại tệp."
             ) from exc
 
     def _read(self, name: str, limit: int = MAX_ENTRY_SIZE) -> bytes:
         with self._open(name) as fh:
             data = fh.read(limit + 1)
         if len(data) > limit:
-            raise XlsxError("zip-bomb", f"Phần “{name}” khi giải nén lớn hơn khai báo.")
+            raise XlsxError(IssueCode.ZIP_BOMB, f"Phần “{name}” khi giải nén lớn hơn khai báo.")
         return data
 
     def _workbook_path(self) -> str:
@@ -175,7 +182,7 @@ class Package:
         if "xl/workbook.xml" in self.names:
             return "xl/workbook.xml"
         raise XlsxError(
-            "not-xlsx", "Tệp nén không phải sổ làm việc Excel (không có xl/workbook.xml)."
+            IssueCode.NOT_XLSX, "Tệp nén không phải sổ làm việc Excel (không có xl/workbook.xml)."
         )
 
     def _parse_workbook(self) -> None:
@@ -186,11 +193,13 @@ class Package:
         ns, sheets, self.date1904 = parsed
         if ns == STRICT_NS:
             raise XlsxError(
-                "strict-ooxml",
+                IssueCode.STRICT_OOXML,
                 "Tệp được lưu dạng “Strict Open XML”; hãy lưu lại dạng Sổ làm việc Excel (.xlsx) thông thường.",
             )
         if ns != MAIN_NS:
-            raise XlsxError("not-xlsx", "Phần sổ làm việc của tệp không đúng định dạng Excel.")
+            raise XlsxError(
+                IssueCode.NOT_XLSX, "Phần sổ làm việc của tệp không đúng định dạng Excel."
+            )
         base = self.workbook_path.rsplit("/", 1)[0]
         rels_path = f"{base}/_rels/{self.workbook_path.rsplit('/', 1)[-1]}.rels"
         targets: dict[str, str] = {}
@@ -249,7 +258,7 @@ class Package:
         """Cells of rows 0..max_row and columns 0..keep_col (zero-based, default max_col);
         cells beyond max_row or max_col are counted as outside the form, not kept."""
         if info.path not in self.names:
-            raise XlsxError("not-xlsx", f"Thiếu trang tính “{info.name}” trong tệp.")
+            raise XlsxError(IssueCode.NOT_XLSX, f"Thiếu trang tính “{info.name}” trong tệp.")
         data, whole = self._read_head(info.path)
         fast = fast_sheet(data, self, max_row, max_col, info.path, keep_col)
         if fast is not None:
@@ -277,7 +286,9 @@ class Package:
                 seen = len(buf)
                 buf += chunk
                 if len(buf) > MAX_ENTRY_SIZE:
-                    raise XlsxError("zip-bomb", f"Phần “{name}” khi giải nén lớn hơn giới hạn.")
+                    raise XlsxError(
+                        IssueCode.ZIP_BOMB, f"Phần “{name}” khi giải nén lớn hơn giới hạn."
+                    )
                 end = buf.find(b"</sheetData>", max(0, seen - 16))
                 if end >= 0:
                     break

@@ -32,7 +32,7 @@ def fast_workbook(
 ) -> tuple[str | None, list[tuple[str, str, str]], bool] | None:
     """Namespace, sheets (name, state, relationship id) and the
     1904 date system, or None for expat."""
-    if not plain_xml(data, part):
+    if not plain_xml(data):
         return None
     root = _ROOT_RE.search(data)
     if root is None or root.group(1):
@@ -69,7 +69,7 @@ def expat_workbook(data: bytes, part: str) -> tuple[str | None, list[tuple[str, 
 
 
 def parse_rels(data: bytes) -> list[tuple[str, str, str]]:
-    if plain_xml(data, "rels") and b":Relationship" not in data:
+    if plain_xml(data) and b":Relationship" not in data:
         out_fast = []
         for m in _REL_RE.finditer(data):
             a = attrs(m.group(1))
@@ -123,7 +123,7 @@ _XF_RE = re.compile(rb"<xf\b([^>]*?)/?>")
 
 def fast_styles(data: bytes) -> tuple[dict[int, str], list[int]] | None:
     """Custom number formats and each cell style's format id, or None for expat."""
-    if not plain_xml(data, "styles.xml") or b":cellXfs" in data or b":numFmt" in data:
+    if not plain_xml(data) or b":cellXfs" in data or b":numFmt" in data:
         return None
     start = data.find(b"<cellXfs")
     end = data.find(b"</cellXfs>", start)
@@ -189,7 +189,7 @@ _SI_ODD = re.compile(rb"<si[\t\r\n]")
 def fast_sst(data: bytes, part: str) -> list[str]:
     root = data.find(b"<sst")
     if (
-        not plain_xml(data, part)
+        not plain_xml(data)
         or prefixed_main(data)
         or root < 0
         or b"\r" in data

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from cchc_xlsx.issues import Issue, issue
+from cchc_xlsx.issues import Issue, IssueCode, issue
 from cchc_xlsx.vocabulary import FileKind, FileStatus
 
 
@@ -37,7 +37,24 @@ class Return:
 
 @dataclass(slots=True)
 class FileResult:
-    """What one returned file is and holds."""
+    """The batch's record of one file: what it is and holds, and what became of it.
+
+    ``path``; ``status``: ``accepted``, ``rejected`` (a problem with the file
+    itself: unreadable, not our template, wrong unit, period or level) or
+    ``skipped`` (a lock file, a temporary, a copy, the tool's own output);
+    ``sha256`` of its bytes; ``issues`` found in it. What it says it is:
+    ``kind`` (``template``, ``consolidated`` or ``recovered``), the catalogue
+    (``catalog_id``, ``catalog_version``), the form's ``level``, ``unit`` (a
+    units-file code, once attributed) and ``unit_name`` as written,
+    ``unit_level``, ``period`` (``"2024-Q1"``), ``generated_at`` (ISO 8601).
+    What it holds (accepted files): ``values`` by catalogue code (counts and
+    numbers as numbers, ratios and percentages in percent points, Có/Không as
+    1/0, a choice as its option value, text as text; derived rows included),
+    ``notes`` by code, and for a summed appendix its aggregation ``state`` and
+    ``source`` (``partial``, ``submitted``, ``expected``). ``edited``: codes of
+    rows whose label or unit was changed (their values are left out).
+    Scripts read accepted files through the frozen :class:`Return`.
+    """
 
     path: str
     status: FileStatus = "accepted"
@@ -67,12 +84,14 @@ class FileResult:
         default_factory=set
     )  # rows whose label or unit was edited: values left out
 
-    def reject(self, code: str, message: str, cell: str | None = None) -> FileResult:
+    def reject(self, code: IssueCode, message: str, cell: str | None = None) -> FileResult:
+        """Mark the file rejected with an error-level issue (returns the record)."""
         self.status = "rejected"
         self.issues.append(issue(code, message, cell=cell, severity="error"))
         return self
 
-    def skip(self, code: str, message: str) -> FileResult:
+    def skip(self, code: IssueCode, message: str) -> FileResult:
+        """Mark the file skipped with an info-level issue (returns the record)."""
         self.status = "skipped"
         self.issues.append(issue(code, message, severity="info"))
         return self

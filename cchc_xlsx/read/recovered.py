@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cchc_xlsx.catalog.model import Catalog
-from cchc_xlsx.issues import issue
+from cchc_xlsx.issues import IssueCode, issue
 from cchc_xlsx.layout.a1 import a1
 from cchc_xlsx.layout.form import (
     COL_LABEL,
@@ -52,7 +52,7 @@ def read_recovered(
                 best = (score, level, sd, rows_by_code)
     if best is None:
         raise XlsxError(
-            "not-our-template",
+            IssueCode.NOT_OUR_TEMPLATE,
             "Không nhận ra biểu mẫu: tệp không có trang thông tin nhận dạng và không tìm thấy các mã chỉ tiêu (cột STT) của danh mục.",
         )
     _score, level, sd, rows_by_code = best
@@ -74,7 +74,7 @@ def read_recovered(
             else f"nhãn không khớp ở các dòng {', '.join(mismatched[:8])}"
         )
         raise XlsxError(
-            "not-our-template",
+            IssueCode.NOT_OUR_TEMPLATE,
             f"Tệp không có trang thông tin nhận dạng và không khớp được với biểu mẫu ({problem}{'…' if len(missing) > 8 or len(mismatched) > 8 else ''}).",
         )
     res.kind = "recovered"
@@ -83,7 +83,7 @@ def read_recovered(
     res.unit_level = level
     res.issues.append(
         issue(
-            "metadata-missing",
+            IssueCode.METADATA_MISSING,
             "Tệp không còn trang thông tin nhận dạng (bảng có thể đã được chép sang tệp mới); số liệu được đọc theo mã STT và nhãn chỉ tiêu. Lần sau hãy điền trực tiếp vào biểu mẫu gốc.",
         )
     )
@@ -91,7 +91,7 @@ def read_recovered(
         r = rows_by_code[code]
         res.issues.append(
             issue(
-                "label-changed",
+                IssueCode.LABEL_CHANGED,
                 f"Nhãn chỉ tiêu {code} ở ô {a1(r, COL_LABEL)} khác với danh mục: số liệu của dòng này không được dùng.",
                 indicator=code,
                 cell=a1(r, COL_LABEL),

@@ -189,8 +189,6 @@ _V_RE = re.compile(rb"<v(?:\s[^>]*?)?(?:/>|>(.*?)</v\s*>)", re.S)
 _F_RE = re.compile(rb"<f(?:\s[^>]*?)?(?:/>|>(.*?)</f\s*>)", re.S)
 _PROT_RE = re.compile(rb"<sheetProtection\b([^>]*)>")
 _FOREIGN_TAG = re.compile(rb"</?[A-Za-z_][\w.-]*:")
-_HEAD_REF = re.compile(rb'\s+r="([A-Z]{1,3})([0-9]{1,7})"')
-_REF_B = re.compile(rb"^([A-Z]{1,3})([0-9]{1,7})$")
 # cells of columns A.. written the usual way (``r`` first), matched by C code
 _CELL_COLS: dict[int, re.Pattern[bytes]] = {}
 _OTHER_COLS: dict[int, re.Pattern[bytes]] = {}
@@ -299,7 +297,7 @@ def fast_sheet(
     part: str,
     keep_col: int | None = None,
 ) -> SheetData | None:
-    if not plain_xml(data, part) or prefixed_main(data):
+    if not plain_xml(data) or prefixed_main(data):
         return (
             None  # comments, CDATA, processing instructions or prefixed elements: let expat read it
         )

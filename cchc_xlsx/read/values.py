@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Callable
 
 from cchc_xlsx.catalog.model import Catalog
-from cchc_xlsx.issues import issue
+from cchc_xlsx.issues import IssueCode, issue
 from cchc_xlsx.layout.form import COL_NOTE, COL_VALUE, FormLayout, RowLayout, build_layout
 from cchc_xlsx.read.model import SheetData
 from cchc_xlsx.read.package import Package
@@ -73,7 +73,7 @@ def collect_values(
     if not typed and not res.notes:
         res.issues.append(
             issue(
-                "empty-form",
+                IssueCode.EMPTY_FORM,
                 "Biểu không có số liệu nào: mọi ô nhập đều trống. Có thể đơn vị đã gửi nhầm biểu mẫu chưa điền; hãy hỏi lại đơn vị.",
             )
         )

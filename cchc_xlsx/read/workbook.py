@@ -14,7 +14,7 @@ import stat
 from typing import cast
 
 from cchc_xlsx.catalog.model import Catalog
-from cchc_xlsx.issues import issue
+from cchc_xlsx.issues import IssueCode, issue
 from cchc_xlsx.layout.a1 import a1
 from cchc_xlsx.layout.form import (
     COL_LABEL,
@@ -28,7 +28,8 @@ from cchc_xlsx.layout.form import (
     RowLayout,
     label_text,
 )
-from cchc_xlsx.layout.meta import META_SHEET
+from cchc_xlsx.layout.meta import META_KEY_COL, META_SHEET, META_VALUE_COL
+from cchc_xlsx.read.consolidated import read_consolidated
 from cchc_xlsx.read.model import SheetData, XlsxError
 from cchc_xlsx.read.package import Package
 from cchc_xlsx.read.record import FileResult
@@ -47,14 +48,14 @@ def read_bytes_safely(path: str) -> tuple[bytes, os.stat_result]:
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        raise XlsxError("unreadable", f"Không mở được tệp: {exc.strerror or exc}.") from exc
+        raise XlsxError(IssueCode.UNREADABLE, f"Không mở được tệp: {exc.strerror or exc}.") from exc
     try:
         before = os.fstat(fd)
         if not stat.S_ISREG(before.st_mode):
-            raise XlsxError("unreadable", "Không phải tệp thông thường.")
+            raise XlsxError(IssueCode.UNREADABLE, "Không phải tệp thông thường.")
         if before.st_size > MAX_FILE_SIZE:
             raise XlsxError(
-                "file-too-large",
+                IssueCode.FILE_TOO_LARGE,
                 f"Tệp lớn {before.st_size // (1024 * 1024)} MB, quá lớn cho một biểu mẫu (tối đa {MAX_FILE_SIZE // (1024 * 1024)} MB).",
             )
         chunks = []
@@ -66,7 +67,7 @@ def read_bytes_safely(path: str) -> tuple[bytes, os.stat_result]:
             chunks.append(chunk)
             total += len(chunk)
             if total > MAX_FILE_SIZE:
-                raise XlsxError("file-too-large", "Tệp lớn hơn giới hạn cho một biểu mẫu.")
+                raise XlsxError(IssueCode.FILE_TOO_LARGE, "Tệp lớn hơn giới hạn cho một biểu mẫu.")
         after = os.fstat(fd)
     finally:
         os.close(fd)
@@ -83,7 +84,7 @@ def read_bytes_safely(path: str) -> tuple[bytes, os.stat_result]:
         or now.st_size != before.st_size
     ):
         raise XlsxError(
-            "file-changed",
+            IssueCode.FILE_CHANGED,
             "Tệp thay đổi trong khi đang đọc (có thể đang được chép hoặc lưu); hãy chờ chép xong rồi chạy lại.",
         )
     return data, before
@@ -106,14 +107,18 @@ def read_workbook(
         pkg = Package(data, os.path.basename(path))
         _read_package(res, pkg, catalog, layouts)
     except XlsxError as exc:
-        if exc.code == "not-xlsx" and _is_word(data):
-            return res.reject("not-xlsx", "Tệp là văn bản Word (.docx), không phải biểu mẫu Excel.")
+        if exc.code == IssueCode.NOT_XLSX and _is_word(data):
+            return res.reject(
+                IssueCode.NOT_XLSX, "Tệp là văn bản Word (.docx), không phải biểu mẫu Excel."
+            )
         res.values.clear()
         res.notes.clear()
         return res.reject(exc.code, exc.message)
     except (MemoryError, RecursionError) as exc:
         res.values.clear()
-        return res.reject("parse-crash", f"Tệp vượt giới hạn khi đọc ({type(exc).__name__}).")
+        return res.reject(
+            IssueCode.PARSE_CRASH, f"Tệp vượt giới hạn khi đọc ({type(exc).__name__})."
+        )
     return res
 
 
@@ -125,11 +130,11 @@ def read_meta(pkg: Package) -> dict[str, str] | None:
     info = pkg.sheet(META_SHEET)
     if info is None:
         return None
-    sd = pkg.read_sheet(info, 400, 1)
+    sd = pkg.read_sheet(info, 400, META_VALUE_COL)
     meta: dict[str, str] = {}
     for (r, c), cell in sd.cells.items():
-        if c == 0 and cell.kind == "s":
-            value = sd.cells.get((r, 1), EMPTY)
+        if c == META_KEY_COL and cell.kind == "s":
+            value = sd.cells.get((r, META_VALUE_COL), EMPTY)
             meta[str(cell.value)] = "" if value.value is None else cell_text(value)
     return meta
 
@@ -143,12 +148,12 @@ def _read_package(
         return
     if not meta.get("format", "").startswith("cchc-xlsx/"):
         raise XlsxError(
-            "not-our-template", "Trang thông tin nhận dạng của tệp không đúng định dạng."
+            IssueCode.NOT_OUR_TEMPLATE, "Trang thông tin nhận dạng của tệp không đúng định dạng."
         )
     kind = meta.get("kind") or "template"
     if kind not in ("template", "consolidated"):
         raise XlsxError(
-            "not-our-template",
+            IssueCode.NOT_OUR_TEMPLATE,
             f"Trang thông tin nhận dạng ghi loại biểu “{kind}” mà phiên bản cchc-xlsx này không biết; "
             "hãy dùng biểu mẫu do công cụ tạo (hoặc cập nhật cchc-xlsx).",
         )
@@ -162,26 +167,26 @@ def _read_package(
     res.generated_at = meta.get("generated_at") or None
     if res.catalog_id != catalog.id or res.catalog_version != catalog.version:
         raise XlsxError(
-            "catalog-version",
+            IssueCode.CATALOG_VERSION,
             f"Biểu này được tạo từ danh mục “{res.catalog_id}” phiên bản {res.catalog_version}, "
             f"còn danh mục đang dùng là “{catalog.id}” phiên bản {catalog.version}; hãy dùng đúng biểu mẫu của kỳ này.",
         )
     if res.level not in catalog.levels:
-        raise XlsxError("wrong-level", f"Biểu ghi cấp “{res.level}” không có trong danh mục.")
+        raise XlsxError(
+            IssueCode.WRONG_LEVEL, f"Biểu ghi cấp “{res.level}” không có trong danh mục."
+        )
     layout = layout_for(catalog, res.level, layouts)
     if res.kind == "consolidated":
-        from cchc_xlsx.read.consolidated import read_consolidated
-
         read_consolidated(res, pkg, meta, layout)
         return
     if res.kind != "template":
         raise XlsxError(
-            "not-our-template", f"Loại tệp “{res.kind}” không phải biểu mẫu để tổng hợp."
+            IssueCode.NOT_OUR_TEMPLATE, f"Loại tệp “{res.kind}” không phải biểu mẫu để tổng hợp."
         )
     if meta.get("layout_fingerprint") != layout.fingerprint:
         res.issues.append(
             issue(
-                "layout-changed",
+                IssueCode.LAYOUT_CHANGED,
                 "Dấu nhận dạng cấu trúc biểu khác với danh mục hiện tại; đang kiểm tra từng dòng.",
                 severity="warning",
             )
@@ -202,7 +207,7 @@ def _read_form_sheets(pkg: Package, layout: FormLayout) -> list[SheetData]:
         info = pkg.sheet(sl.name)
         if info is None:
             raise XlsxError(
-                "layout-changed",
+                IssueCode.LAYOUT_CHANGED,
                 f"Thiếu trang tính “{sl.name}” của biểu mẫu (đã bị xóa hoặc đổi tên).",
             )
         out.append(pkg.read_sheet(info, sl.last_row + EXTRA_ROWS, COL_NWARN, keep_col=COL_NOTE))
@@ -249,7 +254,9 @@ def _verify_layout(res: FileResult, sheets: list[SheetData], layout: FormLayout)
                     msg = f"Ô {ref} (trang “{sl.name}”) phải là mã {rl.code} nhưng là “{found}”: cấu trúc biểu đã bị thay đổi."
                 else:
                     msg = f"Thiếu dòng chỉ tiêu {rl.code} ở ô {ref} (trang “{sl.name}”): có dòng đã bị xóa hoặc di chuyển."
-                res.reject("layout-changed", msg + " Hãy điền lại vào biểu mẫu gốc.", cell=ref)
+                res.reject(
+                    IssueCode.LAYOUT_CHANGED, msg + " Hãy điền lại vào biểu mẫu gốc.", cell=ref
+                )
                 return
             label = cell_text(sd.cells.get((rl.r, COL_LABEL), EMPTY))
             expected_label, expected_unit, _ref = expected[rl.code]
@@ -258,7 +265,7 @@ def _verify_layout(res: FileResult, sheets: list[SheetData], layout: FormLayout)
             ):
                 res.issues.append(
                     issue(
-                        "label-changed",
+                        IssueCode.LABEL_CHANGED,
                         f"Nhãn chỉ tiêu {rl.code} ở ô {a1(rl.r, COL_LABEL)} đã bị sửa thành “{label[:80]}” (mẫu: “{expected_label[:80]}”): "
                         "số liệu của dòng này có thể mang nghĩa khác nên không được dùng. Hãy điền lại vào biểu mẫu gốc.",
                         indicator=rl.code,
@@ -270,7 +277,7 @@ def _verify_layout(res: FileResult, sheets: list[SheetData], layout: FormLayout)
             if unit != expected_unit and normalise_label(unit) != normalise_label(expected_unit):
                 res.issues.append(
                     issue(
-                        "unit-label-changed",
+                        IssueCode.UNIT_LABEL_CHANGED,
                         f"Đơn vị tính của chỉ tiêu {rl.code} ở ô {a1(rl.r, COL_UNIT)} đã bị sửa thành “{unit[:40]}” (mẫu: “{rl.row.unit}”): "
                         "số liệu của dòng này không được dùng. Hãy điền lại vào biểu mẫu gốc.",
                         indicator=rl.code,
@@ -285,7 +292,7 @@ def _verify_layout(res: FileResult, sheets: list[SheetData], layout: FormLayout)
                     what = f"số “{shown}”" if shown else "ô trống"
                     res.issues.append(
                         issue(
-                            "formula-replaced",
+                            IssueCode.FORMULA_REPLACED,
                             f"Công thức tính chỉ tiêu {rl.code} ở ô {a1(rl.r, COL_VALUE)} đã bị thay bằng {what}; giá trị được tính lại từ các dòng thành phần.",
                             indicator=rl.code,
                             cell=a1(rl.r, COL_VALUE),
@@ -294,7 +301,7 @@ def _verify_layout(res: FileResult, sheets: list[SheetData], layout: FormLayout)
         if not sd.protected:
             res.issues.append(
                 issue(
-                    "protection-removed",
+                    IssueCode.PROTECTION_REMOVED,
                     f"Trang “{sl.name}” đã bị gỡ khóa; cấu trúc vẫn đúng nên số liệu vẫn được đọc.",
                 )
             )
@@ -308,7 +315,7 @@ def _verify_layout(res: FileResult, sheets: list[SheetData], layout: FormLayout)
             refs = (extra + sd.outside)[:5]
             res.issues.append(
                 issue(
-                    "cell-out-of-bounds",
+                    IssueCode.CELL_OUT_OF_BOUNDS,
                     f"Có dữ liệu ngoài vùng biểu ở trang “{sl.name}” ({', '.join(refs)}{'…' if len(extra) + sd.outside_count > 5 else ''}); phần này không được đọc.",
                     cell=refs[0],
                 )

@@ -6,6 +6,7 @@ import re
 from typing import Any
 from xml.parsers import expat
 
+from cchc_xlsx.issues import IssueCode
 from cchc_xlsx.read.model import MAIN_NS, XlsxError
 
 
@@ -16,7 +17,7 @@ def parse_xml(data: bytes, start: Any, end: Any = None, chars: Any = None, part:
 
     def no_dtd(*_a: object) -> None:
         raise XlsxError(
-            "xml-dtd",
+            IssueCode.XML_DTD,
             f"Phần “{part}” của tệp có khai báo DTD/thực thể XML — không được phép (có thể là tệp độc hại).",
         )
 
@@ -25,7 +26,8 @@ def parse_xml(data: bytes, start: Any, end: Any = None, chars: Any = None, part:
 
     def no_external(*_a: object) -> int:
         raise XlsxError(
-            "xml-dtd", f"Phần “{part}” của tệp tham chiếu thực thể XML bên ngoài — không được phép."
+            IssueCode.XML_DTD,
+            f"Phần “{part}” của tệp tham chiếu thực thể XML bên ngoài — không được phép.",
         )
 
     p.ExternalEntityRefHandler = no_external
@@ -39,10 +41,10 @@ def parse_xml(data: bytes, start: Any, end: Any = None, chars: Any = None, part:
         p.Parse(data, True)
     except expat.ExpatError as exc:
         raise XlsxError(
-            "xml-invalid", f"Phần “{part}” của tệp không phải XML hợp lệ ({exc})."
+            IssueCode.XML_INVALID, f"Phần “{part}” của tệp không phải XML hợp lệ ({exc})."
         ) from exc
     except RecursionError as exc:
-        raise XlsxError("xml-invalid", f"Phần “{part}” của tệp lồng quá sâu.") from exc
+        raise XlsxError(IssueCode.XML_INVALID, f"Phần “{part}” của tệp lồng quá sâu.") from exc
 
 
 def _tag_opens(data: bytes, mark: bytes, start: int = 0) -> bool:
@@ -76,7 +78,7 @@ def _utf8(data: bytes) -> bool:
     return True
 
 
-def plain_xml(data: bytes, part: str) -> bool:
+def plain_xml(data: bytes) -> bool:
     """Whether regular expressions may read the part: UTF-8, and no markup
     declaration, comment, CDATA section or processing instruction past the XML
     declaration. Anything else goes to expat, which refuses a DTD or an

@@ -19,7 +19,7 @@ from cchc_xlsx.semantics.derived import ratio_value
 from cchc_xlsx.semantics.exact import CONTEXT, EXACT_INT, dec, decimal_text, number_or_none
 
 
-def unit_state(catalog: Catalog, row: Row, values: Mapping[str, object]) -> State:
+def unit_state(row: Row, values: Mapping[str, object]) -> State:
     """One unit's contribution to ``row`` from its values (inputs and derived rows):
     its aggregation type's :meth:`~cchc_xlsx.semantics.aggregation_types.AggregationType.state`."""
     return AGGREGATION_TYPES[row.agg].state(row, values)
@@ -178,7 +178,7 @@ def return_value(catalog: Catalog, row: Row, values: Mapping[str, object]) -> ob
     count_options): the total of the return's own state for that row — or, for a
     weighted row whose weight is blank or 0, the typed figure (it weighs nothing).
 
-    Exactly ``total(catalog, row, {row.code: unit_state(catalog, row, values)})``
+    Exactly ``total(catalog, row, {row.code: unit_state(row, values)})``
     with that fallback, without the decimal round trip for ordinary numbers.
     """
     v = values.get(row.code)
@@ -194,7 +194,7 @@ def return_value(catalog: Catalog, row: Row, values: Mapping[str, object]) -> ob
                 return v
             if _ordinary(w):
                 return _plain(v)  # (v × w) / w, exact for ordinary numbers
-    t = total(catalog, row, {row.code: unit_state(catalog, row, values)})
+    t = total(catalog, row, {row.code: unit_state(row, values)})
     return v if t is None else t
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from cchc_xlsx.issues import Issue
 
@@ -41,7 +41,7 @@ class Reading:
 class Validation:
     """What a value cell accepts; turned into an Excel data validation by the writer."""
 
-    kind: str  # "integer", "decimal", "list", "length"
+    kind: Literal["integer", "decimal", "list", "length"]  # Excel data validation types
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] = ()

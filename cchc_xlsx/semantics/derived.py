@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from cchc_xlsx.catalog.expressions import render_message
 from cchc_xlsx.catalog.model import Catalog, Row, Rule
-from cchc_xlsx.issues import Issue, issue
+from cchc_xlsx.issues import Issue, IssueCode, issue
 
 
 def _num(v: object) -> float | None:
@@ -69,7 +69,7 @@ def check_rules(
             anchor = rule.refs[0]
             out.append(
                 issue(
-                    "rule",
+                    IssueCode.RULE,
                     render_message(rule.message, nums),
                     indicator=anchor,
                     cell=(cell_of or {}).get(anchor),

@@ -13,6 +13,8 @@ import datetime as dt
 import re
 import unicodedata
 
+from cchc_xlsx.issues import IssueCode
+
 # what a number format shows a number as
 FORMAT_KINDS = ("", "percent", "date", "time", "fraction", "text")
 
@@ -115,7 +117,7 @@ def looks_like_date(text: str) -> bool:
     return bool(_DATE_TEXT.match(clean_number_text(text)))
 
 
-def parse_vn_number(text: str, row_type: str) -> float | str:
+def parse_vn_number(text: str, row_type: str) -> float | IssueCode:
     """Read a number typed as text; return the number, or an issue code when it cannot be read.
 
     ``row_type`` decides what is unambiguous: a dot followed by three digits is a
@@ -123,24 +125,24 @@ def parse_vn_number(text: str, row_type: str) -> float | str:
     """
     s = clean_number_text(text)
     if not s:
-        return "not-a-number"
+        return IssueCode.NOT_A_NUMBER
     low = s.casefold()
     if low in ("inf", "-inf", "+inf", "infinity", "nan", "∞", "-∞") or "∞" in s:
-        return "not-finite"
+        return IssueCode.NOT_FINITE
     if _WORDS.search(s):
-        return "not-a-number"
+        return IssueCode.NOT_A_NUMBER
     percent = s.endswith("%")
     if percent:
         if row_type != "percent":
-            return "not-a-number"
+            return IssueCode.NOT_A_NUMBER
         s = s[:-1].strip()
     if s.startswith("-"):
         body = parse_vn_number(s[1:], row_type)
-        return "negative" if isinstance(body, float) else body
+        return IssueCode.NEGATIVE if isinstance(body, float) else body
     if s.startswith("+"):
         s = s[1:]
     if "%" in s or not s:
-        return "not-a-number"
+        return IssueCode.NOT_A_NUMBER
     if _INT.match(s):
         return float(s)
     if _SPACE_THOUSANDS.match(s):
@@ -148,18 +150,18 @@ def parse_vn_number(text: str, row_type: str) -> float | str:
     if _SPACE_FULL.match(s):
         return float(s.replace(" ", "").replace(",", "."))
     if " " in s:
-        return "not-a-number"
+        return IssueCode.NOT_A_NUMBER
     if _VN_FULL.match(s):
         return float(s.replace(".", "").replace(",", "."))
     if _VN_THOUSANDS.match(s):
         if row_type == "count" or s.count(".") > 1:
             return float(s.replace(".", ""))
-        return "ambiguous-number"
+        return IssueCode.AMBIGUOUS_NUMBER
     if _VN_DECIMAL.match(s):
         return float(s.replace(",", "."))
     if _DOT_DECIMAL.match(s):
         return float(s)
-    return "ambiguous-number" if any(ch in s for ch in ".,") else "not-a-number"
+    return IssueCode.AMBIGUOUS_NUMBER if any(ch in s for ch in ".,") else IssueCode.NOT_A_NUMBER
 
 
 _QUOTED = re.compile(r'"[^"]*"|\\.|_.|\*.')

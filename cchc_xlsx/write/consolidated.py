@@ -4,8 +4,7 @@ states that let it be added up one level higher."""
 
 from __future__ import annotations
 
-import json
-import tempfile
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -14,19 +13,18 @@ from xlsxwriter.exceptions import FileCreateError
 from cchc_xlsx.atomic import atomic_path
 from cchc_xlsx.consolidation.model import Consolidation
 from cchc_xlsx.errors import OutputError
-from cchc_xlsx.layout.meta import Meta
+from cchc_xlsx.layout.meta import Meta, SummaryIdentity
 from cchc_xlsx.layout.summary import (
     ISSUES_SHEET,
     NOTES_SHEET,
-    STATE_CHUNK,
     STATUS_SHEET,
     SUMMARY_SHEET,
     check_unit_count,
 )
+from cchc_xlsx.write.identity import now_iso, write_meta_sheet
 from cchc_xlsx.write.style import add_formats
 from cchc_xlsx.write.summary import write_summary
 from cchc_xlsx.write.tables import write_issues, write_notes, write_status
-from cchc_xlsx.write.template import now_iso, write_meta_sheet
 from cchc_xlsx.write.xlsxwriter_private import LockedBook, StreamedSheet, discard_row_files
 
 
@@ -50,16 +48,7 @@ def write_consolidated_file(res: Consolidation, path: str | Path, password: str 
             discard_row_files(wb)
 
 
-def write_consolidated(res: Consolidation, password: str = "") -> bytes:
-    """The consolidated workbook's bytes (written to a temporary file and read back)."""
-    with tempfile.TemporaryDirectory(prefix="cchc-") as d:
-        path = Path(d) / "tong_hop.xlsx"
-        write_consolidated_file(res, path, password)
-        return path.read_bytes()
-
-
 def _fill_workbook(wb: Any, res: Consolidation, password: str) -> None:
-    import datetime as dt
 
     wb.set_properties(
         {"title": res.catalog.title, "author": "cchc-xlsx", "created": dt.datetime(2000, 1, 1)}
@@ -85,17 +74,13 @@ def _fill_workbook(wb: Any, res: Consolidation, password: str) -> None:
         unit_level=res.unit_level,
         generated_at=now_iso(),
     )
-    state_text = json.dumps(res.states, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    chunks = [state_text[i : i + STATE_CHUNK] for i in range(0, len(state_text), STATE_CHUNK)] or [
-        ""
-    ]
-    extra = [
-        ("partial", "1" if res.partial else "0"),
-        ("flagged_values", str(res.flagged_values)),
-        ("errors_excluded", "1" if res.exclude_errors else "0"),
-        ("submitted", str(res.submitted)),
-        ("expected", str(len(res.columns))),
-        ("units_level", res.batch.level or ""),
-        ("state_chunks", str(len(chunks))),
-    ] + [(f"state.{i}", c) for i, c in enumerate(chunks)]
+    extra = SummaryIdentity(
+        partial=res.partial,
+        flagged_values=res.flagged_values,
+        errors_excluded=res.exclude_errors,
+        submitted=res.submitted,
+        expected=len(res.columns),
+        units_level=res.batch.level or "",
+        states=res.states,
+    ).items()
     write_meta_sheet(wb, meta, password, extra)

@@ -18,8 +18,9 @@ from cchc_xlsx.text import escape_text
 from cchc_xlsx.units import Unit, Units, slugify
 from cchc_xlsx.vocabulary import LEVELS
 from cchc_xlsx.write.captions import authority
+from cchc_xlsx.write.identity import now_iso
 from cchc_xlsx.write.protection import default_password
-from cchc_xlsx.write.template import now_iso, render_template
+from cchc_xlsx.write.template import render_template
 from cchc_xlsx.write.zipstamp import StampableZip
 
 SLUG_MAX = 60  # characters of the unit name's slug in a template's file name
@@ -114,6 +115,31 @@ def write_templates(
     generated_at = generated_at or now_iso()
     layout = build_layout(catalog, level)
     out = Path(out_dir)
+    targets = _targets(level, units, generic)
+    paths = [out / template_filename(period, level, u) for u in targets]
+    _refuse_clashes(targets, paths, force)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"Không tạo được thư mục {out}: {os_error_text(exc)}") from exc
+    # NOTE: all or none: every file goes to a temporary beside its target, and
+    # the targets are replaced only when all are written (a full disk, a
+    # Ctrl-C or a file that cannot be replaced leaves the folder as it was)
+    with OutputSet() as outs:
+        if units is None or generic:
+            written = _write_generic(outs, layout, period, paths[0], units, generated_at, password)
+        else:
+            written = _write_per_unit(
+                outs, layout, period, targets, paths, generated_at, password, progress
+            )
+        outs.commit()
+    if progress and (units is None or generic):
+        progress(1, 1)
+    return written
+
+
+def _targets(level: str, units: Units | None, generic: bool) -> list[Unit | None]:
+    """The units to write a template for (``[None]``: one generic template)."""
     targets: list[Unit | None] = (
         list(units.at_level(level)) if units is not None and not generic else [None]
     )
@@ -122,7 +148,12 @@ def write_templates(
             f"Tệp đơn vị {units.path} không có đơn vị nào ở cấp “{level}” ({LEVELS.get(level, level)}).",
             option="level",
         )
-    paths = [out / template_filename(period, level, u) for u in targets]
+    return targets
+
+
+def _refuse_clashes(targets: list[Unit | None], paths: list[Path], force: bool) -> None:
+    """Two units for one file name, a folder where a file must go, or (without
+    ``force``) files that exist: refused before anything is written."""
     seen_names: dict[str, Unit | None] = {}
     for u, p in zip(targets, paths):
         key = p.name.casefold()
@@ -146,38 +177,50 @@ def write_templates(
         raise OutputExistsError(
             f"{len(existing)} tệp đã có, không ghi đè:\n{shown}{more}", [str(p) for p in existing]
         )
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"Không tạo được thư mục {out}: {os_error_text(exc)}") from exc
+
+
+def _write_generic(
+    outs: OutputSet,
+    layout: FormLayout,
+    period: Period,
+    path: Path,
+    units: Units | None,
+    generated_at: str,
+    password: str,
+) -> list[GeneratedFile]:
+    """One template whose unit is chosen (from ``units`` of its level) or typed in B1."""
+    data = render_template(
+        layout,
+        period,
+        unit_name="",
+        unit_code="",
+        unit_level="",
+        generated_at=generated_at,
+        password=password,
+        generic=True,
+        generic_units=units.at_level(layout.level) if units is not None else None,
+    )
+    outs.path(path).write_bytes(data)
+    return [GeneratedFile(path, None)]
+
+
+def _write_per_unit(
+    outs: OutputSet,
+    layout: FormLayout,
+    period: Period,
+    targets: list[Unit | None],
+    paths: list[Path],
+    generated_at: str,
+    password: str,
+    progress: Callable[[int, int], None] | None,
+) -> list[GeneratedFile]:
+    """One template per unit: the form rendered once, each unit's identity stamped in."""
     written: list[GeneratedFile] = []
-    # NOTE: all or none: every file goes to a temporary beside its target, and
-    # the targets are replaced only when all are written (a full disk, a
-    # Ctrl-C or a file that cannot be replaced leaves the folder as it was)
-    with OutputSet() as outs:
-        if units is None or generic:
-            data = render_template(
-                layout,
-                period,
-                unit_name="",
-                unit_code="",
-                unit_level="",
-                generated_at=generated_at,
-                password=password,
-                generic=True,
-                generic_units=units.at_level(level) if units is not None else None,
-            )
-            outs.path(paths[0]).write_bytes(data)
-            written.append(GeneratedFile(paths[0], None))
-        else:
-            stamper = Stamper(layout, period, generated_at, password)
-            for i, (unit, path) in enumerate(zip(targets, paths)):
-                assert unit is not None
-                outs.path(path).write_bytes(stamper.stamp(unit))
-                written.append(GeneratedFile(path, unit))
-                if progress:
-                    progress(i + 1, len(targets))
-        outs.commit()
-    if progress and (units is None or generic):
-        progress(1, 1)
+    stamper = Stamper(layout, period, generated_at, password)
+    for i, (unit, path) in enumerate(zip(targets, paths)):
+        assert unit is not None
+        outs.path(path).write_bytes(stamper.stamp(unit))
+        written.append(GeneratedFile(path, unit))
+        if progress:
+            progress(i + 1, len(targets))
     return written

@@ -10,8 +10,9 @@ from cchc_xlsx.consolidation.model import Consolidation
 from cchc_xlsx.errors import UsageError
 from cchc_xlsx.layout.form import build_layout
 from cchc_xlsx.periods import parse_period
+from cchc_xlsx.write.identity import now_iso
 from cchc_xlsx.write.protection import default_password
-from cchc_xlsx.write.template import now_iso
+from cchc_xlsx.write.template import render_template
 
 
 def write_own_form(
@@ -20,7 +21,6 @@ def write_own_form(
     """Write the consolidating unit's own template (its level's form) with the rows
     fed by its lower level pre-filled and locked; its own rows stay open.
     Returns the pre-filled values."""
-    from cchc_xlsx.write.template import render_template
 
     if not res.unit or not res.unit_level or res.unit_level not in res.catalog.levels:
         raise UsageError(

@@ -6,6 +6,7 @@ never drift apart. Values are XlsxWriter format dictionaries.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 FONT = "Times New Roman"
@@ -137,3 +138,15 @@ def print_setup(ws: Any, repeat_rows: tuple[int, int], landscape: bool = False) 
     ws.repeat_rows(*repeat_rows)
     ws.fit_to_pages(1, 0)
     ws.set_footer(FOOTER)
+
+
+def row_height(
+    label: str, width: int, unit: str = "", unit_width: int = 14, bold: bool = False
+) -> float:
+    """Points for a row whose label (and unit) wrap in columns of these widths."""
+
+    per_line = max(1.0, width * (0.95 if bold else 1.05))
+    lines = max(
+        math.ceil(len(label) / per_line), math.ceil(len(unit) / max(1.0, unit_width * 1.05)), 1
+    )
+    return 16.5 * lines + 1

@@ -1,6 +1,6 @@
-"""The summed appendix: one row per form row, ``Tổng cộng`` as formulas
-with cached values, one column per unit (values involved in an error red,
-with the message as a comment), streamed row by row."""
+"""The summed appendix's frame: its columns, title block, header rows and print
+setup, around the rows that :mod:`cchc_xlsx.write.summary_rows` writes (one per
+form row, streamed top to bottom)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from typing import Any
 
 from cchc_xlsx.consolidation.model import Consolidation
 from cchc_xlsx.layout.form import (
+    COL_LABEL,
+    COL_STT,
+    COL_UNIT,
     FIRST_DATA_ROW,
     ROW_ATTACHED,
     ROW_HEAD1,
@@ -27,6 +30,7 @@ from cchc_xlsx.layout.summary import (
     WEIGHTS_SHEET,
     header_height,
     header_name,
+    note_col,
 )
 from cchc_xlsx.periods import parse_period
 from cchc_xlsx.vocabulary import LEVELS
@@ -47,21 +51,21 @@ def write_summary(wb: Any, ws: Any, fmts: dict[str, Any], res: Consolidation) ->
     """Write the Tổng hợp sheet ``ws`` (streamed: top to bottom, each row once)
     and its hidden weights sheet into ``wb``."""
     n_units = len(res.columns)
-    note_col = FIRST_UNIT_COL + n_units
-    _set_columns(ws, n_units, note_col)
-    _write_title_block(ws, fmts, res, note_col)
-    _write_unit_headers(ws, fmts, res, note_col)
+    notes = note_col(n_units)
+    _set_columns(ws, n_units, notes)
+    _write_title_block(ws, fmts, res, notes)
+    _write_unit_headers(ws, fmts, res, notes)
     weights = wb.add_worksheet(WEIGHTS_SHEET, worksheet_class=StreamedSheet)
     weights.hide()
-    _write_rows(ws, weights, fmts, res, note_col)
+    _write_rows(ws, weights, fmts, res, notes)
     _set_print(ws, n_units)
 
 
 def _set_columns(ws: Any, n_units: int, note_col: int) -> None:
     # NOTE: the sheet is streamed: rows top to bottom, each row's height set before the next row
-    ws.set_column(0, 0, 9)
-    ws.set_column(1, 1, SUMMARY_LABEL_WIDTH)
-    ws.set_column(2, 2, SUMMARY_UNIT_WIDTH)
+    ws.set_column(COL_STT, COL_STT, 9)
+    ws.set_column(COL_LABEL, COL_LABEL, SUMMARY_LABEL_WIDTH)
+    ws.set_column(COL_UNIT, COL_UNIT, SUMMARY_UNIT_WIDTH)
     ws.set_column(COL_TOTAL, COL_TOTAL, 13)
     if n_units:
         ws.set_column(FIRST_UNIT_COL, FIRST_UNIT_COL + n_units - 1, 8)
@@ -88,20 +92,21 @@ def _write_title_block(ws: Any, fmts: dict[str, Any], res: Consolidation, note_c
         expected=len(res.columns),
         sheet_title="",
     )
-    # the title block spans what is printed on the first page
-    last = COL_TOTAL + min(n_units, 8) if n_units > 12 else max(note_col, 5)
-    ws.merge_range(ROW_UNIT, 0, ROW_UNIT, 2, caps["unit_line"], fmts["unit_line"])
-    ws.merge_range(ROW_TITLE, 0, ROW_TITLE, last, caps["title"], fmts["title"])
+    # the title block spans what is printed on the first page: with more than a
+    # dozen units (printed across pages, see _set_print), the first eight of them
+    last = COL_TOTAL + min(n_units, 8) if n_units > 12 else max(note_col, FIRST_UNIT_COL + 1)
+    ws.merge_range(ROW_UNIT, COL_STT, ROW_UNIT, COL_UNIT, caps["unit_line"], fmts["unit_line"])
+    ws.merge_range(ROW_TITLE, COL_STT, ROW_TITLE, last, caps["title"], fmts["title"])
     ws.set_row(ROW_TITLE, 36)
-    ws.merge_range(ROW_PERIOD, 0, ROW_PERIOD, last, caps["period"], fmts["caption"])
-    ws.merge_range(ROW_ATTACHED, 0, ROW_ATTACHED, last, caps["attached"], fmts["caption"])
+    ws.merge_range(ROW_PERIOD, COL_STT, ROW_PERIOD, last, caps["period"], fmts["caption"])
+    ws.merge_range(ROW_ATTACHED, COL_STT, ROW_ATTACHED, last, caps["attached"], fmts["caption"])
     window_fmt = fmts["partial_window"] if res.partial else fmts["window"]
-    ws.merge_range(ROW_WINDOW, 0, ROW_WINDOW, last, caps["window"], window_fmt)
+    ws.merge_range(ROW_WINDOW, COL_STT, ROW_WINDOW, last, caps["window"], window_fmt)
     ws.merge_range(
         ROW_STATUS,
-        0,
+        COL_STT,
         ROW_STATUS,
-        2,
+        COL_UNIT,
         f"Tình hình nộp báo cáo: {res.submitted}/{len(res.columns)} đơn vị đã nộp",
         fmts["unit_line"],
     )
@@ -110,7 +115,12 @@ def _write_title_block(ws: Any, fmts: dict[str, Any], res: Consolidation, note_c
 def _write_unit_headers(ws: Any, fmts: dict[str, Any], res: Consolidation, note_col: int) -> None:
     """The two header rows: STT, label, unit, Tổng cộng; each unit's name and code; Ghi chú."""
     h = fmts["header"]
-    merged = ((0, "STT"), (1, "Chỉ tiêu"), (2, "Đơn vị tính"), (COL_TOTAL, "Tổng cộng"))
+    merged = (
+        (COL_STT, "STT"),
+        (COL_LABEL, "Chỉ tiêu"),
+        (COL_UNIT, "Đơn vị tính"),
+        (COL_TOTAL, "Tổng cộng"),
+    )
     for c, text in merged:
         _merge_down(ws, ROW_HEAD1, ROW_HEAD2, c, text, h)
     unit_header = fmts["unit_header"]

@@ -18,7 +18,14 @@ from cchc_xlsx.catalog.expressions import format_value
 from cchc_xlsx.catalog.model import Row
 from cchc_xlsx.consolidation.model import Consolidation, UnitColumn
 from cchc_xlsx.layout.a1 import a1, col_letter, quote_sheet
-from cchc_xlsx.layout.form import label_text, ratio_formula, sum_formula
+from cchc_xlsx.layout.form import (
+    COL_LABEL,
+    COL_STT,
+    COL_UNIT,
+    label_text,
+    ratio_formula,
+    sum_formula,
+)
 from cchc_xlsx.layout.summary import (
     COL_TOTAL,
     FIRST_UNIT_COL,
@@ -30,7 +37,7 @@ from cchc_xlsx.layout.summary import (
 )
 from cchc_xlsx.semantics.aggregation_types import AGGREGATION_TYPES, State
 from cchc_xlsx.semantics.aggregations import return_value, return_weight, total
-from cchc_xlsx.write.template import row_height
+from cchc_xlsx.write.style import row_height
 from cchc_xlsx.write.xlsxwriter_private import UnitCells
 
 _EXACT = 2**53  # an int of at most this size is written as it is (return_value's rule)
@@ -124,11 +131,11 @@ def write_summary_row(ws: Any, weights: Any, ctx: SummaryContext, row: Row, r: i
     cat = res.catalog
     bold = row.depth <= 2
     label = label_text(row)
-    ws.write_string(r, 0, row.code, fmts["stt_bold" if bold else "stt"])
-    ws.write_string(r, 1, label, fmts["label_bold" if bold else "label"])
+    ws.write_string(r, COL_STT, row.code, fmts["stt_bold" if bold else "stt"])
+    ws.write_string(r, COL_LABEL, label, fmts["label_bold" if bold else "label"])
     # NOTE: neither Excel nor LibreOffice grows a row for wrapped text written by XlsxWriter
     height = row_height(label, SUMMARY_LABEL_WIDTH, row.unit, SUMMARY_UNIT_WIDTH, bold)
-    ws.write_string(r, 2, row.unit, fmts["unit"])
+    ws.write_string(r, COL_UNIT, row.unit, fmts["unit"])
     rng = f"{ctx.first}{r + 1}:{ctx.last}{r + 1}"
     wrng = f"{quote_sheet(WEIGHTS_SHEET)}!{rng}"
     tot = res.totals.get(row.code)

@@ -7,14 +7,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from cchc_xlsx.consolidation.model import Consolidation
+from cchc_xlsx.issues import IssueCode
+from cchc_xlsx.layout.summary import NOTES_HEADERS
+from cchc_xlsx.vocabulary import COLUMN_STATUS_TEXT, SEVERITY_TEXT
 from cchc_xlsx.write.style import print_setup
-
-STATUS_TEXT = {
-    "submitted": "đã nộp",
-    "missing": "chưa nộp",
-    "rejected": "bị từ chối",
-    "conflict": "nộp trùng",
-}
 
 
 def _write_table(
@@ -47,7 +43,7 @@ def _status_rows(res: Consolidation) -> Iterator[list[object]]:
     for i, col in enumerate(res.columns, start=1):
         files = res.files_of(col)
         f = files[0] if files else None
-        status = STATUS_TEXT[col.status]
+        status = COLUMN_STATUS_TEXT[col.status]
         if col.file is not None and f is not None and f.source.get("partial"):
             status += f" (biểu tổng hợp chưa đầy đủ: {f.source.get('submitted')}/{f.source.get('expected')})"
         yield [
@@ -101,9 +97,6 @@ def write_status(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
     )
 
 
-SEVERITY_TEXT = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
-
-
 def _issue_rows(res: Consolidation) -> Iterator[list[object]]:
     names = {c.code: c.name for c in res.columns}
     for f in res.batch.files.iter():
@@ -124,8 +117,8 @@ def _issue_rows(res: Consolidation) -> Iterator[list[object]]:
                 c.name,
                 "",
                 "",
-                "Lỗi",
-                "unit-missing",
+                SEVERITY_TEXT[IssueCode.UNIT_MISSING.severity],
+                IssueCode.UNIT_MISSING,
                 f"{c.name} ({c.code}) chưa nộp báo cáo.",
             ]
 
@@ -162,7 +155,7 @@ def write_notes(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
     _write_table(
         ws,
         fmts,
-        ["Mã đơn vị", "Tên đơn vị", "Chỉ tiêu", "Loại", "Nội dung"],
+        list(NOTES_HEADERS),
         _note_rows(res),
         [10, 26, 10, 10, 90],
     )

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import xlsxwriter
@@ -25,6 +24,7 @@ from cchc_xlsx.layout.form import (
     COL_UNIT,
     COL_VALUE,
     FIRST_DATA_ROW,
+    LIST_COL,
     LISTS_SHEET,
     NOTE_VALIDATION,
     ROW_ATTACHED,
@@ -40,13 +40,14 @@ from cchc_xlsx.layout.form import (
     RowLayout,
     label_text,
 )
-from cchc_xlsx.layout.meta import META_SHEET, Meta
+from cchc_xlsx.layout.meta import Meta
 from cchc_xlsx.periods import Period
 from cchc_xlsx.semantics.cells import Validation
 from cchc_xlsx.units import Unit
 from cchc_xlsx.write.captions import render_captions
+from cchc_xlsx.write.identity import write_meta_sheet
 from cchc_xlsx.write.protection import protect_structure
-from cchc_xlsx.write.style import add_formats, print_setup
+from cchc_xlsx.write.style import add_formats, print_setup, row_height
 
 
 def render_template(
@@ -117,7 +118,7 @@ def render_template(
             },
         )
     if generic:
-        _write_unit_chooser(wb, sheets[0], fmts, generic_units or ())
+        _write_unit_chooser(wb, sheets[0], generic_units or ())
     _write_defined_names(wb, layout)
     meta = Meta(
         kind="template",
@@ -334,19 +335,6 @@ LABEL_WIDTH = 62
 UNIT_WIDTH = 16
 
 
-def row_height(
-    label: str, width: int, unit: str = "", unit_width: int = 14, bold: bool = False
-) -> float:
-    """Points for a row whose label (and unit) wrap in columns of these widths."""
-    import math
-
-    per_line = max(1.0, width * (0.95 if bold else 1.05))
-    lines = max(
-        math.ceil(len(label) / per_line), math.ceil(len(unit) / max(1.0, unit_width * 1.05)), 1
-    )
-    return 16.5 * lines + 1
-
-
 def _set_columns(ws: Any) -> None:
     ws.set_column(COL_STT, COL_STT, 9)
     ws.set_column(COL_LABEL, COL_LABEL, LABEL_WIDTH)
@@ -357,7 +345,9 @@ def _set_columns(ws: Any) -> None:
     ws.set_column(COL_NERR, COL_NWARN, 8, None, {"hidden": True})
 
 
-def _write_unit_chooser(wb: Any, ws: Any, fmts: dict[str, Any], units: Sequence[Unit]) -> None:
+def _write_unit_chooser(wb: Any, ws: Any, units: Sequence[Unit]) -> None:
+    """B1 of a generic template: an unlocked cell where the unit is chosen from a
+    drop-down of ``units`` (a hidden list sheet) or typed."""
     fmt = wb.add_format(
         {
             "font_name": "Times New Roman",
@@ -379,10 +369,13 @@ def _write_unit_chooser(wb: Any, ws: Any, fmts: dict[str, Any], units: Sequence[
     if units:
         lists = wb.add_worksheet(LISTS_SHEET)
         for i, u in enumerate(units):
-            lists.write_string(i, 0, u.name)
+            lists.write_string(i, LIST_COL, u.name)
         lists.hide()
         lists.protect("", {})
-        opts.update(validate="list", source=f"={quote_sheet(LISTS_SHEET)}!$A$1:$A${len(units)}")
+        opts.update(
+            validate="list",
+            source=f"={quote_sheet(LISTS_SHEET)}!{a1(0, LIST_COL, True)}:{a1(len(units) - 1, LIST_COL, True)}",
+        )
         ws.data_validation(ROW_UNIT, COL_LABEL, ROW_UNIT, COL_LABEL, opts)
     else:
         opts.update(validate="length", criteria="<=", value=200)
@@ -393,27 +386,3 @@ def _write_defined_names(wb: Any, layout: FormLayout) -> None:
     for rl in layout.inputs:
         sheet = layout.sheets[rl.sheet].name
         wb.define_name(defined_name(rl.code), f"={quote_sheet(sheet)}!{a1(rl.r, COL_VALUE, True)}")
-
-
-def write_meta_sheet(
-    wb: Any, meta: Meta, password: str, extra: Iterable[tuple[str, str]] = ()
-) -> Any:
-    """The very hidden sheet that carries a workbook's identity (key in A, value in B)."""
-    ws = wb.add_worksheet(META_SHEET)
-    for i, (key, value) in enumerate(list(meta.items()) + list(extra)):
-        ws.write_string(i, 0, key)
-        ws.write_string(i, 1, value)
-    ws.very_hidden()
-    ws.protect(password)
-    return ws
-
-
-def now_iso() -> str:
-    """Generation time: ``$SOURCE_DATE_EPOCH`` when set (reproducible builds), else now (UTC)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    t = (
-        dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
-        if epoch
-        else dt.datetime.now(dt.timezone.utc)
-    )
-    return t.replace(microsecond=0).isoformat()

@@ -266,7 +266,7 @@ class StreamedSheet(Sheet):
 
 class LockedBook(xlsxwriter.Workbook):
     """A workbook whose structure is locked: ``<workbookProtection>`` right
-    before ``<bookViews>``, the element :func:`cchc_xlsx.template.protect_structure` adds
+    before ``<bookViews>``, the element :func:`cchc_xlsx.write.protection.protect_structure` adds
     to a rendered workbook's bytes, written here while the file is made."""
 
     structure_password = ""

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from cchc_xlsx.catalog.expressions import excel_string
 from cchc_xlsx.catalog.model import Row
-from cchc_xlsx.issues import issue
+from cchc_xlsx.issues import IssueCode, issue
 from cchc_xlsx.semantics.cells import RawCell, Reading, Validation
+from cchc_xlsx.vocabulary import RuleSeverity
 
 TEXT_MAX = 255
 # NOTE: Excel keeps 15 significant digits: a figure of 10^15 or more is not one a
@@ -32,7 +33,7 @@ class ValueCheck:
     name: str
     condition: str
     message: str
-    severity: str  # "error" or "warning"
+    severity: RuleSeverity
     # the condition as the check column's chain of IFs may write it, knowing
     # that the checks before it failed: not an error value, a boolean or text,
     # and not blank (None: the same as ``condition``)
@@ -51,7 +52,7 @@ class ValueCheck:
 MARKS = {"error": "✗", "warning": "⚠"}
 
 
-def count_marks(ref: str, severity: str) -> str:
+def count_marks(ref: str, severity: RuleSeverity) -> str:
     """Excel: how many messages of ``severity`` the check text in ``ref`` holds."""
     mark = excel_string(MARKS[severity])
     return f'LEN({ref})-LEN(SUBSTITUTE({ref},{mark},""))'
@@ -120,15 +121,6 @@ class ValueType:
         """TRUE when the check column shows an error (and the cell turns red)."""
         return _any(c.condition for c in self.checks(row, ref) if c.severity == "error")
 
-    def warning_condition(self, row: Row, ref: str) -> str | None:
-        """TRUE when the check column shows a warning and no error."""
-        warns = [c.condition for c in self.checks(row, ref) if c.severity == "warning"]
-        if not warns:
-            return None
-        err = self.error_condition(row, ref)
-        w = _any(warns)
-        return f"AND(NOT({err}),{w})" if err else w
-
 
 def _any(conditions: object) -> str | None:
     parts = list(conditions)  # type: ignore[call-overload]
@@ -164,7 +156,7 @@ def blank_reading(row: Row, ref: str) -> Reading:
             None,
             (
                 issue(
-                    "required-blank",
+                    IssueCode.REQUIRED_BLANK,
                     f"Chỉ tiêu {row.code} bắt buộc nhưng ô {ref} để trống.",
                     indicator=row.code,
                     cell=ref,
@@ -174,7 +166,7 @@ def blank_reading(row: Row, ref: str) -> Reading:
     return Reading(None)
 
 
-def error_reading(row: Row, ref: str, code: str, msg: str) -> Reading:
+def error_reading(row: Row, ref: str, code: IssueCode, msg: str) -> Reading:
     return Reading(None, (issue(code, msg, indicator=row.code, cell=ref),))
 
 
@@ -184,21 +176,21 @@ def common_reading(row: Row, cell: RawCell, ref: str) -> Reading | None:
         return error_reading(
             row,
             ref,
-            "formula-in-input",
+            IssueCode.FORMULA_IN_INPUT,
             f"Ô {ref} (chỉ tiêu {row.code}) chứa công thức “={cell.formula}”; hãy nhập số liệu trực tiếp.",
         )
     if cell.kind == "b":
         return error_reading(
             row,
             ref,
-            "boolean-value",
+            IssueCode.BOOLEAN_VALUE,
             f"Ô {ref} (chỉ tiêu {row.code}) chứa giá trị {'TRUE' if cell.value else 'FALSE'}; hãy nhập số liệu.",
         )
     if cell.kind == "e":
         return error_reading(
             row,
             ref,
-            "error-value",
+            IssueCode.ERROR_VALUE,
             f"Ô {ref} (chỉ tiêu {row.code}) chứa lỗi {cell.value}; hãy nhập số liệu.",
         )
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cchc_xlsx.catalog.expressions import excel_string
 from cchc_xlsx.catalog.model import Row
-from cchc_xlsx.issues import issue
+from cchc_xlsx.issues import IssueCode, issue
 from cchc_xlsx.semantics.cells import RawCell, Reading, Validation
 from cchc_xlsx.semantics.numbers import as_stored, shown
 from cchc_xlsx.semantics.valuetypes.base import (
@@ -76,7 +76,7 @@ class CodedType(ValueType):
             return error_reading(
                 row,
                 ref,
-                "invalid-choice",
+                IssueCode.INVALID_CHOICE,
                 f"Ô {ref} (chỉ tiêu {row.code}): “{as_stored(cell.value)}” không có trong danh sách ({names}).",
             )
         raw = str(cell.value)
@@ -87,7 +87,7 @@ class CodedType(ValueType):
         return error_reading(
             row,
             ref,
-            "invalid-choice",
+            IssueCode.INVALID_CHOICE,
             f"Ô {ref} (chỉ tiêu {row.code}): {shown(raw)} không có trong danh sách ({names}).",
         )
 
@@ -132,7 +132,7 @@ class TextType(ValueType):
                 text,
                 (
                     issue(
-                        "text-too-long",
+                        IssueCode.TEXT_TOO_LONG,
                         f"Ô {ref}: nội dung dài {len(text)} ký tự (tối đa {TEXT_MAX}).",
                         indicator=row.code,
                         cell=ref,

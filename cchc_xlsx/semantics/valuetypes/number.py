@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from cchc_xlsx.catalog.model import Row
-from cchc_xlsx.issues import Issue, issue
+from cchc_xlsx.issues import Issue, IssueCode, issue
 from cchc_xlsx.semantics.cells import RawCell, Reading, Validation, Value
 from cchc_xlsx.semantics.numbers import (
     as_stored,
@@ -50,15 +50,15 @@ def _fmt_code(ref: str) -> str:
     return f'LEFT(CELL("format",{ref}),1)'
 
 
-def _number_message(code: str, row: Row, raw: str, ref: str) -> str:
-    if code == "ambiguous-number":
+def _number_message(code: IssueCode, row: Row, raw: str, ref: str) -> str:
+    if code == IssueCode.AMBIGUOUS_NUMBER:
         return (
             f"Ô {ref} (chỉ tiêu {row.code}): {shown(raw)} không rõ nghĩa (dấu chấm là phân cách hàng nghìn hay dấu thập phân?). "
             "Hãy nhập số không có dấu phân cách hàng nghìn, dùng dấu phẩy cho phần thập phân."
         )
-    if code == "negative":
+    if code == IssueCode.NEGATIVE:
         return f"Ô {ref} (chỉ tiêu {row.code}): số âm {shown(raw)} không hợp lệ."
-    if code == "not-finite":
+    if code == IssueCode.NOT_FINITE:
         return f"Ô {ref} (chỉ tiêu {row.code}): {shown(raw)} không phải số hữu hạn."
     return f"Ô {ref} (chỉ tiêu {row.code}): {shown(raw)} không phải số; hãy nhập số liệu hoặc để trống nếu không có."
 
@@ -168,7 +168,7 @@ class NumberType(ValueType):
         if self.name == "percent":
             out.append(
                 ValueCheck(
-                    "percent-fraction",
+                    IssueCode.PERCENT_FRACTION,
                     f'IF(ISNUMBER({ref}),AND({ref}>0,{ref}<1,{_fmt_code(ref)}<>"P"),FALSE)',
                     f"{code}: giá trị từ 0 đến 1 — tỷ lệ nhập theo phần trăm (92,5 chứ không phải 0,925); hãy kiểm tra lại.",
                     "warning",
@@ -197,14 +197,14 @@ class NumberType(ValueType):
                 return error_reading(
                     row,
                     ref,
-                    "date-value",
+                    IssueCode.DATE_VALUE,
                     f"Ô {ref} (chỉ tiêu {code}) chứa {what}, không phải {self.what}; hãy nhập lại số liệu (gõ “1/4” thành ngày 1 tháng 4).",
                 )
             if cell.fmt == "fraction":
                 return error_reading(
                     row,
                     ref,
-                    "fraction-value",
+                    IssueCode.FRACTION_VALUE,
                     f"Ô {ref} (chỉ tiêu {code}) được định dạng phân số ({decimal_comma(number)}); hãy nhập lại số liệu dạng số.",
                 )
             if cell.fmt == "percent" and self.name == "percent":
@@ -212,7 +212,7 @@ class NumberType(ValueType):
                 number = round(number * 100, 10)
                 notes.append(
                     issue(
-                        "percent-format",
+                        IssueCode.PERCENT_FORMAT,
                         f"Ô {ref}: {as_stored(cell.value)} định dạng % được đọc là {decimal_comma(number)} (phần trăm).",
                         indicator=code,
                         cell=ref,
@@ -224,7 +224,7 @@ class NumberType(ValueType):
                 return error_reading(
                     row,
                     ref,
-                    "date-value",
+                    IssueCode.DATE_VALUE,
                     f"Ô {ref} (chỉ tiêu {code}) chứa {shown(raw)}, giống ngày tháng, không phải {self.what}; hãy nhập lại số liệu.",
                 )
             parsed = parse_vn_number(raw, self.name)
@@ -233,7 +233,7 @@ class NumberType(ValueType):
             number = parsed
             notes.append(
                 issue(
-                    "text-number",
+                    IssueCode.TEXT_NUMBER,
                     f"Ô {ref}: {shown(raw)} được nhập dạng chữ, không phải số (đọc là {decimal_comma(number)}); hãy nhập lại dạng số.",
                     indicator=code,
                     cell=ref,
@@ -243,21 +243,21 @@ class NumberType(ValueType):
             return error_reading(
                 row,
                 ref,
-                "not-finite",
+                IssueCode.NOT_FINITE,
                 f"Ô {ref} (chỉ tiêu {code}): giá trị {as_stored(cell.value)} không phải số hữu hạn.",
             )
         if abs(number) >= MAGNITUDE_MAX:
             return error_reading(
                 row,
                 ref,
-                "out-of-range",
+                IssueCode.OUT_OF_RANGE,
                 f"Ô {ref} (chỉ tiêu {code}): {as_stored(number)} — số quá lớn (từ 10^15 trở lên), không phải số liệu thật.",
             )
         if number < 0:
             return error_reading(
                 row,
                 ref,
-                "negative",
+                IssueCode.NEGATIVE,
                 f"Ô {ref} (chỉ tiêu {code}): số âm {as_stored(number)} không hợp lệ.",
             )
         # NOTE: whole to Excel's 15 significant digits: 3.0000000001 is not, 2.9999999999999996 is
@@ -265,7 +265,7 @@ class NumberType(ValueType):
             return error_reading(
                 row,
                 ref,
-                "not-integer",
+                IssueCode.NOT_INTEGER,
                 f"Ô {ref} (chỉ tiêu {code}): {as_stored(number)} không phải số nguyên.",
             )
         lo, hi = row.bounds()
@@ -278,13 +278,13 @@ class NumberType(ValueType):
             return error_reading(
                 row,
                 ref,
-                "out-of-range",
+                IssueCode.OUT_OF_RANGE,
                 f"Ô {ref} (chỉ tiêu {code}): {as_stored(number)} — {what}.",
             )
         if self.name == "percent" and 0 < number < 1 and cell.fmt != "percent":
             notes.append(
                 issue(
-                    "percent-fraction",
+                    IssueCode.PERCENT_FRACTION,
                     f"Ô {ref} (chỉ tiêu {code}): {decimal_comma(number)} — tỷ lệ nhập theo phần trăm; có phải {decimal_comma(round(number * 100, 10))}% không? Hãy kiểm tra lại.",
                     indicator=code,
                     cell=ref,
