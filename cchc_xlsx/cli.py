@@ -429,13 +429,18 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     )
     print_consolidation(result, sys.stdout, verbose=args.verbose)
     if args.own_form:
-        from cchc_xlsx.consolidation.build import own_form_values
+        from cchc_xlsx.consolidation.build import own_form_doubtful, own_form_values
 
         values = own_form_values(result)
         shown = ", ".join(f"{k} = {v}" for k, v in values.items()) or "không có dòng nào"
         print(
             f"Đã ghi biểu mẫu của {result.unit_name or result.unit} (các dòng lấy từ cấp dưới: {shown}): {args.own_form}"
         )
+        for code, senders in own_form_doubtful(result).items():
+            print(
+                f"  Chưa điền sẵn chỉ tiêu {code}: tổng từ cấp dưới có giá trị lỗi của {', '.join(senders[:10])} "
+                "(ô đỏ trong biểu tổng hợp). Hãy sửa rồi tổng hợp lại, hoặc tự nhập."
+            )
     if args.json:
         print(f"Đã ghi báo cáo JSON: {args.json}")
     if args.csv:

@@ -86,6 +86,17 @@ class IssueCode(str, Enum):
     CELL_OUT_OF_BOUNDS = ("cell-out-of-bounds", "warning", "dữ liệu ngoài vùng biểu")
     PARTIAL_SOURCE = ("partial-source", "warning", "biểu tổng hợp chưa đầy đủ")
     SOURCE_ERRORS = ("source-errors", "warning", "biểu tổng hợp cộng cả giá trị có lỗi")
+    SOURCE_ROW_ERRORS = (
+        "source-row-errors",
+        "error",
+        "tổng của cấp dưới gồm giá trị có lỗi",
+    )
+    SUMMARY_EDITED = (
+        "summary-edited",
+        "error",
+        "ô đơn vị trong biểu tổng hợp đã bị sửa tay",
+    )
+    WEIGHT_MISSING = ("weight-missing", "error", "thiếu trọng số của trung bình có trọng số")
 
     # values
     TEXT_NUMBER = ("text-number", "error", "số nhập dạng chữ")

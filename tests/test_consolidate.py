@@ -275,8 +275,12 @@ def test_percent_with_a_weight_row_is_the_weighted_mean(hand: Run, catalog: Cata
     row = catalog.row("5.1.1")
     assert (row.agg, row.weight) == ("weighted_mean", "4.5.2")
     # 5.1.1 weighted by 4.5.2: (100 × 9 + 75 × 8) / (9 + 8) = 1500 / 17; Bằng Lãng's
-    # 50 has no 4.5.2, so it has no weight (the plain mean would be 75)
+    # 50 has no 4.5.2, so it has no weight (the plain mean would be 75) — not
+    # silently: an error on its row, its cell red and the total marked
     assert hand.res.totals["5.1.1"] == pytest.approx(88.23529411764706, rel=REL)
+    bang_lang = next(c for c in hand.res.columns if c.code == "X0103")
+    assert "5.1.1" in bang_lang.flagged and "4.5.2" in bang_lang.flagged["5.1.1"]
+    assert hand.res.flagged_totals["5.1.1"] == ["X0103"]
 
 
 def test_sum_row_adds_its_terms(hand: Run):
@@ -312,9 +316,10 @@ def test_json_totals_are_keyed_by_code_with_full_precision(hand: Run, catalog: C
 
 
 def test_exit_code_is_1_for_tan_laps_error_level_rule(hand: Run):
-    # seed 000 prints 7.2.1.c = 33 > 7.2.1.b = 13: an error-level issue
-    issues = [i for f in hand.res.batch.files for i in f.issues if i.severity == "error"]
-    assert [(i.code, i.indicator) for i in issues] == [("rule", "7.2.1.c")]
+    # seed 000 prints 7.2.1.c = 33 > 7.2.1.b = 13: an error-level issue; Bằng Lãng
+    # typed 5.1.1 without its weight 4.5.2 (it weighs nothing: an error too)
+    issues = [(f.unit, i.code, i.indicator) for f in hand.res.batch.files for i in f.issues if i.severity == "error"]
+    assert sorted(issues) == [("X0103", "weight-missing", "5.1.1"), ("X0114", "rule", "7.2.1.c")]
     assert hand.res.exit_code == 1
 
 
@@ -439,9 +444,12 @@ def test_issues_sheet_lists_every_issue(hand: Run):
     assert rows[0] == ["Tệp", "Đơn vị", "Chỉ tiêu", "Ô", "Mức độ", "Mã", "Nội dung"]
     body = rows[1:]
     n_issues = sum(len(f.issues) for f in hand.res.batch.files)
-    assert len(body) == n_issues == 1
-    assert body[0][:6] == [hand.files["X0114"].name, "Xã Tân Lập", "7.2.1.c", body[0][3], "Lỗi", "rule"]
-    assert "33" in body[0][6] and "13" in body[0][6]
+    assert len(body) == n_issues == 2
+    rule = next(r for r in body if r[5] == "rule")
+    assert rule[:6] == [hand.files["X0114"].name, "Xã Tân Lập", "7.2.1.c", rule[3], "Lỗi", "rule"]
+    assert "33" in rule[6] and "13" in rule[6]
+    weight = next(r for r in body if r[5] == "weight-missing")
+    assert weight[:3] == [hand.files["X0103"].name, "Xã Bằng Lãng", "5.1.1"]
 
 
 def test_notes_sheet_collects_the_notes(hand: Run):

@@ -132,7 +132,7 @@ def seed000() -> tuple[dict[str, object], dict[str, str]]:
 
 
 SO_CASE = (
-    {"BM1.4.2": 87.5, "BM1.6": "Có", "BM1.6.2": "Phát phiếu", "BM1.7": "Không", "BM4.1.1": 100,
+    {"BM1.4.1": 8, "BM1.4.2": 87.5, "BM1.6": "Có", "BM1.6.2": "Phát phiếu", "BM1.7": "Không", "BM4.1.1": 100,
      "BM6.1.1": 1250.75, "BM6.1.2": 0.5, "BM7.1": "Hoàn thành", "BM7.2": "2 cấp", "BM7.3": 33.33, "BM7.4": "Đang làm"},
     {"BM6.1.1": "Kinh phí năm 2024", "BM7.2": "Đang triển khai 3 cấp"},
 )

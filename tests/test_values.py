@@ -183,12 +183,12 @@ REFUSED = [
     ("count", n(-5), "negative", "-5"),
     ("count", s("-5"), "negative", "-5"),
     ("decimal", s("-1.234,5"), "negative", "-1.234,5"),
-    ("percent", n(-0.5), "negative", "-0.5"),
+    ("percent", n(-0.5), "negative", "-0,5"),  # Vietnamese notation in messages
     # fractions in a count row
-    ("count", n(2.5), "not-integer", "2.5"),
-    ("count", s("2,5"), "not-integer", "2.5"),
-    ("count", s("1,594"), "not-integer", "1.594"),
-    ("count", n(3.0000000001), "not-integer", "3.0000000001"),  # Excel's INT sees it too
+    ("count", n(2.5), "not-integer", "2,5"),
+    ("count", s("2,5"), "not-integer", "2,5"),
+    ("count", s("1,594"), "not-integer", "1,594"),  # not "1.594", which reads as 1594
+    ("count", n(3.0000000001), "not-integer", "3,0000000001"),  # Excel's INT sees it too
     # dates and times typed into a number cell, or text that looks like one
     ("count", n(45383, "date"), "date-value", "01/04/2024"),
     ("decimal", n(0.5208333333, "time"), "date-value", "12:30"),

@@ -81,8 +81,10 @@ def summary_cell(res: Any, code: str, unit: str | None) -> Any:
 
 def test_every_value_involved_in_an_error_is_counted(included: Any) -> None:
     flagged = {c.code: sorted(c.flagged) for c in included.columns if c.flagged}
-    assert flagged == {"X0102": ["1.2.1", "1.2.2"], "X0103": ["3.3.1.a"]}
-    assert included.flagged_values == 3
+    # 3.3.1.b is the other part of Bằng Lãng's ratio 3.3.1: it cannot be used without 3.3.1.a
+    assert flagged == {"X0102": ["1.2.1", "1.2.2"], "X0103": ["3.3.1.a", "3.3.1.b"]}
+    assert included.flagged_values == 4 and included.left_out_values == 0
+    assert "3.3.1 = 3.3.1.b / 3.3.1.a" in included.columns[2].flagged["3.3.1.b"]
 
 
 @pytest.mark.parametrize(("code", "unit"), [("1.2.2", "X0102"), ("1.2.1", "X0102"), ("3.3.1.a", "X0103")])
@@ -103,14 +105,14 @@ def test_a_total_that_includes_errors_is_marked_and_says_how_many(included: Any)
     assert ratio.comment is not None and "Xã Bản Thi" in ratio.comment.text
     assert summary_cell(included, "1.1", None).comment is None
     ws = openpyxl.load_workbook(included.out)[SUMMARY_SHEET]
-    assert "GỒM 3 giá trị có lỗi (ô đỏ)" in ws.cell(ROW_WINDOW + 1, 1).value
+    assert "GỒM 4 giá trị có lỗi (ô đỏ)" in ws.cell(ROW_WINDOW + 1, 1).value
 
 
 def test_the_json_report_marks_the_affected_totals(included: Any) -> None:
     doc = json.loads((included.out.parent / "H01.json").read_text(encoding="utf-8"))
     flagged = doc["totals_flagged"]
-    assert flagged["1.2.2"] == {"units": ["X0102"], "excluded": False}
-    assert flagged["1.2"] == {"units": ["X0102"], "excluded": False}
+    assert flagged["1.2.2"] == {"units": ["X0102"], "excluded": []}
+    assert flagged["1.2"] == {"units": ["X0102"], "excluded": []}
     assert flagged["3.3.1.a"]["units"] == ["X0103"]
     assert "1.1" not in flagged
 
@@ -118,16 +120,17 @@ def test_the_json_report_marks_the_affected_totals(included: Any) -> None:
 def test_exclude_errors_leaves_them_out_of_the_sums_and_says_so(included: Any, excluded: Any) -> None:
     t, x = included.totals, excluded.totals
     assert x["1.2.2"] == t["1.2.2"] - 50 and x["1.2.1"] == t["1.2.1"] - 10
-    assert x["3.3.1.a"] == t["3.3.1.a"] - 1594
+    assert x["3.3.1.a"] == t["3.3.1.a"] - 1594 and x["3.3.1.b"] == t["3.3.1.b"] - 1500
+    assert x["3.3.1"] == pytest.approx(x["3.3.1.b"] / x["3.3.1.a"] * 100)  # both parts over the same units
     assert x["1.2"] == pytest.approx(x["1.2.2"] / x["1.2.1"] * 100)
     assert x["1.1"] == t["1.1"]
     cell = summary_cell(excluded, "1.2.2", "X0102")
     assert cell.value == "50 (không cộng)" and cell.fill.fgColor.rgb.endswith(RED)
     assert cell.comment is not None and cell.comment.text.startswith("Không cộng vào tổng vì có lỗi:")
     ws = openpyxl.load_workbook(excluded.out)[SUMMARY_SHEET]
-    assert "KHÔNG CỘNG 3 giá trị có lỗi (ô đỏ)" in ws.cell(ROW_WINDOW + 1, 1).value
+    assert "KHÔNG CỘNG 4 giá trị có lỗi (ô đỏ)" in ws.cell(ROW_WINDOW + 1, 1).value
     doc = json.loads((excluded.out.parent / "H01.json").read_text(encoding="utf-8"))
-    assert doc["totals_flagged"]["1.2.2"] == {"units": ["X0102"], "excluded": True}
+    assert doc["totals_flagged"]["1.2.2"] == {"units": ["X0102"], "excluded": ["X0102"]}
 
 
 def test_libreoffice_computes_the_totals_we_cache_when_errors_are_excluded(excluded: Any, tmp_path: Path) -> None:
@@ -165,5 +168,25 @@ def test_modified_z_scores_follow_iglewicz_and_hoaglin() -> None:
 
     scores = modified_z_scores([10, 12, 11, 13, 12, 11, 10, 500])
     assert scores is not None and abs(scores[-1]) > 3.5 and all(abs(z) < 3.5 for z in scores[:-1])
-    assert modified_z_scores([0, 0, 0, 0, 0, 0, 0, 2]) is None  # most equal: not judged
-    assert modified_z_scores([5]) is None
+    assert modified_z_scores([5]) is None and modified_z_scores([5] * 10) is None
+
+
+@pytest.mark.parametrize(
+    ("values", "flagged"),
+    [
+        ([32] * 19 + [3200], True),  # an extra pair of zeros where every other unit typed 32
+        ([0] * 19 + [5000], True),
+        ([0] * 19 + [46065], True),  # a date serial among zeros
+        ([0] * 19 + [1], False),  # one case where the others had none: not a typo
+        ([32] * 19 + [33], False),
+        ([0, 0, 0, 0, 0, 0, 0, 2], False),
+    ],
+)
+def test_a_typo_among_equal_figures_is_flagged_without_flagging_small_differences(values: list[int], flagged: bool) -> None:
+    """MAD = 0 (most units report the same figure): the mean absolute deviation stands in."""
+    from cchc_xlsx.batch.outliers import THRESHOLD, modified_z_scores
+
+    scores = modified_z_scores([float(v) for v in values])
+    assert scores is not None
+    assert (abs(scores[-1]) > THRESHOLD) is flagged
+    assert all(abs(z) <= THRESHOLD for z in scores[:-1])

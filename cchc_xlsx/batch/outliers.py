@@ -8,10 +8,15 @@ with figures from at least :data:`MIN_UNITS` units, each unit's value gets the
     M = 0.6745 × (x − median) / MAD
 
 (MAD: the median absolute deviation), the robust score that DHIS2's outlier
-analysis also offers. A row where most units report the same figure (MAD = 0,
-typically 0) is not judged: every other figure would stand out. A value with
-``|M| >`` :data:`THRESHOLD` (3.5, the authors' recommendation; DHIS2's default
-is 3.0) is a warning: it is still added up, and the district can ask the unit.
+analysis also offers. Where most units report the same figure the MAD is 0;
+the score then uses the mean absolute deviation instead, as Iglewicz and
+Hoaglin advise (M = (x − median) / (1.253314 × MeanAD)), and a value is only
+judged when it is also far from the common figure in absolute terms (by more
+than :data:`MIN_GAP` and than the median itself): 3200 among nineteen 32s, or
+5000 among zeros, is flagged; 1 among zeros, or 33 among 32s, is not. A value
+with ``|M| >`` :data:`THRESHOLD` (3.5, the authors' recommendation; DHIS2's
+default is 3.0) is a warning: it is still added up, and the district can ask
+the unit.
 
 Memory does not grow with the batch: the values are turned into one row per
 catalogue code on disk (:class:`~cchc_xlsx.batch.columns.Columns`), a row at a time.
@@ -35,16 +40,26 @@ THRESHOLD = 3.5  # |modified z-score| beyond which a value is flagged
 JUDGED_TYPES = ("count", "decimal", "percent")  # rows whose values are compared across units
 
 
+MIN_GAP = 10  # with MAD = 0, the least distance from the common figure that is judged
+
+
 def modified_z_scores(values: list[float]) -> list[float] | None:
-    """The modified z-score of each value (None when the median absolute
-    deviation is 0 — most values equal — or there are fewer than two)."""
+    """The modified z-score of each value (None when all values are equal or
+    there are fewer than two). With a median absolute deviation of 0 (most
+    values equal), the mean absolute deviation stands in for it, and values
+    within :data:`MIN_GAP` (or within the median's own size) of the median
+    score 0."""
     if len(values) < 2:
         return None
     med = statistics.median(values)
     mad = statistics.median(abs(x - med) for x in values)
-    if mad == 0:
+    if mad:
+        return [0.6745 * (x - med) / mad for x in values]
+    mean_ad = statistics.fmean(abs(x - med) for x in values)
+    if mean_ad == 0:
         return None
-    return [0.6745 * (x - med) / mad for x in values]
+    gap = max(MIN_GAP, abs(med))
+    return [(x - med) / (1.253314 * mean_ad) if abs(x - med) > gap else 0.0 for x in values]
 
 
 def flag_outliers(batch: CheckResult, catalog: Catalog) -> int:

@@ -10,7 +10,7 @@ from typing import Literal
 
 from cchc_xlsx.batch.result import CheckResult, Settlement
 from cchc_xlsx.catalog.model import Catalog
-from cchc_xlsx.consolidation.flags import error_cells, without_flagged
+from cchc_xlsx.consolidation.flags import error_cells, partners, without_flagged
 from cchc_xlsx.consolidation.model import Consolidation, UnitColumn
 from cchc_xlsx.issues import IssueCode, issue
 from cchc_xlsx.layout.form import build_layout
@@ -38,6 +38,7 @@ def build_consolidation(
     """
     files = batch.files
     rules_by_id = {r.id: r for r in catalog.rules}
+    involves = partners(catalog)
     form_level = batch.form_level or batch.level or catalog.levels[0]
     layout = build_layout(catalog, form_level) if form_level in catalog.levels else None
     codes = [rl.code for rl in layout.rows] if layout else []
@@ -104,7 +105,12 @@ def build_consolidation(
         col.status = "submitted"
         col.file = i
         col.files = ()
-        col.flagged = error_cells(f, rules_by_id)
+        col.flagged = error_cells(f, rules_by_id, involves)
+        col.doubtful = {
+            code: message
+            for code, message in error_cells(f, rules_by_id, severity="warning").items()
+            if code not in col.flagged
+        }
         partial = partial or bool(f.source.get("partial"))
         if f.kind == "consolidated" and f.state is not None:
             col.state = {
@@ -113,9 +119,15 @@ def build_consolidation(
                 if c in f.state and not (exclude_errors and c in col.flagged)
             }
             col.from_consolidated = True
+            col.left_out = frozenset(
+                c for c in col.flagged if c not in f.state and _has_state(catalog, c)
+            )
             acc.add_states(col.state)
         else:
             values = files.values(i)[0]
+            col.left_out = frozenset(
+                c for c in col.flagged if values.get(c) is None and _has_state(catalog, c)
+            )
             acc.add_values(
                 without_flagged(catalog, values, col.flagged)
                 if exclude_errors and col.flagged
@@ -134,13 +146,18 @@ def build_consolidation(
     if unit and units is not None and unit in units:
         unit_name, unit_level = units[unit].name, units[unit].level
     flagged_totals: dict[str, list[str]] = {}
+    excluded_totals: dict[str, list[str]] = {}
     if any(c.flagged for c in columns):
         feeds = _feeding_rows(catalog, codes)
         for col in columns:
             if col.status == "submitted" and col.flagged:
+                out = col.flagged.keys() if exclude_errors else col.left_out
                 for code in codes:
-                    if feeds.get(code, frozenset()) & col.flagged.keys():
+                    fed = feeds.get(code, frozenset())
+                    if fed & col.flagged.keys():
                         flagged_totals.setdefault(code, []).append(col.code)
+                        if fed & out:
+                            excluded_totals.setdefault(code, []).append(col.code)
     return Consolidation(
         batch,
         catalog,
@@ -154,8 +171,15 @@ def build_consolidation(
         partial,
         exclude_errors=exclude_errors,
         flagged_totals=flagged_totals,
+        excluded_totals=excluded_totals,
         settlements=tuple(settlements),
     )
+
+
+def _has_state(catalog: Catalog, code: str) -> bool:
+    """Whether ``code`` is a row a unit's figure is typed into (a ratio or a sum
+    row is computed: it is never "left out" itself, its parts are)."""
+    return catalog.has_row(code) and catalog.row(code).is_input
 
 
 def _feeding_rows(catalog: Catalog, codes: list[str]) -> dict[str, frozenset[str]]:
@@ -168,11 +192,13 @@ def _feeding_rows(catalog: Catalog, codes: list[str]) -> dict[str, frozenset[str
                 {code}
             )  # NOTE: cycles are refused by the loader; this guards anyway
             row = catalog.row(code)
-            parts = (
+            parts: tuple[str | None, ...] = (
                 (row.numerator, row.denominator)
                 if row.type == "ratio"
                 else row.terms
                 if row.type == "sum"
+                else (row.weight,)
+                if row.agg == "weighted_mean"
                 else ()
             )
             memo[code] = frozenset({code}).union(*(feeds(p) for p in parts if p))
@@ -181,14 +207,29 @@ def _feeding_rows(catalog: Catalog, codes: list[str]) -> dict[str, frozenset[str
     return {c: feeds(c) for c in codes}
 
 
-def own_form_values(res: Consolidation) -> dict[str, object]:
-    """Values of the consolidating unit's own rows that its lower level feeds (``fed_by``)."""
+def own_form_doubtful(res: Consolidation) -> dict[str, list[str]]:
+    """The consolidating unit's own rows fed by a total that includes or lacks a
+    value in error, with the units behind it: they are not pre-filled (a
+    doubtful figure must not go up a level looking like a clean one)."""
     if not res.unit_level:
         return {}
+    return {
+        row.code: res.flagged_totals[row.fed_by.code]
+        for row in res.catalog.rows_for_level(res.unit_level)
+        if row.fed_by is not None and row.fed_by.code in res.flagged_totals
+    }
+
+
+def own_form_values(res: Consolidation) -> dict[str, object]:
+    """Values of the consolidating unit's own rows that its lower level feeds
+    (``fed_by``), except those :func:`own_form_doubtful` names."""
+    if not res.unit_level:
+        return {}
+    doubtful = own_form_doubtful(res)
     out: dict[str, object] = {}
     for row in res.catalog.rows_for_level(res.unit_level):
         fb = row.fed_by
-        if fb is None:
+        if fb is None or row.code in doubtful:
             continue
         if fb.agg == "count_yes":
             st = res.states.get(fb.code)

@@ -44,6 +44,10 @@ class UnitColumn:
     from_consolidated: bool = False
     # codes of this unit's values involved in an error-level issue, with the messages
     flagged: dict[str, str] = field(default_factory=dict)
+    # those of them with no value to add (unreadable, left out, blank): never in the sums
+    left_out: frozenset[str] = frozenset()
+    # codes of its values with a warning (added up, to be looked at), with the messages
+    doubtful: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -84,8 +88,10 @@ class Consolidation:
     partial: bool
     out: Path | None = None
     exclude_errors: bool = False
-    # per total: the units whose flagged values it includes (or, excluded, leaves out)
+    # per total: the units whose flagged values feed it, and those of them whose
+    # flagged values it leaves out (unreadable ones always; all with exclude_errors)
     flagged_totals: dict[str, list[str]] = field(default_factory=dict)
+    excluded_totals: dict[str, list[str]] = field(default_factory=dict)
     # what the consolidation decided about files (applied by CheckResult.settle)
     settlements: tuple[Settlement, ...] = ()
 
@@ -130,6 +136,18 @@ class Consolidation:
         return sum(len(c.flagged) for c in self.columns if c.status == "submitted")
 
     @property
+    def doubtful_values(self) -> int:
+        """Number of the added-up units' values with a warning (yellow in the
+        summed appendix): added up, but worth a question to the unit."""
+        return sum(len(c.doubtful) for c in self.columns if c.status == "submitted")
+
+    @property
+    def left_out_values(self) -> int:
+        """How many of :attr:`flagged_values` have no value that could be added
+        (unreadable, left out by the reader, blank): never in the sums, in either mode."""
+        return sum(len(c.left_out) for c in self.columns if c.status == "submitted")
+
+    @property
     def submitted(self) -> int:
         """Number of units whose return was added up (DHIS2's "actual reports")."""
         return sum(1 for c in self.columns if c.status == "submitted")
@@ -155,7 +173,7 @@ class Consolidation:
         out["conflicting_units"] = [c.code for c in self.columns if c.status == "conflict"]
         out["totals"] = {k: _finite(v) for k, v in self.totals.items()}
         out["totals_flagged"] = {
-            code: {"units": units, "excluded": self.exclude_errors}
+            code: {"units": units, "excluded": self.excluded_totals.get(code, [])}
             for code, units in self.flagged_totals.items()
         }
         return out

@@ -62,8 +62,10 @@ class SummaryIdentity:
     added up one level up: whether it is ``partial`` (some expected unit missing),
     how many values involved in an error it includes (``flagged_values``) or left
     out (``errors_excluded``), ``submitted``/``expected`` units, the level of the
-    units it adds (``units_level``), and every row's aggregation ``states`` (JSON,
-    in chunks of :data:`STATE_CHUNK` characters)."""
+    units it adds (``units_level``), every row's aggregation ``states`` (JSON,
+    in chunks of :data:`STATE_CHUNK` characters), and per total the units whose
+    values in error feed it (``flagged_totals``) and those of them it leaves out
+    (``excluded_totals``); None when read from a book written before these keys."""
 
     partial: bool
     flagged_values: int
@@ -72,6 +74,8 @@ class SummaryIdentity:
     expected: int
     units_level: str
     states: dict[str, Any]
+    flagged_totals: dict[str, list[str]] | None = None
+    excluded_totals: dict[str, list[str]] | None = None
 
     def items(self) -> list[tuple[str, str]]:
         """The identity rows (key, value), after :class:`Meta`'s."""
@@ -84,6 +88,8 @@ class SummaryIdentity:
             ("submitted", str(self.submitted)),
             ("expected", str(self.expected)),
             ("units_level", self.units_level),
+            ("flagged_totals", _compact(self.flagged_totals or {})),
+            ("excluded_totals", _compact(self.excluded_totals or {})),
             ("state_chunks", str(len(chunks))),
         ] + [(f"state.{i}", c) for i, c in enumerate(chunks)]
 
@@ -104,4 +110,23 @@ class SummaryIdentity:
             expected=int(meta.get("expected", "0") or 0),
             units_level=meta.get("units_level", ""),
             states=states,
+            flagged_totals=_units_by_code(meta.get("flagged_totals")),
+            excluded_totals=_units_by_code(meta.get("excluded_totals")),
         )
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _units_by_code(text: str | None) -> dict[str, list[str]] | None:
+    """``{code: [unit, …]}`` from its JSON (None when absent); ValueError when damaged."""
+    if text is None:
+        return None
+    value = json.loads(text)
+    if not isinstance(value, dict) or not all(
+        isinstance(units, list) and all(isinstance(u, str) for u in units)
+        for units in value.values()
+    ):
+        raise ValueError("flagged totals")
+    return {str(code): list(units) for code, units in value.items()}

@@ -189,11 +189,24 @@ def print_consolidation(result: Consolidation, out: TextIO, *, verbose: bool = F
                 file=out,
             )
         else:
-            print(
-                f"  Đã cộng cả {result.flagged_values} giá trị có lỗi (tô đỏ; {len(result.flagged_totals)} ô Tổng cộng bị ảnh hưởng). "
-                "Dùng --exclude-errors để không cộng các giá trị này.",
-                file=out,
-            )
+            included = result.flagged_values - result.left_out_values
+            if included:
+                print(
+                    f"  Đã cộng cả {included} giá trị có lỗi (tô đỏ; {len(result.flagged_totals)} ô Tổng cộng bị ảnh hưởng). "
+                    "Dùng --exclude-errors để không cộng các giá trị này.",
+                    file=out,
+                )
+            if result.left_out_values:
+                print(
+                    f"  {result.left_out_values} giá trị có lỗi không đọc được nên không cộng (ô đỏ ghi “(không cộng)”): "
+                    "tổng của các chỉ tiêu này còn thiếu; hãy hỏi lại đơn vị.",
+                    file=out,
+                )
+    if result.doubtful_values:
+        print(
+            f"  {result.doubtful_values} giá trị có cảnh báo (tô vàng trong biểu tổng hợp): đã cộng, nên hỏi lại đơn vị.",
+            file=out,
+        )
     if result.out:
         print(f"\nĐã ghi biểu tổng hợp: {result.out}", file=out)
 

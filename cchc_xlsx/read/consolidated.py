@@ -11,6 +11,7 @@ from cchc_xlsx.layout.form import COL_STT, FIRST_DATA_ROW, FormLayout
 from cchc_xlsx.layout.meta import SummaryIdentity
 from cchc_xlsx.layout.summary import (
     COL_TOTAL,
+    FIRST_UNIT_COL,
     NOTE_CODE,
     NOTE_TEXT,
     NOTE_UNIT_NAME,
@@ -19,7 +20,7 @@ from cchc_xlsx.layout.summary import (
     SUMMARY_SHEET,
     row_index,
 )
-from cchc_xlsx.read.model import XlsxError
+from cchc_xlsx.read.model import SheetData, XlsxError
 from cchc_xlsx.read.package import Package
 from cchc_xlsx.read.record import FileResult
 from cchc_xlsx.semantics.aggregations import total
@@ -42,7 +43,8 @@ def read_consolidated(
         raise XlsxError(
             IssueCode.LAYOUT_CHANGED, f"Thiếu trang “{SUMMARY_SHEET}” của biểu tổng hợp."
         )
-    sd = pkg.read_sheet(info, FIRST_DATA_ROW + len(layout.rows) + 5, COL_TOTAL)
+    last_unit = FIRST_UNIT_COL + identity.expected - 1
+    sd = pkg.read_sheet(info, FIRST_DATA_ROW + len(layout.rows) + 5, max(COL_TOTAL, last_unit))
     catalog = layout.catalog
     totals: dict[str, object] = {}
     at = row_index(layout)
@@ -62,6 +64,8 @@ def read_consolidated(
             continue
         if not isinstance(expected, dict):
             totals[rl.code] = expected
+        if rl.row.is_input and rl.row.agg == "sum" and isinstance(expected, (int, float)):
+            _check_unit_cells(res, sd, r, rl.code, float(expected), last_unit)
         shown = sd.cells.get((r, COL_TOTAL))
         if not isinstance(expected, (int, float)) or shown is None or shown.kind != "n":
             continue
@@ -100,13 +104,36 @@ def read_consolidated(
             )
         )
     flagged = identity.flagged_values
-    if flagged and not identity.errors_excluded:
-        res.issues.append(
-            issue(
-                IssueCode.SOURCE_ERRORS,
-                f"Biểu tổng hợp của {res.unit_name or res.unit} cộng cả {flagged} giá trị có lỗi của cấp dưới (ô đỏ trong biểu đó); tổng có thể sai.",
+    who = res.unit_name or res.unit
+    if identity.flagged_totals is None:
+        # NOTE: a book written before totals were marked: only its count is known
+        if flagged and not identity.errors_excluded:
+            res.issues.append(
+                issue(
+                    IssueCode.SOURCE_ERRORS,
+                    f"Biểu tổng hợp của {who} cộng cả {flagged} giá trị có lỗi của cấp dưới (ô đỏ trong biểu đó); tổng có thể sai.",
+                )
             )
-        )
+    elif not identity.errors_excluded:
+        excluded = identity.excluded_totals or {}
+        for code, units in identity.flagged_totals.items():
+            if code not in at:
+                continue
+            out = set(excluded.get(code, ()))
+            kept = [u for u in units if u not in out]
+            listed = ", ".join((kept or units)[:10]) + ("…" if len(kept or units) > 10 else "")
+            if kept:
+                what = f"gồm giá trị có lỗi của {len(kept)} đơn vị cấp dưới ({listed}); tổng có thể sai"
+            else:
+                what = f"thiếu giá trị có lỗi (không đọc được) của {len(units)} đơn vị cấp dưới ({listed}); tổng chưa đủ"
+            res.issues.append(
+                issue(
+                    IssueCode.SOURCE_ROW_ERRORS,
+                    f"Ô {a1(at[code], COL_TOTAL)} (chỉ tiêu {code}) của biểu tổng hợp của {who} {what}: xem ô đỏ trong biểu đó.",
+                    indicator=code,
+                    cell=a1(at[code], COL_TOTAL),
+                )
+            )
     res.issues.extend(
         check_rules(
             layout.rules,
@@ -114,3 +141,29 @@ def read_consolidated(
             {code: a1(r, COL_TOTAL) for code, r in at.items()},
         )
     )
+
+
+def _check_unit_cells(
+    res: FileResult, sd: SheetData, r: int, code: str, expected: float, last_unit: int
+) -> None:
+    """The units' cells of a summed row must add up to the total the book carries
+    (its aggregation states): a cell changed by hand after consolidating (by a
+    program that does not recalculate, so the Tổng cộng formula still shows the
+    old total) is an error on the row, and the carried total is used."""
+    shown = 0.0
+    for c in range(FIRST_UNIT_COL, last_unit + 1):
+        cell = sd.cells.get((r, c))
+        if cell is not None and cell.kind == "n":
+            shown += float(cell.value)  # type: ignore[arg-type]  # kind "n": a number
+    if abs(shown - expected) > 1e-6 * max(1.0, abs(expected)):
+        res.issues.append(
+            issue(
+                IssueCode.SUMMARY_EDITED,
+                f"Các ô đơn vị của chỉ tiêu {code} (dòng {r + 1}) trong biểu tổng hợp của "
+                f"{res.unit_name or res.unit} cộng lại được {format_value(shown)}, nhưng số liệu tổng hợp "
+                f"ghi {format_value(expected)}: có ô đã bị sửa tay sau khi tổng hợp. Dùng số liệu tổng hợp; "
+                "muốn sửa thì sửa biểu của đơn vị cấp dưới rồi tổng hợp lại.",
+                indicator=code,
+                cell=a1(r, COL_TOTAL),
+            )
+        )

@@ -150,6 +150,17 @@ def parse_sheet(
     return sd
 
 
+def xsd_double(text: str | bytes) -> float:
+    """A cell's ``<v>`` as a number, as XML Schema's ``xsd:double`` reads it.
+
+    Python's ``float`` also takes ``1_000`` (PEP 515), which no spreadsheet
+    does (LibreOffice and Gnumeric read 1): an underscore makes the value text.
+    Raises ValueError for what is not a number."""
+    if ("_" in text) if isinstance(text, str) else (b"_" in text):
+        raise ValueError(text)
+    return float(text)
+
+
 def make_cell(t: str, text: str, formula: str | None, style: object, pkg: SharedStrings) -> RawCell:
     f = formula
     if f is not None and f == "":
@@ -170,7 +181,7 @@ def make_cell(t: str, text: str, formula: str | None, style: object, pkg: Shared
     if text == "":
         return RawCell(None, None, f)
     try:
-        num = float(text)
+        num = xsd_double(text)
     except ValueError:
         return RawCell("s", text, f)
     st: int | None = None
@@ -361,6 +372,8 @@ def fast_sheet(
                 if not t:
                     # the common number cell: <c r="D10" s="14"><v>3</v></c>
                     try:
+                        if b"_" in value:  # xsd_double's rule, inlined: the common cell
+                            raise ValueError
                         num = float(value)
                     except ValueError:
                         cells[(r, c)] = new(RawCell, ("s", unescape(value), None, "", None))

@@ -77,6 +77,7 @@ def collect_values(
                 "Biểu không có số liệu nào: mọi ô nhập đều trống. Có thể đơn vị đã gửi nhầm biểu mẫu chưa điền; hãy hỏi lại đơn vị.",
             )
         )
+    _check_weights(res, layout, cell_of)
     derived = compute_derived(catalog, res.values, [rl.code for rl in layout.rows])
     all_values: dict[str, object] = {
         **res.values,
@@ -84,3 +85,33 @@ def collect_values(
     }
     res.issues.extend(check_rules(layout.rules, all_values, cell_of))
     res.values = all_values
+
+
+def _check_weights(res: FileResult, layout: FormLayout, cell_of: dict[str, str]) -> None:
+    """A figure of a weighted-mean row whose weight cell is blank weighs nothing:
+    it would be left out of the mean without a word, so it is an error on the row.
+    (A weight in error is not repeated here: the consolidator carries that error
+    to the mean it weighs.)"""
+    in_error = {i.indicator for i in res.issues if i.severity == "error" and i.indicator}
+    for rl in layout.rows:
+        row = rl.row
+        weight = row.weight
+        if row.agg != "weighted_mean" or not weight or weight not in cell_of:
+            continue
+        value, w = res.values.get(row.code), res.values.get(weight)
+        if (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and (w is None or isinstance(w, bool))
+            and weight not in in_error
+        ):
+            res.issues.append(
+                issue(
+                    IssueCode.WEIGHT_MISSING,
+                    f"Ô {cell_of[row.code]} (chỉ tiêu {row.code}) có số liệu nhưng trọng số {weight} "
+                    f"(ô {cell_of[weight]}) để trống: giá trị này không được tính vào trung bình có trọng số. "
+                    f"Hãy nhập {weight} (nhập 0 nếu không có).",
+                    indicator=row.code,
+                    cell=cell_of[weight],
+                )
+            )

@@ -266,8 +266,13 @@ def _verify_layout(res: FileResult, sheets: list[SheetData], layout: FormLayout)
                 res.issues.append(
                     issue(
                         IssueCode.LABEL_CHANGED,
-                        f"Nhãn chỉ tiêu {rl.code} ở ô {a1(rl.r, COL_LABEL)} đã bị sửa thành “{label[:80]}” (mẫu: “{expected_label[:80]}”): "
-                        "số liệu của dòng này có thể mang nghĩa khác nên không được dùng. Hãy điền lại vào biểu mẫu gốc.",
+                        f"Nhãn chỉ tiêu {rl.code} ở ô {a1(rl.r, COL_LABEL)} đã bị sửa thành {_excerpts(label, expected_label)}: "
+                        + (
+                            "số liệu của dòng này có thể mang nghĩa khác nên không được dùng. "
+                            if rl.row.is_input
+                            else "dòng này đã khác biểu mẫu. "
+                        )
+                        + "Hãy điền lại vào biểu mẫu gốc.",
                         indicator=rl.code,
                         cell=a1(rl.r, COL_LABEL),
                     )
@@ -331,3 +336,18 @@ def _read_values(
         return sheets[rl.sheet], rl.r, expected[rl.code][2]
 
     collect_values(res, layout, catalog, pkg, where)
+
+
+def _excerpts(found: str, expected: str, width: int = 80) -> str:
+    """``“found” (mẫu: “expected”)``, each cut to ``width`` characters around
+    where they first differ, so that a change at the end of a long label shows."""
+    start = 0
+    while start < min(len(found), len(expected)) and found[start] == expected[start]:
+        start += 1
+    start = max(0, start - width // 3)
+
+    def cut(text: str) -> str:
+        piece = text[start : start + width]
+        return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
+
+    return f"“{cut(found)}” (mẫu: “{cut(expected)}”)"

@@ -82,5 +82,7 @@ def _fill_workbook(wb: Any, res: Consolidation, password: str) -> None:
         expected=len(res.columns),
         units_level=res.batch.level or "",
         states=res.states,
+        flagged_totals=res.flagged_totals,
+        excluded_totals=res.excluded_totals,
     ).items()
     write_meta_sheet(wb, meta, password, extra)

@@ -19,7 +19,9 @@ def write_own_form(
     res: Consolidation, path: str | Path, password: str | None = None
 ) -> dict[str, object]:
     """Write the consolidating unit's own template (its level's form) with the rows
-    fed by its lower level pre-filled and locked; its own rows stay open.
+    fed by its lower level pre-filled and locked; its own rows stay open, and so
+    do fed rows whose total includes or lacks a value in error
+    (:func:`~cchc_xlsx.consolidation.build.own_form_doubtful`).
     Returns the pre-filled values."""
 
     if not res.unit or not res.unit_level or res.unit_level not in res.catalog.levels:
@@ -34,7 +36,7 @@ def write_own_form(
         )
     layout = build_layout(res.catalog, res.unit_level)
     values = own_form_values(res)
-    fed = [r for r in res.catalog.rows_for_level(res.unit_level) if r.fed_by]
+    fed = [r for r in res.catalog.rows_for_level(res.unit_level) if r.code in values]
     data = render_template(
         layout,
         parse_period(res.batch.period),

@@ -15,6 +15,7 @@ INPUT_FILL = "#FFF2CC"  # where a person types
 FORMULA_FILL = "#EDEDED"  # computed, locked
 ERROR_FILL = "#FFC7CE"
 ERROR_FONT = "#9C0006"
+WARNING_FILL = "#FFEB9C"  # Excel's "neutral" yellow: to be looked at
 HEADER_FILL = "#D9E1F2"
 # paper and margins per Nghị định 30/2020/NĐ-CP (inches: 20 mm top/bottom, 30 mm left, 15 mm right)
 PAPER_A4 = 9
@@ -116,6 +117,10 @@ FORMATS: dict[str, dict[str, Any]] = {
         rotation=90,
     ),
     "meta": {"font_name": "Calibri", "font_size": 11},
+    # a unit's value with a warning (far from the others, a fraction in a percent row …)
+    "value_warning": base(border=1, num_format=NUMBER_FORMAT, bg_color=WARNING_FILL),
+    "value_ratio_warning": base(border=1, num_format=RATIO_FORMAT, bg_color=WARNING_FILL),
+    "value_text_warning": base(border=1, align="center", text_wrap=True, bg_color=WARNING_FILL),
 }
 ERROR_HIGHLIGHT = {"bg_color": ERROR_FILL, "font_color": ERROR_FONT}
 

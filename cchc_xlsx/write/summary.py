@@ -87,6 +87,8 @@ def _write_title_block(ws: Any, fmts: dict[str, Any], res: Consolidation, note_c
         form_level_name=form_level_name,
         partial=res.partial,
         flagged=res.flagged_values,
+        left_out=res.left_out_values,
+        doubtful=res.doubtful_values,
         excluded=res.exclude_errors,
         submitted=res.submitted,
         expected=len(res.columns),

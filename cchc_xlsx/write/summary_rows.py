@@ -10,7 +10,7 @@ in one place, next to the formula that recomputes it in Excel."""
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from cchc_xlsx.batch.columns import Columns
@@ -44,6 +44,7 @@ _EXACT = 2**53  # an int of at most this size is written as it is (return_value'
 
 MAX_COMMENT = 2000  # characters of a cell comment (Excel allows 32,767; a note is read, not a log)
 
+LEFT_OUT_TEXT = "(không cộng)"  # a unit's value in error that could not be added
 EXCLUDED_SUFFIX = (
     " (không cộng)"  # after a value left out of the sums: text, so SUM, COUNT and COUNTIF skip it
 )
@@ -76,10 +77,14 @@ class SummaryContext:
         self.flags: dict[str, dict[int, str]] = {}
         # code → {unit index: the value} of those left out (errors excluded)
         self.excluded: dict[str, dict[int, object]] = {}
+        # code → {unit index: the messages} of the values with a warning
+        self.doubts: dict[str, dict[int, str]] = {}
         try:
             for i in self.counted:
                 col = res.columns[i]
                 self.cols.add(i, res.counted_values(col))
+                for code, message in col.doubtful.items():
+                    self.doubts.setdefault(code, {})[i] = message
                 if col.flagged:
                     values = (
                         res.values_of(col)[0]
@@ -95,9 +100,15 @@ class SummaryContext:
             raise
 
     def cell_format(self, code: str, i: int, name: str) -> Any:
-        """The format ``name`` of unit column ``i``'s cell of ``code`` (red when involved in an error)."""
+        """The format ``name`` of unit column ``i``'s cell of ``code`` (red when
+        involved in an error, yellow when it has a warning)."""
         flags = self.flags.get(code)
-        return self.fmts[name + "_error"] if flags is not None and i in flags else self.fmts[name]
+        if flags is not None and i in flags:
+            return self.fmts[name + "_error"]
+        doubts = self.doubts.get(code)
+        if doubts is not None and i in doubts:
+            return self.fmts[name + "_warning"]
+        return self.fmts[name]
 
     @property
     def submitted(self) -> Iterator[tuple[int, str, UnitColumn]]:
@@ -201,12 +212,23 @@ def write_summary_row(ws: Any, weights: Any, ctx: SummaryContext, row: Row, r: i
         who = ", ".join(names.get(u, u) for u in flagged_units[:10]) + (
             "…" if len(flagged_units) > 10 else ""
         )
+        out = res.excluded_totals.get(row.code, [])
         if res.exclude_errors:
             text = f"Không cộng giá trị có lỗi của {len(flagged_units)} đơn vị: {who} (ô đỏ)."
+        elif len(out) == len(flagged_units):
+            text = (
+                f"Thiếu giá trị có lỗi (không đọc được, không cộng) của {len(out)} đơn vị: {who} (ô đỏ); "
+                "tổng chưa đủ."
+            )
         else:
             text = f"Gồm giá trị có lỗi của {len(flagged_units)} đơn vị: {who} (ô đỏ); tổng có thể sai."
+            if out:
+                text += f" Trong đó {len(out)} đơn vị có giá trị không đọc được, không cộng."
         _comment(ws, r, COL_TOTAL, text)
         note = _join(note, text)
+    row_doubts = ctx.doubts.get(row.code)
+    if row_doubts:
+        note = _join(note, f"Gồm giá trị cần xem lại của {len(row_doubts)} đơn vị (ô vàng).")
     # the total
     if row.type == "ratio":
         f = ratio_formula(
@@ -282,13 +304,17 @@ def _comment(ws: Any, r: int, c: int, text: str) -> None:
 
 def _write_flags(ws: Any, ctx: SummaryContext, row: Row, r: int) -> None:
     """The messages of the unit cells of this row involved in an error, as comments."""
-    flags = ctx.flags.get(row.code)
-    if not flags:
+    flags = ctx.flags.get(row.code, {})
+    doubts = ctx.doubts.get(row.code, {})
+    if not flags and not doubts:
         return
     lead = "Không cộng vào tổng vì có lỗi:\n" if ctx.res.exclude_errors else "Có lỗi:\n"
-    for i, message in sorted(flags.items()):
+    notes = {i: lead + message for i, message in flags.items()}
+    for i, message in doubts.items():
+        notes.setdefault(i, "Cần xem lại:\n" + message)
+    for i, text in sorted(notes.items()):
         if ctx.res.columns[i].status == "submitted":
-            _comment(ws, r, FIRST_UNIT_COL + i, lead + message)
+            _comment(ws, r, FIRST_UNIT_COL + i, text)
 
 
 def _uses_weights(row: Row, ctx: SummaryContext) -> bool:
@@ -321,8 +347,23 @@ def _unit_cells(
     own: list[object],
 ) -> None:
     cat, code, agg, r = ctx.res.catalog, row.code, row.agg, cells.r
-    blank = ctx.fmts["blank"]
     excluded = ctx.excluded.get(code, {})
+    flagged_here = ctx.flags.get(code, {})
+    if flagged_here:
+        # NOTE: a unit's value in error that could not be added (unreadable, left out,
+        # blank) is not a silent gap: the cell says so, in red, as text that SUM skips
+        marker = cells.write_string, ctx.fmts["value_text_error"]
+
+        def write_blank_or_mark(r: int, c: int, _v: None, fmt: Any) -> None:
+            if c - FIRST_UNIT_COL in flagged_here:
+                marker[0](r, c, LEFT_OUT_TEXT, marker[1])
+            else:
+                cells.write_blank(r, c, None, fmt)
+
+        blank_writer: Callable[[int, int, None, Any], None] = write_blank_or_mark
+    else:
+        blank_writer = cells.write_blank
+    blank = ctx.fmts["blank"]
 
     def left_out(c: int, text: str) -> bool:
         # NOTE: a value left out of the sums stays visible, as text (SUM, COUNT and COUNTIF skip it)
@@ -345,7 +386,7 @@ def _unit_cells(
                         ctx.cell_format(code, c - FIRST_UNIT_COL, "value"),
                     )
                 else:
-                    cells.write_blank(r, c, None, blank)
+                    blank_writer(r, c, None, blank)
             else:
                 v = own[c - FIRST_UNIT_COL]
                 n = 1 if v in (0, 1) and not isinstance(v, bool) else 0
@@ -357,7 +398,7 @@ def _unit_cells(
                         ctx.cell_format(code, c - FIRST_UNIT_COL, "value_text"),
                     )
                 elif not left_out(c, "Có" if excluded.get(c - FIRST_UNIT_COL) else "Không"):
-                    cells.write_blank(r, c, None, blank)
+                    blank_writer(r, c, None, blank)
             if with_weights and n:
                 wcells.write_number(r, c, n)
         return
@@ -379,7 +420,7 @@ def _unit_cells(
                         ctx.cell_format(code, c - FIRST_UNIT_COL, "value_text"),
                     )
                 else:
-                    cells.write_blank(r, c, None, blank)
+                    blank_writer(r, c, None, blank)
             else:
                 v = own[c - FIRST_UNIT_COL]
                 label = (
@@ -391,15 +432,16 @@ def _unit_cells(
                         r, c, label, ctx.cell_format(code, c - FIRST_UNIT_COL, "value_text")
                     )
                 elif not left_out(c, labels.get(str(excluded.get(c - FIRST_UNIT_COL)), "")):
-                    cells.write_blank(r, c, None, blank)
+                    blank_writer(r, c, None, blank)
             if with_weights and n:
                 wcells.write_number(r, c, n)
         return
     name = "value" if agg == "sum" else "value_ratio"
     fmt, flags = ctx.fmts[name], ctx.flags.get(code)
     values = _RowValues(row, own, ctx.cols.row(row.weight) if row.weight else None)
-    plain_row = not flags and not excluded and agg in ("sum", "mean", "min", "max")
-    write_number, write_blank = cells.write_number, cells.write_blank
+    doubts = ctx.doubts.get(code)
+    plain_row = not flags and not doubts and not excluded and agg in ("sum", "mean", "min", "max")
+    write_number, write_blank = cells.write_number, blank_writer
     for c, _L, col in ctx.submitted:
         if col.from_consolidated:
             st = col.state.get(code, {})
@@ -426,7 +468,9 @@ def _unit_cells(
             v = return_value(cat, row, mine)
             weight = return_weight(row, mine) if with_weights else 0
         if isinstance(v, (int, float)):
-            write_number(r, c, v, ctx.cell_format(code, c - FIRST_UNIT_COL, name) if flags else fmt)
+            write_number(
+                r, c, v, ctx.cell_format(code, c - FIRST_UNIT_COL, name) if flags or doubts else fmt
+            )
         elif not left_out(c, format_value(excluded.get(c - FIRST_UNIT_COL))):  # type: ignore[arg-type]
             write_blank(r, c, None, blank)
         if with_weights and weight:

@@ -184,6 +184,7 @@ class NumberType(ValueType):
         if cell.kind is None or (cell.kind == "s" and str(cell.value) == ""):
             return blank_reading(row, ref)
         notes: list[Issue] = []
+        typed_percent = False
         code = row.code
         if cell.kind == "n":
             number = float(cell.value)  # type: ignore[arg-type]
@@ -198,7 +199,12 @@ class NumberType(ValueType):
                     row,
                     ref,
                     IssueCode.DATE_VALUE,
-                    f"Ô {ref} (chỉ tiêu {code}) chứa {what}, không phải {self.what}; hãy nhập lại số liệu (gõ “1/4” thành ngày 1 tháng 4).",
+                    f"Ô {ref} (chỉ tiêu {code}) chứa {what}, không phải {self.what}; hãy nhập lại số liệu"
+                    + (
+                        " (Excel đổi “1/4” thành ngày 1 tháng 4)."
+                        if cell.fmt == "date"
+                        else " (Excel đổi “3:00” thành giờ)."
+                    ),
                 )
             if cell.fmt == "fraction":
                 return error_reading(
@@ -209,11 +215,11 @@ class NumberType(ValueType):
                 )
             if cell.fmt == "percent" and self.name == "percent":
                 # NOTE: Excel stores "95%" typed in a cell as 0.95 with a % format.
-                number = round(number * 100, 10)
+                typed, number = number, round(number * 100, 10)
                 notes.append(
                     issue(
                         IssueCode.PERCENT_FORMAT,
-                        f"Ô {ref}: {as_stored(cell.value)} định dạng % được đọc là {decimal_comma(number)} (phần trăm).",
+                        f"Ô {ref}: {decimal_comma(typed)} định dạng % được đọc là {decimal_comma(number)} (phần trăm).",
                         indicator=code,
                         cell=ref,
                     )
@@ -231,6 +237,7 @@ class NumberType(ValueType):
             if isinstance(parsed, str):
                 return error_reading(row, ref, parsed, _number_message(parsed, row, raw, ref))
             number = parsed
+            typed_percent = "%" in raw  # "0,5%": half a percent, said so by its writer
             notes.append(
                 issue(
                     IssueCode.TEXT_NUMBER,
@@ -251,14 +258,14 @@ class NumberType(ValueType):
                 row,
                 ref,
                 IssueCode.OUT_OF_RANGE,
-                f"Ô {ref} (chỉ tiêu {code}): {as_stored(number)} — số quá lớn (từ 10^15 trở lên), không phải số liệu thật.",
+                f"Ô {ref} (chỉ tiêu {code}): {decimal_comma(number)} — số quá lớn (từ 10^15 trở lên), không phải số liệu thật.",
             )
         if number < 0:
             return error_reading(
                 row,
                 ref,
                 IssueCode.NEGATIVE,
-                f"Ô {ref} (chỉ tiêu {code}): số âm {as_stored(number)} không hợp lệ.",
+                f"Ô {ref} (chỉ tiêu {code}): số âm {decimal_comma(number)} không hợp lệ.",
             )
         # NOTE: whole to Excel's 15 significant digits: 3.0000000001 is not, 2.9999999999999996 is
         if self.name == "count" and abs(number - round(number)) > abs(number) * 1e-15:
@@ -266,22 +273,31 @@ class NumberType(ValueType):
                 row,
                 ref,
                 IssueCode.NOT_INTEGER,
-                f"Ô {ref} (chỉ tiêu {code}): {as_stored(number)} không phải số nguyên.",
+                f"Ô {ref} (chỉ tiêu {code}): {decimal_comma(number)} không phải số nguyên.",
             )
         lo, hi = row.bounds()
         if (lo is not None and number < lo - 1e-9) or (hi is not None and number > hi + 1e-9):
             what = (
                 "phần trăm phải từ 0 đến 100"
                 if self.name == "percent"
-                else f"phải trong khoảng {as_stored(lo)}–{as_stored(hi)}"
+                else f"phải không nhỏ hơn {decimal_comma(lo)}"
+                if hi is None and lo is not None
+                else f"phải không lớn hơn {decimal_comma(hi)}"
+                if lo is None and hi is not None
+                else f"phải trong khoảng {decimal_comma(lo or 0)}–{decimal_comma(hi or 0)}"
             )
             return error_reading(
                 row,
                 ref,
                 IssueCode.OUT_OF_RANGE,
-                f"Ô {ref} (chỉ tiêu {code}): {as_stored(number)} — {what}.",
+                f"Ô {ref} (chỉ tiêu {code}): {decimal_comma(number)} — {what}.",
             )
-        if self.name == "percent" and 0 < number < 1 and cell.fmt != "percent":
+        if (
+            self.name == "percent"
+            and 0 < number < 1
+            and cell.fmt != "percent"
+            and not typed_percent
+        ):
             notes.append(
                 issue(
                     IssueCode.PERCENT_FRACTION,
