@@ -19,6 +19,18 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+def _temporary_beside(p: Path) -> Path:
+    """A new empty temporary file in ``p``'s folder (made when missing), named
+    so that batches skip it; raises :class:`OutputError` when it cannot be made."""
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=str(p.parent))
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"Không ghi được {p}: {os_error_text(exc)}") from exc
+    return Path(name)
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary path beside ``path`` to write the output to; renamed onto
@@ -28,13 +40,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     CSV or JSON written piece by piece) rather than the bytes at once.
     """
     p = Path(path)
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=str(p.parent))
-        os.close(fd)
-    except OSError as exc:
-        raise OutputError(f"Không ghi được {p}: {os_error_text(exc)}") from exc
-    tmp = Path(name)
+    tmp = _temporary_beside(p)
     try:
         yield tmp
         umask = os.umask(0)
@@ -76,13 +82,7 @@ class OutputSet:
         blocked = next((a for a in p.parents if a.exists() and not a.is_dir()), None)
         if blocked is not None:
             raise OutputError(f"Không ghi được {p}: “{blocked}” là một tệp, không phải thư mục.")
-        try:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=str(p.parent))
-            os.close(fd)
-        except OSError as exc:
-            raise OutputError(f"Không ghi được {p}: {os_error_text(exc)}") from exc
-        tmp = Path(name)
+        tmp = _temporary_beside(p)
         self._pending.append((tmp, p))
         return tmp
 
