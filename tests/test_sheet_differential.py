@@ -901,6 +901,8 @@ SHAPES: list[Shape] = [
     # -- bounds (keep rows 0..max_row, columns 0..max_col)
     Shape("cells-beyond-the-bounds", ws('<row r="1"><c r="A1"><v>1</v></c><c r="C1"><v>2</v></c><c r="J1"><v>3</v></c></row><row r="4"><c r="A4"><v>4</v></c></row>'), {"A1": (N, 1.0)}, bounds=(2, 1), outside=True),
     Shape("empty-cells-beyond-the-bounds", ws('<row r="1"><c r="A1"><v>1</v></c><c r="J1" s="2"></c><c r="K1" t="inlineStr"><is></is></c></row><row r="9"><c r="A9" s="2"></c></row>'), {"A1": (N, 1.0)}, bounds=(2, 1)),
+    # -- §18.4.6 rPh: a phonetic run is not the cell's text; an empty text with one is no data (found by Hypothesis in CI)
+    Shape("phonetic-run-only-beyond-the-bounds", ws('<row r="1"><c r="A1"><v>1</v></c><c r="B1" t="inlineStr"><is><t/><rPh sb="0" eb="1"><t>a</t></rPh></is></c></row>'), {"A1": (N, 1.0)}, bounds=(0, 0)),
     # -- XML declarations and encodings (XML 1.0 §4.3.3; OPC: UTF-8 or UTF-16)
     Shape("no-xml-declaration", f'<worksheet xmlns="{M}"><sheetData><row r="1"><c r="A1"><v>4</v></c></row></sheetData></worksheet>', {"A1": (N, 4.0)}),
     Shape("utf-8-bom", "\ufeff" + ws('<row r="1"><c r="A1"><v>4</v></c></row>'), {"A1": (N, 4.0)}),

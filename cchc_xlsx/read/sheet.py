@@ -253,6 +253,8 @@ def _has_data(body: bytes) -> bool:
     vm = _V_RE.search(body)
     if vm is not None and vm.group(1):
         return True
+    if b"rPh" in body:
+        body = RPH_RE.sub(b"", body)  # a phonetic run is not the cell's text (§18.4.6)
     return any(m.group(1) for m in T_RE.finditer(body))
 
 
