@@ -106,11 +106,9 @@ def build_consolidation(
         col.file = i
         col.files = ()
         col.flagged = error_cells(f, rules_by_id, involves)
-        col.doubtful = {
-            code: message
-            for code, message in error_cells(f, rules_by_id, severity="warning").items()
-            if code not in col.flagged
-        }
+        doubts = error_cells(f, rules_by_id, severity="warning")
+        if doubts:
+            col.doubtful = {c: m for c, m in doubts.items() if c not in col.flagged}
         partial = partial or bool(f.source.get("partial"))
         if f.kind == "consolidated" and f.state is not None:
             col.state = {
@@ -119,15 +117,17 @@ def build_consolidation(
                 if c in f.state and not (exclude_errors and c in col.flagged)
             }
             col.from_consolidated = True
-            col.left_out = frozenset(
-                c for c in col.flagged if c not in f.state and _has_state(catalog, c)
-            )
+            if col.flagged:  # NOTE: an empty frozenset per unit would cost ~200 bytes each
+                col.left_out = frozenset(
+                    c for c in col.flagged if c not in f.state and _has_state(catalog, c)
+                )
             acc.add_states(col.state)
         else:
             values = files.values(i)[0]
-            col.left_out = frozenset(
-                c for c in col.flagged if values.get(c) is None and _has_state(catalog, c)
-            )
+            if col.flagged:
+                col.left_out = frozenset(
+                    c for c in col.flagged if values.get(c) is None and _has_state(catalog, c)
+                )
             acc.add_values(
                 without_flagged(catalog, values, col.flagged)
                 if exclude_errors and col.flagged
