@@ -1,4 +1,5 @@
-"""The units file: ``code,name,level,parent`` (UTF-8 with or without BOM, comma or semicolon).
+"""The units file: ``code,name,level,parent`` (UTF-8 with or without BOM, comma or semicolon),
+and optionally a fifth column ``contact`` (who to remind: a person, a phone, an e-mail).
 
 Lines starting with ``#`` before the header are comments (a file's provenance).
 Every problem (duplicate code, unknown parent, unknown level, cycle, empty name)
@@ -23,6 +24,7 @@ from cchc_xlsx.text import hidden_characters
 from cchc_xlsx.vocabulary import LEVELS
 
 HEADER = ["code", "name", "level", "parent"]
+OPTIONAL = ["contact"]  # after the four, when present
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Unit:
     level: str
     parent: str | None
     line: int = 0
+    contact: str = ""  # the optional column: who to remind
 
     @property
     def slug(self) -> str:
@@ -188,7 +191,7 @@ _DELIMITERS = (",", ";", "\t")
 def _delimiter(header_line: str) -> str:
     """The separator of the header line: the one that splits it into the four column names."""
     for d in _DELIMITERS:
-        if [h.strip().lower() for h in header_line.split(d)] == HEADER:
+        if [h.strip().lower() for h in header_line.split(d)] in (HEADER, HEADER + OPTIONAL):
             return d
     counts = {d: header_line.count(d) for d in _DELIMITERS}
     best = max(counts, key=lambda d: counts[d])
@@ -244,7 +247,8 @@ def parse_units(
     header = [h.strip().lower() for h in next(reader)]
     while len(header) > len(HEADER) and header[-1] == "":
         header.pop()  # NOTE: Excel adds empty columns ("code;name;level;parent;;") when a sheet had them
-    if header != HEADER:
+    width = len(header)
+    if header not in (HEADER, HEADER + OPTIONAL):
         raise UnitsError(
             [
                 Problem(
@@ -253,7 +257,8 @@ def parse_units(
                     None,
                     f"dòng tiêu đề phải là “{','.join(HEADER)}” (gặp “{delimiter.join(header)}”). "
                     "Dòng đầu tiên không bắt đầu bằng # phải ghi đúng bốn tên cột code, name, level, parent "
-                    "(mã, tên, cấp, mã đơn vị cấp trên), phân cách bằng dấu phẩy hoặc dấu chấm phẩy",
+                    "(mã, tên, cấp, mã đơn vị cấp trên), có thể thêm cột thứ năm contact (người, số điện thoại "
+                    "hoặc thư điện tử để nhắc nộp), phân cách bằng dấu phẩy hoặc dấu chấm phẩy",
                 )
             ]
         )
@@ -273,16 +278,19 @@ def parse_units(
             continue
         if rec[0].lstrip().startswith("#"):
             continue
-        while len(rec) > 4 and not rec[-1].strip():
+        while len(rec) > width and not rec[-1].strip():
             rec = rec[:-1]
-        if len(rec) != 4:
+        if width == 5 and len(rec) == 4:
+            rec = [*rec, ""]  # no contact for this unit
+        if len(rec) != width:
             add(
                 line,
                 None,
-                f"cần 4 cột code{delimiter}name{delimiter}level{delimiter}parent (gặp {len(rec)})",
+                f"cần {width} cột {delimiter.join(header)} (gặp {len(rec)})",
             )
             continue
         code, name, level, parent = (x.strip() for x in rec[:4])
+        contact = rec[4].strip() if width == 5 else ""
         if not code:
             add(line, None, "thiếu mã đơn vị")
             continue
@@ -304,7 +312,9 @@ def parse_units(
                 code,
                 f"cấp “{level}” không hợp lệ; dùng một trong {', '.join(sorted(known_levels))} (xa: xã, huyen: huyện, so: sở, ngành, tinh: tỉnh)",
             )
-        units.append(Unit(code, name, level, parent or None, line))
+        if contact and _name_problem(contact):
+            add(line, code, "cột contact " + str(_name_problem(contact)))
+        units.append(Unit(code, name, level, parent or None, line, contact))
     by_code = {u.code: u for u in units}
     for u in units:
         if u.parent and u.parent not in by_code:

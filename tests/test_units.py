@@ -318,3 +318,22 @@ def test_fold_removes_diacritics_case_and_extra_spaces(text, folded):
 def test_fold_handles_decomposed_unicode():
     # macOS and some web forms send "ã" as "a" + combining tilde
     assert fold(unicodedata.normalize("NFD", "Xã Tân Lập")) == "xa tan lap"
+
+
+def test_an_optional_contact_column_is_kept(tmp_path, write_units):
+    path = write_units(tmp_path, """
+        code;name;level;parent;contact
+        T11;Tỉnh Bắc Kạn;tinh;
+        H01;Huyện Chợ Đồn;huyen;T11;Anh Minh 0209 387 1234
+        """)
+    units = load_units(path)
+    assert [(u.code, u.contact) for u in units] == [("T11", ""), ("H01", "Anh Minh 0209 387 1234")]
+
+
+def test_a_row_with_too_many_columns_names_the_header(tmp_path, write_units):
+    path = write_units(tmp_path, """
+        code,name,level,parent,contact
+        T11,Tỉnh Bắc Kạn,tinh,,a,b
+        """)
+    (line, code, message), = unit_problems(path)
+    assert line == 2 and "cần 5 cột code,name,level,parent,contact (gặp 6)" in message
