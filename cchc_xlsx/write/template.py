@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import xlsxwriter
@@ -47,7 +48,32 @@ from cchc_xlsx.units import Unit
 from cchc_xlsx.write.captions import render_captions
 from cchc_xlsx.write.identity import write_meta_sheet
 from cchc_xlsx.write.protection import protect_structure
-from cchc_xlsx.write.style import add_formats, print_setup, row_height
+from cchc_xlsx.write.style import FORMATS, add_formats, print_setup, row_height
+
+
+@dataclass(frozen=True)
+class CellMark:
+    """A cell of the form pointed at (a feedback workbook's highlighted cells):
+    its fill (``#RRGGBB``) and optional font colour replace the house format's,
+    everything else (number format, borders, lock) is kept; ``comment`` is
+    attached as a cell comment, signed ``author`` when given."""
+
+    fill: str
+    font_color: str | None = None
+    comment: str | None = None
+    author: str | None = None
+
+
+#: the house formats of each column of a form row, as :func:`_write_row` uses them
+#: (a marked cell gets a copy of its format with the mark's colours)
+_COLUMN_FORMATS: dict[int, tuple[str, ...]] = {
+    COL_STT: ("stt", "stt_bold"),
+    COL_LABEL: ("label", "label_bold"),
+    COL_UNIT: ("unit",),
+    COL_VALUE: ("formula", "formula_sum", "input_text", "input_choice", "input_number", "blank"),
+    COL_NOTE: ("note",),
+    COL_CHECK: ("check",),
+}
 
 
 def render_template(
@@ -64,13 +90,21 @@ def render_template(
     prefill: dict[str, Any] | None = None,
     locked_codes: frozenset[str] = frozenset(),
     meta_unit_name: str | None = None,
+    notes: Mapping[str, str] | None = None,
+    marks: Mapping[tuple[int, int, int], CellMark] | None = None,
+    front_sheet: Callable[[Any, dict[str, Any]], None] | None = None,
 ) -> bytes:
     """Render one workbook and return its bytes.
 
     ``generic``: the unit is chosen or typed in B1 (a drop-down of
     ``generic_units`` when given). ``prefill``/``locked_codes``: values written
     into input cells, and inputs that stay locked (a higher level's own form
-    fed by its lower level's returns).
+    fed by its lower level's returns). ``notes``: texts written into note cells,
+    by code. ``marks``: cells of the form's rows to highlight and comment, keyed
+    by (sheet index in ``layout.sheets``, zero-based row, zero-based column of
+    A–F); a mark elsewhere is a ValueError. ``front_sheet(workbook, formats)``
+    adds sheets before the form's (a feedback workbook's list of problems).
+    None of these changes a workbook rendered without them.
     """
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(
@@ -95,6 +129,10 @@ def render_template(
         window_label=period.window_label,
         sheet_title="",
     )
+    if front_sheet is not None:
+        front_sheet(wb, fmts)
+    by_row = _marks_by_row(layout, marks or {})
+    marked_formats: dict[tuple[str, str, str | None], Any] = {}
     sheets = []
     for si, sl in enumerate(layout.sheets):
         ws = wb.add_worksheet(sl.name)
@@ -102,7 +140,13 @@ def render_template(
         _write_title_block(ws, fmts, caps, sl.title, si, layout, generic)
         _write_header(ws, fmts)
         for rl in sl.rows:
-            _write_row(ws, fmts, rl, prefill or {}, locked_codes)
+            row_marks = by_row.get((si, rl.r))
+            row_fmts = fmts
+            if row_marks:
+                row_fmts = _marked_formats(wb, fmts, row_marks, marked_formats)
+            _write_row(ws, row_fmts, rl, prefill or {}, locked_codes, notes or {})
+            if row_marks:
+                _write_comments(ws, rl.r, row_marks)
         _write_rule_highlights(ws, fmts, layout, si)
         _set_columns(ws)
         ws.freeze_panes(FIRST_DATA_ROW, 0)
@@ -215,6 +259,7 @@ def _write_row(
     rl: RowLayout,
     prefill: dict[str, Any],
     locked_codes: frozenset[str],
+    notes: Mapping[str, str],
 ) -> None:
     row, r = rl.row, rl.r
     bold = row.depth <= 2
@@ -271,7 +316,11 @@ def _write_row(
                 )
     else:
         ws.write_blank(r, COL_VALUE, None, fmts["blank"])
-    ws.write_blank(r, COL_NOTE, None, fmts["note"])
+    note = notes.get(row.code)
+    if note:
+        ws.write_string(r, COL_NOTE, note, fmts["note"])
+    else:
+        ws.write_blank(r, COL_NOTE, None, fmts["note"])
     ws.data_validation(r, COL_NOTE, r, COL_NOTE, _validation_options(NOTE_VALIDATION))
     if rl.check_formula:
         ws.write_formula(r, COL_CHECK, rl.check_formula, fmts["check"], "")
@@ -279,6 +328,56 @@ def _write_row(
         ws.write_formula(r, COL_NWARN, rl.warning_count_formula or "0", fmts["hidden_count"], 0)
     else:
         ws.write_blank(r, COL_CHECK, None, fmts["check"])
+
+
+def _marks_by_row(
+    layout: FormLayout, marks: Mapping[tuple[int, int, int], CellMark]
+) -> dict[tuple[int, int], dict[int, CellMark]]:
+    """``marks`` grouped by (sheet, row); a mark outside the form's rows and
+    columns A–F is refused (it would silently not be drawn)."""
+    rows = {(rl.sheet, rl.r) for rl in layout.rows}
+    out: dict[tuple[int, int], dict[int, CellMark]] = {}
+    for (si, r, c), mark in marks.items():
+        if (si, r) not in rows or c not in _COLUMN_FORMATS:
+            raise ValueError(f"no form cell to mark at sheet {si}, {a1(r, c)}")
+        out.setdefault((si, r), {})[c] = mark
+    return out
+
+
+def _marked_formats(
+    wb: Any,
+    fmts: dict[str, Any],
+    row_marks: dict[int, CellMark],
+    cache: dict[tuple[str, str, str | None], Any],
+) -> dict[str, Any]:
+    """``fmts`` with the formats of the marked columns replaced by coloured copies."""
+    out = dict(fmts)
+    for col, mark in row_marks.items():
+        for name in _COLUMN_FORMATS[col]:
+            key = (name, mark.fill, mark.font_color)
+            if key not in cache:
+                spec = {**FORMATS[name], "bg_color": mark.fill}
+                if mark.font_color:
+                    spec["font_color"] = mark.font_color
+                cache[key] = wb.add_format(spec)
+            out[name] = cache[key]
+    return out
+
+
+def _write_comments(ws: Any, r: int, row_marks: dict[int, CellMark]) -> None:
+    for col, mark in sorted(row_marks.items()):
+        if not mark.comment:
+            continue
+        text = mark.comment[:COMMENT_MAX]
+        lines = sum(1 + len(line) // 48 for line in text.splitlines() or [""])
+        opts: dict[str, Any] = {"x_scale": 2.5, "y_scale": min(12.0, max(1.0, lines / 4.5))}
+        if mark.author:
+            opts["author"] = mark.author
+        if ws.write_comment(r, col, text, opts) != 0:
+            raise RuntimeError(f"comment at {a1(r, col)} refused")
+
+
+COMMENT_MAX = 32767  # characters of a cell comment (Excel's limit)
 
 
 def _write_rule_highlights(ws: Any, fmts: dict[str, Any], layout: FormLayout, si: int) -> None:
