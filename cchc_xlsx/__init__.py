@@ -12,6 +12,15 @@ exceptions; nothing else is public::
                             level="xa", period="2024-Q1", units=units, unit="H01")
     result.totals["1.2"]                             # percent points, full precision
 
+With the office's history store (``store=`` on :func:`check` and
+:func:`consolidate`; :class:`Store` to ask it what it knows)::
+
+    result = cx.consolidate("nop_ve", None, "tong_hop.xlsx", level="xa",
+                            period="2024-Q1", units=units, store="kho.sqlite")
+    result.timeliness.reporting_rate                 # percent points of the expected units
+    with cx.Store("kho.sqlite") as store:
+        store.versions("2024-Q1", "X0101")           # every return of a unit, oldest first
+
 Exceptions (for what must be fixed before anything can run; problems in the
 returned files are :class:`Issue` values of the results)::
 
@@ -20,6 +29,7 @@ returned files are :class:`Issue` values of the results)::
      ├── UnitsError(ValueError)       the units file cannot be used (every problem, by line)
      ├── PeriodError(ValueError)      not a period (2024-Q1 … 2024-Q4, 2024-H1, 2024-9M, 2024)
      ├── UsageError(ValueError)       arguments that cannot work (``option`` names the one at fault)
+     ├── StoreError                   the history store cannot be used (locked, newer, not a store)
      └── OutputError(OSError)         an output cannot be written
           └── OutputExistsError       an output exists and ``force`` was not given
 
@@ -35,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
-    from .api import check, consolidate, generate, load_units
+    from .api import FeedbackResult, check, consolidate, feedback, generate, load_units
     from .batch.result import CheckResult
     from .catalog.load import load_catalog
     from .catalog.model import Catalog
@@ -46,10 +56,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
         OutputError,
         OutputExistsError,
         PeriodError,
+        StoreError,
         UnitsError,
         UsageError,
     )
-    from .issues import Issue
+    from .history.deadlines import Deadlines
+    from .history.store import Store, Version
+    from .history.timeliness import PeriodStatus
+    from .issues import Issue, IssueCode
     from .periods import Period, parse_period
     from .read.record import FileResult, Return
     from .resources import example_path
@@ -59,6 +73,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
 # public name → the module that defines it
 _WHERE = {
     "check": "api",
+    "feedback": "api",
+    "FeedbackResult": "api",
     "consolidate": "api",
     "generate": "api",
     "load_units": "api",
@@ -83,6 +99,12 @@ _WHERE = {
     "GeneratedFile": "write.generate",
     "Unit": "units",
     "Units": "units",
+    "IssueCode": "issues",
+    "StoreError": "errors",
+    "Store": "history.store",
+    "Version": "history.store",
+    "Deadlines": "history.deadlines",
+    "PeriodStatus": "history.timeliness",
 }
 
 __all__ = [
@@ -91,23 +113,31 @@ __all__ = [
     "CchcError",
     "CheckResult",
     "Consolidation",
+    "FeedbackResult",
     "FileResult",
     "GeneratedFile",
+    "Deadlines",
     "Issue",
+    "IssueCode",
     "OutputError",
     "OutputExistsError",
     "Period",
     "PeriodError",
+    "PeriodStatus",
     "Return",
+    "Store",
+    "StoreError",
     "Unit",
     "UnitColumn",
     "Units",
     "UnitsError",
     "UsageError",
+    "Version",
     "__version__",
     "check",
     "consolidate",
     "example_path",
+    "feedback",
     "generate",
     "load_catalog",
     "load_units",

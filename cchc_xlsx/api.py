@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -44,6 +45,9 @@ from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.build import build_consolidation
 from cchc_xlsx.consolidation.model import Consolidation
 from cchc_xlsx.errors import UsageError
+from cchc_xlsx.history.run import DeadlinesArg, History, StoreArg, WhenArg
+from cchc_xlsx.history.store import Store, Version
+from cchc_xlsx.history.timeliness import PeriodStatus
 from cchc_xlsx.layout.summary import check_unit_count
 from cchc_xlsx.outputs.json_report import write_report_json
 from cchc_xlsx.outputs.tidy_csv import write_tidy_csv
@@ -54,7 +58,7 @@ from cchc_xlsx.write.generate import GeneratedFile, write_templates
 from cchc_xlsx.write.own_form import write_own_form
 from cchc_xlsx.write.protection import default_password
 
-__all__ = ["check", "consolidate", "generate"]
+__all__ = ["check", "consolidate", "feedback", "generate"]
 
 
 def load_units(path: PathArg, catalog: CatalogArg | Iterable[str] = None) -> Units:
@@ -134,8 +138,11 @@ def check(
     unit: str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    store: StoreArg = None,
+    received_at: WhenArg = None,
+    prefer: Paths | None = None,
 ) -> CheckResult:
-    """Read and check returned workbooks; write nothing.
+    """Read and check returned workbooks; write nothing but, with ``store``, their record.
 
     ``paths``: files and folders (folders are searched recursively; lock files,
     temporary files, this tool's outputs and byte-identical copies are skipped
@@ -144,12 +151,19 @@ def check(
     ``units``: the units register, to know which units are expected and to
     identify returns by name; ``unit``: the consolidating unit whose
     descendants at ``level`` are expected (all units of ``level`` when None).
+    ``store``: a :class:`Store` or its path: every accepted or rejected file is
+    recorded in it (:meth:`Store.record`; ``received_at``: when a batch kept
+    elsewhere arrived, a date or a Vietnam-time datetime, default now), and a
+    unit's older returns are superseded by its newer ones
+    (:func:`~cchc_xlsx.history.resubmission.resolve_versions`). ``prefer``:
+    files to count for their unit whatever their order (kept in the store).
 
     Returns a :class:`CheckResult`: every file with its status and issues,
     ``missing_units``, ``conflicting_units`` and ``exit_code``. Raises
     :class:`UsageError` before reading anything when a path does not exist,
     no file is found, or ``level``/``unit`` do not fit the catalogue and the
-    units file; :class:`CatalogError`, :class:`UnitsError`, :class:`PeriodError`.
+    units file; :class:`CatalogError`, :class:`UnitsError`, :class:`PeriodError`;
+    :class:`StoreError` when the store cannot be used (nothing is recorded).
     """
     return check_batch(
         paths,
@@ -160,6 +174,7 @@ def check(
         unit=unit,
         workers=workers,
         progress=progress,
+        history=History.of(store, received_at, prefer),
     )
 
 
@@ -175,6 +190,7 @@ def check_batch(
     progress: Progress | None = None,
     outputs: Sequence[Path] = (),
     scratch: Sequence[Path] = (),
+    history: History | None = None,
 ) -> CheckResult:
     """:func:`check`, for a front end that writes outputs of its own: ``outputs``
     are skipped with a note when found among the inputs, ``scratch`` (their
@@ -194,9 +210,16 @@ def check_batch(
         outputs=tuple(outputs),
         scratch=tuple(scratch),
     )
-    result = read_batch(inputs, cat, expect, workers=workers, progress=progress, require_files=True)
-    mark_conflicts(result)
-    flag_outliers(result, cat)
+    hist = history or History()
+    with hist.opened():
+        result = read_batch(
+            inputs, cat, expect, workers=workers, progress=progress, require_files=True
+        )
+        hist.record(result, expect)
+        mark_conflicts(result)
+        flag_outliers(result, cat)
+        hist.checked(result)
+        hist.commit()
     return result
 
 
@@ -209,7 +232,7 @@ def consolidate(
     period: PeriodArg = None,
     units: UnitsArg = None,
     unit: str | None = None,
-    prefer: Literal["latest"] | None = None,
+    prefer: Literal["latest"] | Paths | None = None,
     json_path: PathArg | None = None,
     csv_path: PathArg | None = None,
     own_form: PathArg | None = None,
@@ -218,6 +241,9 @@ def consolidate(
     workers: int | None = None,
     progress: Progress | None = None,
     password: str | None = None,
+    store: StoreArg = None,
+    received_at: WhenArg = None,
+    deadlines: DeadlinesArg = None,
 ) -> Consolidation:
     """Read, check and add up returned workbooks into the consolidated appendix.
 
@@ -234,7 +260,14 @@ def consolidate(
     fed by its units pre-filled. They are written all or none: when one cannot
     be written, none is left behind. ``prefer="latest"``: when a unit sent
     several different files, add up the newest (by generation time, then
-    modification time) instead of none. ``exclude_errors``: leave out of the
+    modification time) instead of none; files (one path or several): count
+    each for its unit whatever the order received (kept in the store).
+    ``store``, ``received_at``: as :func:`check`; with a store the newest
+    return received of each unit counts, the appendix's status sheet and the
+    JSON report (``timeliness``) say which units reported on time, late or
+    not at all against ``deadlines`` (a :class:`Deadlines` or its YAML file;
+    default :mod:`cchc_xlsx.history.deadlines`), and the store records which
+    version of each unit the appendix added. ``exclude_errors``: leave out of the
     sums every value involved in an error-level issue (they are red in the
     appendix either way, and the title says which was done).
 
@@ -245,7 +278,8 @@ def consolidate(
     ``unit`` that is not above the units of ``level``, several top units and
     no ``unit``, or no file found; :class:`OutputExistsError` when an output
     exists and ``force`` is false; :class:`OutputError` when an output cannot
-    be written; :class:`CatalogError`, :class:`UnitsError`, :class:`PeriodError`.
+    be written; :class:`CatalogError`, :class:`UnitsError`, :class:`PeriodError`;
+    :class:`StoreError` when the store cannot be used (nothing is recorded).
     """
     inputs = as_paths(paths)
     cat = as_catalog(catalog)
@@ -253,11 +287,8 @@ def consolidate(
     per = as_period(period)
     reg = as_units(units, cat)
     check_unit(unit, reg, level)
-    if prefer not in (None, "latest"):
-        raise UsageError(
-            f"Cách chọn tệp “{prefer}” không hợp lệ; chỉ có “latest” (lấy tệp mới nhất).",
-            option="prefer",
-        )
+    latest = prefer == "latest"
+    history = History.of(store, received_at, None if latest else prefer, deadlines)
     targets: dict[str, Path | None] = {
         "book": check_out(out, suffix=".xlsx", option="out", required=True)
         if out is not None
@@ -306,19 +337,23 @@ def consolidate(
         # written is found before the returns are read
         temps = {k: (outs.path(p) if p is not None else None) for k, p in targets.items()}
         expect.scratch = tuple(p for p in temps.values() if p is not None)
-        result = run_consolidation(
-            inputs,
-            cat,
-            expect,
-            temps,
-            prefer=prefer,
-            workers=workers,
-            progress=progress,
-            password=default_password() if password is None else password,
-            check_top=check_top,
-            exclude_errors=exclude_errors,
-        )
-        outs.commit()
+        with history.opened():
+            result = run_consolidation(
+                inputs,
+                cat,
+                expect,
+                temps,
+                prefer="latest" if latest else None,
+                workers=workers,
+                progress=progress,
+                password=default_password() if password is None else password,
+                check_top=check_top,
+                exclude_errors=exclude_errors,
+                history=history,
+                book=targets["book"],
+            )
+            outs.commit()
+            history.commit()
     result.out = targets["book"]
     return result
 
@@ -335,11 +370,15 @@ def run_consolidation(
     password: str = "",
     check_top: Callable[[CheckResult], None] | None = None,
     exclude_errors: bool = False,
+    history: History | None = None,
+    book: Path | None = None,
 ) -> Consolidation:
     """Read, check and add up the returns; write each output asked for in
     ``outputs`` (``book``, ``json``, ``csv``, ``own_form``: the paths to write
     them to, temporaries of the caller's :class:`~cchc_xlsx.atomic.OutputSet`).
-    ``check_top`` may refuse the batch once its level is known."""
+    ``check_top`` may refuse the batch once its level is known. ``history``:
+    the run's store (recorded after reading; the appendix ``book``, its final
+    path, recorded with the version of each unit it adds)."""
     # NOTE: each file's record and values go to disk as it is read (the batch's
     # FileStore) and come back one file (or, for the summary, one row) at a time
     batch = read_batch(
@@ -347,11 +386,31 @@ def run_consolidation(
     )
     if check_top is not None:
         check_top(batch)
+    if history is not None:
+        history.record(batch, expect)
     flag_outliers(batch, catalog)
+    if history is not None:
+        history.checked(batch)
     result = build_consolidation(
         batch, catalog, expect.units, expect.unit, prefer, exclude_errors=exclude_errors
     )
     batch.settle(result.settlements)
+    if history is not None:
+        result.timeliness = history.status(
+            batch, expect.unit, {c.code: c.name for c in result.columns}
+        )
+        if history.store is not None and book is not None:
+            history.store.record_appendix(
+                book,
+                period=batch.period,
+                level=batch.level,
+                unit=expect.unit,
+                sources={
+                    c.code: f.sha256
+                    for c in result.columns
+                    if (f := result.file_of(c)) is not None and f.sha256 and c.status == "submitted"
+                },
+            )
     book, json_out, csv_out, own = (outputs.get(k) for k in ("book", "json", "csv", "own_form"))
     if book is not None:
         write_consolidated_file(result, book, password=password)
@@ -364,3 +423,135 @@ def run_consolidation(
     if own is not None:
         write_own_form(result, own, password=password)
     return result
+
+
+@dataclass(frozen=True)
+class FeedbackResult:
+    """What :func:`feedback` wrote: ``workbooks`` (one per unit with problems,
+    ``{unit code: path}``), the reminder list of the units without a usable
+    return (``missing``: (code, name, state, contact); ``reminder_text`` and
+    ``reminder_book``: its text and its workbook, None when nobody is missing),
+    and ``not_written``: units whose return could not be given back, with why."""
+
+    workbooks: dict[str, Path]
+    missing: list[tuple[str, str, str, str]]
+    reminder_text: Path | None
+    reminder_book: Path | None
+    not_written: dict[str, str] = field(default_factory=dict)
+
+
+def feedback(
+    store: StoreArg,
+    period: Period | str,
+    out_dir: PathArg,
+    catalog: CatalogArg = None,
+    *,
+    unit: str | None = None,
+    office: str | None = None,
+    force: bool = False,
+    password: str | None = None,
+) -> FeedbackResult:
+    """Write, into the folder ``out_dir``, a feedback workbook for each unit whose
+    current return of ``period`` in the history ``store`` has errors or warnings
+    (or whose only returns were rejected): a copy of the unit's own workbook,
+    the cells concerned red or yellow with the message as a comment, a first
+    sheet "Phản hồi" listing each problem and what to do; still a valid return,
+    which supersedes the old one when it comes back corrected. Named
+    ``{period}_{level}_{unit}_{slug}_phan_hoi.xlsx``. For the units expected
+    (as the last run with a units file recorded) that have no usable return:
+    ``nhac_nop_{period}.txt`` and ``.xlsx``, the reminder list.
+
+    ``unit``: only that unit, or the units under it. ``office``: the sending
+    office's name, printed on the sheet. Raises :class:`StoreError` (no store),
+    :class:`UsageError` (an unknown ``unit``), :class:`OutputExistsError`
+    (a file exists and ``force`` is false: nothing is written).
+    """
+    from cchc_xlsx.history.timeliness import STATE_TEXT
+    from cchc_xlsx.units import slugify
+    from cchc_xlsx.write.feedback import feedback_workbook
+    from cchc_xlsx.write.identity import now_iso
+    from cchc_xlsx.write.reminders import reminder_text, reminder_workbook
+
+    cat = as_catalog(catalog)
+    per = as_period(period)
+    assert per is not None
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"“{out}” là một tệp, không phải thư mục.", option="out")
+    pw = default_password() if password is None else password
+    db = store if isinstance(store, Store) else Store(store, create=False)
+    try:
+        status = db.status(per.code, parent=None)
+        wanted: set[str] | None = None
+        if unit is not None:
+            under = db.expected(per.code, parent=unit)
+            if under is not None:
+                wanted = {c for c, _n in under}
+            elif any(v.unit == unit for v in db.versions(per.code)):
+                wanted = {unit}
+            else:
+                raise UsageError(
+                    f"Kho lưu không có biểu kỳ {per.code} của đơn vị “{unit}”, cũng không có "
+                    "danh sách đơn vị trực thuộc nó.",
+                    option="unit",
+                )
+            status = db.status(per.code, parent=unit) if under is not None else status
+        plans: dict[str, tuple[Path, Version]] = {}
+        not_written: dict[str, str] = {}
+        missing: list[tuple[str, str, str, str]] = []
+        contacts = db.contacts(per.code)
+        by_unit: dict[str, list[Version]] = {}
+        for ver in db.versions(per.code):
+            if ver.unit:
+                by_unit.setdefault(ver.unit, []).append(ver)
+        for u in status.units:
+            if wanted is not None and u.unit not in wanted:
+                continue
+            if u.state in ("missing", "rejected", "conflict") and u.current is None:
+                missing.append((u.unit, u.name, STATE_TEXT[u.state], contacts.get(u.unit, "")))
+            versions = by_unit.get(u.unit, [])
+            v: Version | None = u.current or (versions[-1] if versions else None)
+            if v is None or not (v.errors or v.warnings):
+                continue
+            if v.form_id != cat.id or v.form_version != cat.version:
+                not_written[u.unit] = (
+                    f"biểu của danh mục {v.form_id} phiên bản {v.form_version}, "
+                    f"không phải {cat.id} phiên bản {cat.version} đang dùng"
+                )
+                continue
+            level = v.level or ""
+            name = f"{per.code}_{level}_{u.unit}_{slugify(u.name)[:60]}_phan_hoi.xlsx"
+            plans[u.unit] = (out / name, v)
+        targets = [p for p, _v in plans.values()]
+        label, due = per.label, status.deadline.strftime("%d/%m/%Y")
+        text_path = out / f"nhac_nop_{per.code}.txt" if missing else None
+        book_path = out / f"nhac_nop_{per.code}.xlsx" if missing else None
+        refuse_existing(targets + [p for p in (text_path, book_path) if p is not None], force)
+        out.mkdir(parents=True, exist_ok=True)
+        with OutputSet() as outs:
+            for code, (path, v) in plans.items():
+                ret = db.return_of(v.sha256)
+                data = feedback_workbook(
+                    cat,
+                    ret,
+                    password=pw,
+                    generated_at=now_iso(),
+                    office=office,
+                    unit_name=status_name(status, code),
+                )
+                outs.path(path).write_bytes(data)
+            if text_path is not None and book_path is not None:
+                outs.path(text_path).write_text(reminder_text(label, due, missing), "utf-8")
+                outs.path(book_path).write_bytes(reminder_workbook(label, due, missing, pw))
+            outs.commit()
+    finally:
+        if not isinstance(store, Store):
+            db.close()
+    return FeedbackResult(
+        {c: p for c, (p, _v) in plans.items()}, missing, text_path, book_path, not_written
+    )
+
+
+def status_name(status: PeriodStatus, code: str) -> str | None:
+    """The name the status (the units register) gives a unit."""
+    return next((u.name for u in status.units if u.unit == code), None)

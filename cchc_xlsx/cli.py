@@ -19,6 +19,15 @@ from typing import Any, NoReturn
 from cchc_xlsx._version import __version__
 from cchc_xlsx.catalog.load import load_catalog
 from cchc_xlsx.catalog.model import Catalog
+from cchc_xlsx.cli_history import (
+    add_commands,
+    add_recording_options,
+    cmd_feedback,
+    cmd_history,
+    cmd_status,
+    prefer_arg,
+    recording_store,
+)
 from cchc_xlsx.errors import CchcError, OutputExistsError, UsageError, os_error_text
 from cchc_xlsx.vocabulary import LEVELS
 
@@ -110,11 +119,6 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--unit", help="mã đơn vị tổng hợp (đơn vị cấp trên)")
     c.add_argument("--csv", help="ghi số liệu dạng bảng (unit, period, code, value, sha256)")
     c.add_argument(
-        "--prefer",
-        choices=["latest"],
-        help="khi một đơn vị nộp hai tệp khác nhau: lấy tệp mới nhất",
-    )
-    c.add_argument(
         "--own-form",
         metavar="FILE",
         help="ghi thêm biểu mẫu của chính đơn vị tổng hợp (--unit), các dòng lấy từ cấp dưới được điền sẵn và khóa",
@@ -125,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="không cộng các giá trị có lỗi (mặc định: cộng và tô đỏ)",
     )
     c.add_argument("--force", action="store_true", help="ghi đè các tệp kết quả đã có")
+    add_recording_options(c, deadlines=True)
     c.add_argument(
         "--verbose",
         "-v",
@@ -137,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     _reader_options(k)
     k.add_argument("--unit", help="mã đơn vị tổng hợp: chỉ chờ biểu của các đơn vị trực thuộc")
     k.add_argument("--force", action="store_true", help="ghi đè báo cáo JSON đã có")
+    add_recording_options(k, deadlines=False)
     k.add_argument(
         "--verbose",
         "-v",
@@ -153,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="ghi lược đồ JSON (JSON Schema) của danh mục vào TỆP (“-”: in ra màn hình), "
         "để trình soạn thảo kiểm tra và gợi ý khi sửa danh mục",
     )
+
+    add_commands(sub)
 
     d = sub.add_parser("demo", help="chạy cả chu trình trên dữ liệu ví dụ")
     d.add_argument("--out", default="demo-output", help="thư mục kết quả (mặc định: demo-output)")
@@ -197,6 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": cmd_check,
         "consolidate": cmd_consolidate,
         "demo": cmd_demo,
+        "status": cmd_status,
+        "history": cmd_history,
+        "feedback": cmd_feedback,
     }
     try:
         return handlers[args.command](args)
@@ -252,6 +263,10 @@ _OPTIONS = {
     "json_path": "--json",
     "csv_path": "--csv",
     "own_form": "--own-form",
+    "prefer": "--prefer",
+    "received_at": "--received-at",
+    "deadlines": "--deadlines",
+    "store": "--store",
 }
 
 
@@ -363,6 +378,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from cchc_xlsx.api import check_batch
     from cchc_xlsx.arguments import as_units, check_out, refuse_existing
     from cchc_xlsx.atomic import OutputSet
+    from cchc_xlsx.history.run import History
     from cchc_xlsx.outputs.console import print_missing, print_summary
     from cchc_xlsx.outputs.json_report import write_report_json
 
@@ -386,6 +402,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             progress=progress_bar(0, "Đọc biểu"),
             outputs=[json_path] if json_path is not None else [],
             scratch=[tmp] if tmp is not None else [],
+            history=History.of(recording_store(args), args.received_at, prefer_files(args)),
         )
         names = {u.code: u.name for u in units} if units else {}
         print_summary(
@@ -407,7 +424,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_consolidate(args: argparse.Namespace) -> int:
     from cchc_xlsx.api import consolidate
     from cchc_xlsx.arguments import as_units
-    from cchc_xlsx.outputs.console import print_consolidation
+    from cchc_xlsx.outputs.console import print_consolidation, print_timeliness
 
     catalog = load_catalog_arg(args.catalog)
     units = as_units(args.units, catalog)
@@ -419,15 +436,19 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         period=args.period,
         units=units,
         unit=args.unit,
-        prefer=args.prefer,
+        prefer=prefer_arg(args),
         json_path=args.json,
         csv_path=args.csv,
         own_form=args.own_form,
         force=args.force,
         exclude_errors=args.exclude_errors,
         progress=progress_bar(0, "Đọc biểu"),
+        store=recording_store(args),
+        received_at=args.received_at,
+        deadlines=args.deadlines,
     )
     print_consolidation(result, sys.stdout, verbose=args.verbose)
+    print_timeliness(result, recording_store(args))
     if args.own_form:
         from cchc_xlsx.consolidation.build import own_form_doubtful, own_form_values
 
@@ -446,6 +467,16 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     if args.csv:
         print(f"Đã ghi số liệu dạng bảng: {args.csv}")
     return result.exit_code
+
+
+def prefer_files(args: argparse.Namespace) -> list[str] | None:
+    """``check --prefer``: files only (``latest`` is consolidate's)."""
+    chosen = prefer_arg(args)
+    if chosen == "latest":
+        raise UsageError(
+            "check không chọn tệp mới nhất; --prefer ở đây nhận tệp cần dùng.", option="prefer"
+        )
+    return chosen
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -6,7 +6,11 @@
    lock file, a copy sent twice, a commune that did not send);
 3. check the returns;
 4. consolidate each district, then the province from the district books, and
-   the province straight from the communes — the two must agree.
+   the province straight from the communes — the two must agree;
+5. the district's quarter with its history store: the returns recorded as
+   received on 13/3, a feedback workbook for each commune with problems and
+   the reminder list, a corrected return (a resubmission) and a late one, the
+   appendix again with who reported on time.
 """
 
 from __future__ import annotations
@@ -19,13 +23,19 @@ from typing import Any
 
 import yaml
 
-from cchc_xlsx.api import check, consolidate, generate
+from cchc_xlsx.api import check, consolidate, feedback, generate
 from cchc_xlsx.catalog.load import load_catalog
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.build import own_form_values
 from cchc_xlsx.errors import UsageError
+from cchc_xlsx.history.store import Store
 from cchc_xlsx.layout.form import FormLayout, build_layout
-from cchc_xlsx.outputs.console import print_consolidation, print_missing, print_summary
+from cchc_xlsx.outputs.console import (
+    print_consolidation,
+    print_missing,
+    print_summary,
+    print_timeliness,
+)
 from cchc_xlsx.periods import parse_period
 from cchc_xlsx.resources import example_path
 from cchc_xlsx.semantics.numbers import format_vn
@@ -201,6 +211,9 @@ def run_demo(out: Path, stream: Any = None) -> int:
             say(
                 f"  {code} {catalog.row(code).label}: {shown} (qua huyện) — {'bằng' if a == b else f'khác: {b}'} (từ xã)"
             )
+    _store_round(
+        catalog, units, period, returns / "H01", out / "6_kho_luu_va_phan_hoi", say, stream
+    )
     say(f"\nKết quả nằm trong thư mục: {out.resolve()}")
     say(f"  Biểu tổng hợp huyện Chợ Đồn: {districts / f'{PERIOD}_huyen_H01_tong_hop.xlsx'}")
     say(f"  Biểu tổng hợp tỉnh: {province / f'{PERIOD}_tinh_T11_tu_huyen.xlsx'}")
@@ -213,6 +226,7 @@ SUBFOLDERS = (
     "3_tong_hop_huyen",
     "4_tong_hop_tinh",
     "5_bieu_mau_cua_huyen",
+    "6_kho_luu_va_phan_hoi",
 )
 MARKER = ".cchc-demo"  # a folder holding this file is the demo's: it may be written again
 
@@ -243,6 +257,56 @@ def _claim(out: Path) -> None:
         "Thư mục kết quả của `cchc-xlsx demo`: chạy demo lại sẽ ghi đè các thư mục con.\n",
         encoding="utf-8",
     )
+
+
+def _store_round(
+    catalog: Catalog, units: Units, period: Any, returns: Path, out: Path, say: Any, stream: Any
+) -> None:
+    """Step 6: huyện Chợ Đồn's quarter with its history store."""
+    store = out / "kho_luu.sqlite"
+    out.mkdir(parents=True, exist_ok=True)
+    common: dict[str, Any] = dict(level="xa", period=PERIOD, units=units, unit="H01", store=store)
+    say("\n=== 6. Huyện Chợ Đồn: kho lưu, phản hồi, nộp lại, nộp trễ ===")
+    first = check(returns, catalog, received_at="2024-03-13", **common)
+    say(f"Ghi vào kho lưu {store}: {first.counts['accepted']} biểu nhận ngày 13/3/2024.")
+    sent = feedback(store, period, out / "phieu_phan_hoi", catalog, office="UBND huyện Chợ Đồn")
+    for code, path in sent.workbooks.items():
+        say(f"  Phiếu phản hồi gửi {units[code].name}: {path.name}")
+    if sent.reminder_text is not None:
+        say(
+            f"  Danh sách nhắc nộp: {sent.reminder_text.name}, {sent.reminder_book.name if sent.reminder_book else ''}"
+        )
+    # xã Bản Thi types its figures again, as numbers, and sends them back on 18/3;
+    # xã Đồng Lạc sends its return at last on 20/3
+    layout = build_layout(catalog, "xa")
+    stamper = Stamper(layout, period, now_iso(), default_password())
+    base = yaml.safe_load(example_path("returns_seed000_tan_lap.yaml").read_text("utf-8"))["values"]
+    late = out / "nop_lai_va_nop_tre"
+    late.mkdir(exist_ok=True)
+    ban_thi = example_values(catalog, layout, "X0102", base)
+    ban_thi.update({"3.3.1.a": 1594, "3.3.1.b": 1500, "7.2.4.a": 1600, "7.2.4.b": 300})
+    corrected = late / f"Nop_lai_{template_filename(period, 'xa', units['X0102'])}"
+    corrected.write_bytes(Filler(stamper.stamp(units["X0102"]), layout).fill(ban_thi))
+    check(corrected, catalog, received_at="2024-03-18", **common)
+    dong_lac = late / template_filename(period, "xa", units["X0120"])
+    values = example_values(catalog, layout, "X0120", base)
+    dong_lac.write_bytes(Filler(stamper.stamp(units["X0120"]), layout).fill(values))
+    check(dong_lac, catalog, received_at="2024-03-20", **common)
+    res = consolidate(
+        [returns, late],
+        catalog,
+        out / f"{PERIOD}_huyen_H01_tong_hop_lan_2.xlsx",
+        json_path=out / f"{PERIOD}_huyen_H01_tong_hop_lan_2.json",
+        **common,
+    )
+    print_consolidation(res, stream)
+    print_timeliness(res, store, stream)
+    with Store(store) as db:
+        for v in db.versions(PERIOD, "X0102"):
+            say(
+                f"  Xã Bản Thi, bản {v.number}: {Path(v.path).name} — "
+                f"{'đang dùng' if v.current else 'đã được thay'}"
+            )
 
 
 def _fill_returns(catalog: Catalog, units: Units, period: Any, returns: Path) -> None:

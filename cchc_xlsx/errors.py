@@ -8,6 +8,7 @@ data of a returned workbook are not exceptions: they are :class:`Issue` values.
      ├── UnitsError(ValueError)      the units file cannot be used (lists every problem)
      ├── PeriodError(ValueError)     a period string is not one of the accepted forms
      ├── UsageError(ValueError)      arguments that cannot work (``option`` names the one at fault)
+     ├── StoreError                  the history store cannot be used (locked, newer, not a store)
      └── OutputError(OSError)        an output cannot be written (no permission, a folder …)
           └── OutputExistsError      an output exists and overwriting was not asked for
 """
@@ -80,6 +81,12 @@ class UsageError(CchcError, ValueError):
     def __init__(self, message: str, option: str | None = None):
         super().__init__(message)
         self.option = option
+
+
+class StoreError(CchcError):
+    """The history store cannot be used: another process holds it past the wait,
+    it was written by a newer cchc-xlsx, it is not a store, or the disk failed.
+    Nothing was recorded by the call that raised it."""
 
 
 class OutputError(CchcError, OSError):

@@ -129,6 +129,15 @@ class IssueCode(str, Enum):
     UNIT_CONFLICT = ("unit-conflict", "error", "đơn vị nộp nhiều tệp khác nhau")
     CONFLICT_RESOLVED = ("conflict-resolved", "info", "chọn tệp mới nhất")
 
+    # the history store (resubmissions)
+    SUPERSEDED = ("superseded", "info", "đã có bản nộp mới hơn")
+    RESUBMITTED = ("resubmitted", "info", "bản nộp lại")
+    NEWER_VERSION_RECORDED = (
+        "newer-version-recorded",
+        "warning",
+        "kho lưu có bản nộp mới hơn bản đang cộng",
+    )
+
 
 _BY_VALUE: dict[str, IssueCode] = {c.value: c for c in IssueCode}
 #: code → (default severity, title), for scripts that read the JSON report

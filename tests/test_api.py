@@ -23,10 +23,12 @@ DOCUMENTED_API = {
     "load_catalog", "load_units", "parse_period", "generate", "check", "consolidate", "example_path",
     # their result types and the values they hold
     "Catalog", "Units", "Unit", "Period", "GeneratedFile", "CheckResult", "FileResult", "Return", "Consolidation",
-    "UnitColumn", "Issue",
+    "UnitColumn", "Issue", "IssueCode",
+    # the history store
+    "Store", "Version", "Deadlines", "PeriodStatus", "feedback", "FeedbackResult",
     # the exception tree
     "CchcError", "CatalogError", "UnitsError", "PeriodError", "UsageError", "OutputError", "OutputExistsError",
-    "__version__",
+    "StoreError", "__version__",
 }
 
 

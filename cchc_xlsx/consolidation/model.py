@@ -10,6 +10,7 @@ from typing import Any
 from cchc_xlsx.batch.result import CheckResult, Settlement
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.flags import without_flagged
+from cchc_xlsx.history.timeliness import PeriodStatus
 from cchc_xlsx.layout.form import FormLayout
 from cchc_xlsx.read.record import FileResult
 from cchc_xlsx.semantics.aggregation_types import State
@@ -73,7 +74,9 @@ class Consolidation:
     above). ``flagged_totals``: per code, the units whose values involved in an
     error-level issue the total includes (or, with ``exclude_errors``, leaves
     out). ``settlements``: what the consolidation decided about files (applied
-    to ``batch`` by :func:`cchc_xlsx.consolidate`).
+    to ``batch`` by :func:`cchc_xlsx.consolidate`). ``timeliness``: with a
+    history store, the period's reporting status per expected unit and the
+    reporting rates (:class:`~cchc_xlsx.history.timeliness.PeriodStatus`).
     """
 
     batch: CheckResult
@@ -94,6 +97,8 @@ class Consolidation:
     excluded_totals: dict[str, list[str]] = field(default_factory=dict)
     # what the consolidation decided about files (applied by CheckResult.settle)
     settlements: tuple[Settlement, ...] = ()
+    # with a history store: who reported on time, late or not at all
+    timeliness: PeriodStatus | None = None
 
     def values_of(self, col: UnitColumn) -> tuple[dict[str, object], dict[str, str]]:
         """A submitted column's values and notes (read back from disk)."""
@@ -182,6 +187,8 @@ class Consolidation:
             code: {"units": units, "excluded": self.excluded_totals.get(code, [])}
             for code, units in self.flagged_totals.items()
         }
+        if self.timeliness is not None:
+            out["timeliness"] = self.timeliness.as_json()
         return out
 
 

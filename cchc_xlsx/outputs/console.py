@@ -8,6 +8,7 @@ every file with every issue.
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 from collections import Counter
 from typing import TextIO, cast
@@ -282,3 +283,27 @@ def catalog_listing(catalog: Catalog, level: str | None) -> str:
         widths.append(14)
     out.append(format_table(headers, table, widths))
     return "\n".join(out)
+
+
+def print_timeliness(result: Consolidation, store: object, out: TextIO | None = None) -> None:
+    """With a history store: the period's deadline, who is late, and the reporting rates."""
+    tl = result.timeliness
+    if tl is None:
+        return
+    out = out or sys.stdout
+    print(f"\nKho lưu: {store}", file=out)
+    late = [u for u in tl.units if u.state == "late"]
+    for u in late[:20]:
+        print(f"  Nộp trễ {u.days_late} ngày: {u.name} ({u.unit})", file=out)
+    if len(late) > 20:
+        print(f"  … và {len(late) - 20} đơn vị nộp trễ khác", file=out)
+
+    def pct(x: float | None) -> str:
+        return "—" if x is None else f"{x:.1f}".replace(".", ",") + " %"
+
+    print(
+        f"Hạn nộp {tl.deadline.strftime('%d/%m/%Y')} ({tl.deadline_source}): tỷ lệ báo cáo "
+        f"{pct(tl.reporting_rate)}, đúng hạn {pct(tl.on_time_rate)} "
+        f"({tl.count('on_time')} đúng hạn, {len(late)} trễ, {tl.count('missing')} chưa nộp).",
+        file=out,
+    )

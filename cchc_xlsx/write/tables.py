@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from cchc_xlsx.consolidation.model import Consolidation
+from cchc_xlsx.history.deadlines import local_time
+from cchc_xlsx.history.timeliness import STATE_TEXT
 from cchc_xlsx.issues import IssueCode
 from cchc_xlsx.layout.summary import NOTES_HEADERS
 from cchc_xlsx.vocabulary import COLUMN_STATUS_TEXT, SEVERITY_TEXT
@@ -39,7 +41,25 @@ def _write_table(
     print_setup(ws, (0, 0), landscape=True)
 
 
+def _timeliness_cells(res: Consolidation) -> dict[str, list[object]]:
+    """Per expected unit, with a history store: first received, deadline, on time or late, versions."""
+    status = res.timeliness
+    if status is None:
+        return {}
+    due = status.deadline.strftime("%d/%m/%Y")
+    out: dict[str, list[object]] = {}
+    for u in status.units:
+        when = local_time(u.received_at) if u.received_at else ""
+        state = STATE_TEXT[u.state]
+        if u.state == "late":
+            state = f"trễ {u.days_late} ngày"
+        out[u.unit] = [when, due, state, u.versions]
+    return out
+
+
 def _status_rows(res: Consolidation) -> Iterator[list[object]]:
+    timely = _timeliness_cells(res)
+    extra = ["", "", "", ""] if res.timeliness is not None else []
     for i, col in enumerate(res.columns, start=1):
         files = res.files_of(col)
         f = files[0] if files else None
@@ -57,6 +77,7 @@ def _status_rows(res: Consolidation) -> Iterator[list[object]]:
             (f.period or "") if f else "",
             sum(x.errors for x in files),
             sum(x.warnings for x in files),
+            *timely.get(col.code, extra),
         ]
     known = {c.code for c in res.columns}
     for f in res.batch.files.iter():
@@ -72,8 +93,35 @@ def _status_rows(res: Consolidation) -> Iterator[list[object]]:
                 f.period or "",
                 f.errors,
                 f.warnings,
+                *extra,
             ]
-    yield ["", "", f"{res.submitted}/{len(res.columns)} đơn vị đã nộp", "", "", "", "", "", "", ""]
+    yield [
+        "",
+        "",
+        f"{res.submitted}/{len(res.columns)} đơn vị đã nộp",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        *extra,
+    ]
+    tl = res.timeliness
+    if tl is not None and tl.reporting_rate is not None:
+        assert tl.on_time_rate is not None
+        yield [
+            "",
+            "",
+            f"Tỷ lệ báo cáo {_pct(tl.reporting_rate)}; đúng hạn {_pct(tl.on_time_rate)} "
+            f"(hạn {tl.deadline.strftime('%d/%m/%Y')}, {tl.deadline_source})",
+            *([""] * 11),
+        ]
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1f}".replace(".", ",") + " %"
 
 
 def write_status(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
@@ -91,9 +139,14 @@ def write_status(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
             "Kỳ ghi trong biểu",
             "Số lỗi",
             "Số cảnh báo",
+            *(
+                ["Nhận lần đầu", "Hạn nộp", "Đúng hạn / trễ", "Số bản đã nộp"]
+                if res.timeliness is not None
+                else []
+            ),
         ],
         _status_rows(res),
-        [5, 10, 28, 22, 40, 20, 24, 12, 8, 10],
+        [5, 10, 28, 22, 40, 20, 24, 12, 8, 10, 17, 11, 16, 9],
     )
 
 

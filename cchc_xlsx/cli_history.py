@@ -1,0 +1,317 @@
+"""The command line's words for the history store: ``--store`` and its options on
+``check`` and ``consolidate``, and the ``status``, ``history`` and ``feedback`` commands.
+
+The work is :mod:`cchc_xlsx.history`'s; this module parses, prints and writes."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from cchc_xlsx.errors import UsageError
+
+STORE_HELP = (
+    "kho lưu lịch sử (tệp SQLite; mặc định: biến môi trường CCHC_XLSX_STORE, "
+    "nếu không có thì cchc-xlsx.sqlite trong thư mục hiện tại)"
+)
+
+
+def add_recording_options(p: argparse.ArgumentParser, *, deadlines: bool) -> None:
+    """``--store``, ``--received-at``, ``--prefer`` (and ``--deadlines``) on check/consolidate."""
+    p.add_argument(
+        "--store",
+        metavar="TỆP",
+        help="ghi các tệp đã đọc vào kho lưu lịch sử (tệp SQLite; mặc định: biến môi trường "
+        "CCHC_XLSX_STORE nếu có, nếu không thì không ghi)",
+    )
+    p.add_argument(
+        "--received-at",
+        metavar="NGÀY",
+        help="ngày (giờ) nhận các tệp, khi ghi vào kho lưu một đợt đã nhận từ trước: 2024-04-10 hoặc 2024-04-10T09:30",
+    )
+    p.add_argument(
+        "--prefer",
+        action="append",
+        metavar="latest|TỆP",
+        help="khi một đơn vị nộp nhiều tệp: TỆP là bản được dùng (nêu nhiều lần cho nhiều đơn vị; "
+        "ghi nhớ trong kho lưu); latest: lấy tệp mới nhất theo thời điểm tạo",
+    )
+    if deadlines:
+        p.add_argument(
+            "--deadlines", metavar="TỆP", help="tệp hạn nộp (YAML) thay cho hạn mặc định"
+        )
+
+
+def recording_store(args: argparse.Namespace) -> str | None:
+    """The store check/consolidate record into: ``--store``, else ``$CCHC_XLSX_STORE``, else none."""
+    from cchc_xlsx.history.store import ENV_STORE
+
+    return args.store or os.environ.get(ENV_STORE) or None
+
+
+def prefer_arg(args: argparse.Namespace) -> Any:
+    """``--prefer``: ``"latest"`` alone, or the files to prefer."""
+    given = args.prefer or []
+    if "latest" in given:
+        if len(given) > 1:
+            raise UsageError(
+                "--prefer latest không dùng cùng với --prefer TỆP; hãy chọn một cách.",
+                option="prefer",
+            )
+        return "latest"
+    return given or None
+
+
+def add_commands(sub: Any) -> None:
+    """The ``status``, ``history`` and ``feedback`` commands."""
+    s = sub.add_parser("status", help="tình hình nộp báo cáo của một kỳ, theo kho lưu")
+    s.add_argument("--store", metavar="TỆP", help=STORE_HELP)
+    s.add_argument("--period", required=True, help="kỳ báo cáo: 2024-Q1 …")
+    s.add_argument("--level", help="cấp của các đơn vị nộp biểu")
+    s.add_argument("--unit", help="mã đơn vị tổng hợp: chỉ các đơn vị trực thuộc")
+    s.add_argument("--units", help="tệp danh sách đơn vị (mặc định: danh sách ghi lần chạy trước)")
+    s.add_argument("--deadlines", metavar="TỆP", help="tệp hạn nộp (YAML)")
+    s.add_argument("--json", metavar="TỆP", help="ghi ra JSON (“-”: màn hình)")
+    s.add_argument("--csv", metavar="TỆP", help="ghi ra CSV (“-”: màn hình)")
+
+    f = sub.add_parser(
+        "feedback", help="phiếu phản hồi cho các đơn vị có biểu lỗi, và danh sách nhắc nộp"
+    )
+    f.add_argument("--store", metavar="TỆP", help=STORE_HELP)
+    f.add_argument("--period", required=True, help="kỳ báo cáo: 2024-Q1 …")
+    f.add_argument("--out", required=True, help="thư mục ghi phiếu phản hồi")
+    f.add_argument("--unit", help="chỉ đơn vị này, hoặc các đơn vị trực thuộc nó")
+    f.add_argument("--office", help="tên cơ quan gửi phản hồi (in trên phiếu)")
+    f.add_argument("--catalog", help="tệp danh mục chỉ tiêu (mặc định: danh mục đi kèm)")
+    f.add_argument("--force", action="store_true", help="ghi đè tệp đã có")
+
+    h = sub.add_parser("history", help="số liệu và các bản nộp qua các kỳ, theo kho lưu")
+    h.add_argument("--store", metavar="TỆP", help=STORE_HELP)
+    h.add_argument("--unit", action="append", help="mã đơn vị (nêu nhiều lần được)")
+    h.add_argument("--code", action="append", help="mã chỉ tiêu (nêu nhiều lần được)")
+    h.add_argument("--periods", help="các kỳ: 2023-Q1..2024-Q4, hoặc 2024-Q1,2024-Q2")
+    h.add_argument(
+        "--versions", action="store_true", help="liệt kê các bản nộp (tệp) thay vì số liệu"
+    )
+    h.add_argument("--json", metavar="TỆP", help="ghi ra JSON (“-”: màn hình)")
+    h.add_argument("--csv", metavar="TỆP", help="ghi ra CSV (“-”: màn hình)")
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from cchc_xlsx.api import feedback
+    from cchc_xlsx.catalog.load import load_catalog
+
+    result = feedback(
+        args.store,
+        args.period,
+        args.out,
+        load_catalog(args.catalog),
+        unit=args.unit,
+        office=args.office,
+        force=args.force,
+    )
+    for code, path in result.workbooks.items():
+        print(f"Phiếu phản hồi cho {code}: {path}")
+    for code, why in result.not_written.items():
+        print(f"Không ghi phiếu phản hồi cho {code}: {why}")
+    if not result.workbooks:
+        print("Không đơn vị nào có biểu cần phản hồi (không lỗi, không cảnh báo).")
+    if result.reminder_text is not None:
+        print(f"\n{len(result.missing)} đơn vị chưa có biểu dùng được; danh sách nhắc nộp:")
+        print(f"  {result.reminder_text}\n  {result.reminder_book}\n")
+        print(result.reminder_text.read_text("utf-8"), end="")
+    return 0
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from cchc_xlsx.history.store import Store
+
+    return Store(args.store, create=False)
+
+
+def _emit(target: str, text: str, what: str) -> None:
+    from cchc_xlsx.atomic import atomic_write_bytes
+
+    if target == "-":
+        sys.stdout.write(text)
+        return
+    atomic_write_bytes(target, text.encode("utf-8"))
+    print(f"Đã ghi {what}: {target}")
+
+
+def _csv(header: list[str], rows: Iterable[Sequence[Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1f}".replace(".", ",") + " %"
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from cchc_xlsx.history.deadlines import Deadlines, load_deadlines, local_time
+    from cchc_xlsx.history.timeliness import STATE_TEXT, period_status
+    from cchc_xlsx.periods import parse_period
+    from cchc_xlsx.units import load_units
+
+    period = parse_period(args.period).code
+    rules = load_deadlines(args.deadlines) if args.deadlines else Deadlines()
+    expected = None
+    if args.units:
+        units = load_units(args.units)
+        if not args.level:
+            raise UsageError(
+                "Với --units, hãy nêu --level (cấp của các đơn vị nộp biểu).", option="level"
+            )
+        if args.unit and args.unit not in units:
+            raise UsageError(f"Không có đơn vị “{args.unit}” trong {args.units}.", option="unit")
+        expected = [
+            (u.code, u.name)
+            for u in (
+                units.descendants(args.unit, args.level)
+                if args.unit
+                else units.at_level(args.level)
+            )
+        ]
+    with _open(args) as store:
+        st = period_status(
+            store, period, level=args.level, parent=args.unit, expected=expected, deadlines=rules
+        )
+    if args.json:
+        _emit(args.json, json.dumps(st.as_json(), ensure_ascii=False, indent=2) + "\n", "JSON")
+    if args.csv:
+        rows = [
+            [
+                u.unit,
+                u.name,
+                u.state,
+                u.received_at or "",
+                u.days_late if u.days_late is not None else "",
+                u.versions,
+                u.superseded,
+                u.current.sha256 if u.current else "",
+                u.current.path if u.current else "",
+            ]
+            for u in st.units
+        ]
+        header = [
+            "unit",
+            "name",
+            "state",
+            "received_at",
+            "days_late",
+            "versions",
+            "superseded",
+            "sha256",
+            "path",
+        ]
+        _emit(args.csv, _csv(header, rows), "CSV")
+    if args.json == "-" or args.csv == "-":
+        return 0
+    print(f"Kỳ {period}: hạn nộp {st.deadline.strftime('%d/%m/%Y')} ({st.deadline_source})")
+    if not st.units:
+        print(
+            "Kho lưu chưa có biểu nào của kỳ này, cũng chưa biết các đơn vị phải nộp (hãy nêu --units và --level)."
+        )
+        return 0
+    width = max(len(u.name) for u in st.units)
+    for u in st.units:
+        state = f"trễ {u.days_late} ngày" if u.state == "late" else STATE_TEXT[u.state]
+        when = local_time(u.received_at) if u.received_at else ""
+        more = f", {u.versions} bản" if u.versions > 1 else ""
+        print(f"  {u.unit:<8} {u.name:<{width}}  {state:<14} {when}{more}")
+    print(
+        f"Đã nộp {st.received}/{st.expected} (tỷ lệ báo cáo {_pct(st.reporting_rate)}), đúng hạn "
+        f"{st.count('on_time')} ({_pct(st.on_time_rate)}), trễ {st.count('late')}, bị từ chối "
+        f"{st.count('rejected')}, chưa nộp {st.count('missing')}."
+    )
+    return 0
+
+
+def _periods(text: str | None, known: list[str]) -> list[str]:
+    from cchc_xlsx.periods import parse_period
+
+    if not text:
+        return known
+    if ".." in text:
+        a_text, b_text = text.split("..", 1)
+        a, b = parse_period(a_text), parse_period(b_text)
+        return [p for p in known if a.end <= parse_period(p).end <= b.end]
+    return [parse_period(p).code for p in text.split(",") if p.strip()]
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from cchc_xlsx.history.deadlines import local_time
+
+    with _open(args) as store:
+        periods = _periods(args.periods, store.periods())
+        if args.versions:
+            header = [
+                "period",
+                "unit",
+                "number",
+                "status",
+                "current",
+                "received_at",
+                "sha256",
+                "path",
+            ]
+            rows: list[list[Any]] = [
+                [
+                    v.period,
+                    v.unit or "",
+                    v.number,
+                    v.status,
+                    v.current,
+                    v.received_at,
+                    v.sha256,
+                    v.path,
+                ]
+                for p in periods
+                for v in store.versions(p)
+                if not args.unit or v.unit in args.unit
+            ]
+        else:
+            header = ["period", "unit", "code", "value", "sha256"]
+            rows = [
+                list(r) for r in store.history(units=args.unit, codes=args.code, periods=periods)
+            ]
+    if args.json:
+        _emit(
+            args.json,
+            json.dumps([dict(zip(header, r)) for r in rows], ensure_ascii=False, indent=2) + "\n",
+            "JSON",
+        )
+    if args.csv:
+        _emit(args.csv, _csv(header, rows), "CSV")
+    if args.json == "-" or args.csv == "-":
+        return 0
+    if not rows:
+        print("Kho lưu không có gì khớp với điều kiện đã nêu.")
+        return 0
+    if args.versions:
+        for period, unit, n, status, current, received, sha, path in rows:
+            mark = "đang dùng" if current else ("bị thay" if status == "accepted" else "bị từ chối")
+            print(
+                f"  {period:<8} {unit:<8} bản {n}  {mark:<10} {local_time(received)}  {sha[:12]}  {path}"
+            )
+        return 0
+    for period, unit, code, value, _sha in rows:
+        shown = (
+            f"{value:,}".replace(",", ".")
+            if isinstance(value, int) and not isinstance(value, bool)
+            else value
+        )
+        if isinstance(value, float):
+            shown = f"{value:g}".replace(".", ",")
+        print(f"  {period:<8} {unit:<8} {code:<10} {shown}")
+    return 0

@@ -1,0 +1,162 @@
+"""One run of ``check`` or ``consolidate`` with the history store: open, record, resolve, commit.
+
+The front ends (:mod:`cchc_xlsx.api`) make a :class:`History` from what the
+user gave (a store or its path, when the batch was received, files to
+prefer, the deadlines), check it before any long work, and call it at three
+points: after reading (record the files, settle resubmissions), after the
+consolidation (the timeliness of the period, the appendix's sources), and
+once every output is in place (commit). Anything that fails before the commit
+leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from cchc_xlsx.batch.result import CheckResult, Expectation
+from cchc_xlsx.errors import UsageError, os_error_text
+from cchc_xlsx.history.deadlines import Deadlines, load_deadlines
+from cchc_xlsx.history.resubmission import resolve_versions
+from cchc_xlsx.history.store import Store, as_timestamp
+from cchc_xlsx.history.timeliness import PeriodStatus, period_status
+
+StoreArg = Store | str | os.PathLike[str] | None
+WhenArg = dt.datetime | dt.date | str | None
+DeadlinesArg = Deadlines | str | os.PathLike[str] | None
+
+
+@dataclass
+class History:
+    """What a run does with the store (nothing when ``store`` is None and no file is preferred)."""
+
+    store_arg: StoreArg = None
+    received_at: str | None = None
+    preferred: dict[str, str] = field(default_factory=dict)  # sha256 → the path given
+    deadlines: Deadlines | None = None
+    store: Store | None = None
+    _owned: bool = False
+    _new: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(
+        cls,
+        store: StoreArg = None,
+        received_at: WhenArg = None,
+        prefer: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None,
+        deadlines: DeadlinesArg = None,
+    ) -> History:
+        """Check the run's history arguments before anything is read; raise
+        :class:`UsageError` (``option``: ``received_at``, ``prefer``,
+        ``deadlines``) for one that cannot work."""
+        when = None
+        if received_at is not None:
+            if store is None:
+                raise UsageError(
+                    "Ngày nhận chỉ có ý nghĩa khi ghi vào kho lưu; hãy nêu kho lưu.",
+                    option="received_at",
+                )
+            try:
+                when = as_timestamp(received_at)
+            except ValueError as exc:
+                raise UsageError(str(exc), option="received_at") from None
+        chosen: dict[str, str] = {}
+        if prefer is not None:
+            paths = [prefer] if isinstance(prefer, (str, os.PathLike)) else list(prefer)
+            for p in paths:
+                path = os.fspath(p)
+                try:
+                    with open(path, "rb") as fh:
+                        chosen[hashlib.sha256(fh.read()).hexdigest()] = path
+                except OSError as exc:
+                    raise UsageError(
+                        f"Không đọc được tệp được chọn “{path}”: {os_error_text(exc)}.",
+                        option="prefer",
+                    ) from None
+        rules = None
+        if deadlines is not None:
+            rules = deadlines if isinstance(deadlines, Deadlines) else load_deadlines(deadlines)
+        return cls(store, when, chosen, rules)
+
+    @contextmanager
+    def opened(self) -> Iterator[History]:
+        """Open the store (when given as a path) and start the run; on an error,
+        forget what the run recorded; close the store this opened."""
+        if self.store_arg is not None:
+            if isinstance(self.store_arg, Store):
+                self.store = self.store_arg
+            else:
+                self.store = Store(self.store_arg)
+                self._owned = True
+            self.store.begin()
+        try:
+            yield self
+        except BaseException:
+            if self.store is not None:
+                self.store.rollback()
+            raise
+        finally:
+            if self._owned and self.store is not None:
+                self.store.close()
+
+    def record(self, batch: CheckResult, expect: Expectation) -> None:
+        """Record the batch's files and the expected units; settle which of a unit's files counts."""
+        store = self.store
+        if store is not None:
+            self._new = store.record(batch, received_at=self.received_at).new_files
+            for sha, path in self.preferred.items():
+                if store.file(sha) is None:
+                    raise UsageError(
+                        f"Tệp được chọn “{path}” không nằm trong các tệp đã đọc, cũng chưa có trong kho lưu.",
+                        option="prefer",
+                    )
+                store.prefer(sha)
+            if batch.period and batch.level and batch.expected is not None and expect.units:
+                units = expect.units
+                store.record_expected(
+                    batch.period,
+                    batch.level,
+                    expect.unit,
+                    [(c, units[c].name, units[c].contact) for c in batch.expected],
+                )
+        elif self.preferred:
+            known = {f.sha256 for f in batch.files.iter(status="accepted")}
+            for sha, path in self.preferred.items():
+                if sha not in known:
+                    raise UsageError(
+                        f"Tệp được chọn “{path}” không nằm trong các tệp đã đọc và được chấp nhận.",
+                        option="prefer",
+                    )
+        batch.settle(resolve_versions(batch, store, set(self.preferred)))
+
+    def checked(self, batch: CheckResult) -> None:
+        """After the batch-wide checks (outliers): the issues of the files this run recorded."""
+        if self.store is not None and self._new:
+            self.store.update_issues(batch, self._new)
+
+    def status(
+        self, batch: CheckResult, unit: str | None, names: dict[str, str]
+    ) -> PeriodStatus | None:
+        """The period's timeliness for the batch's expected units (None without a store or a period)."""
+        if self.store is None or not batch.period:
+            return None
+        expected = (
+            [(c, names.get(c, c)) for c in batch.expected] if batch.expected is not None else None
+        )
+        return period_status(
+            self.store,
+            batch.period,
+            level=batch.level,
+            parent=unit,
+            expected=expected,
+            deadlines=self.deadlines,
+        )
+
+    def commit(self) -> None:
+        """Keep what the run recorded (after every output is in place)."""
+        if self.store is not None:
+            self.store.commit()
