@@ -11,7 +11,7 @@ from pathlib import Path
 from cchc_xlsx.batch.discover import is_own_output
 from cchc_xlsx.catalog.load import load_catalog
 from cchc_xlsx.catalog.model import Catalog
-from cchc_xlsx.errors import OutputExistsError, UsageError
+from cchc_xlsx.errors import UsageError
 from cchc_xlsx.periods import Period, parse_period
 from cchc_xlsx.units import Unit, Units, load_units
 from cchc_xlsx.vocabulary import LEVELS
@@ -201,19 +201,6 @@ def refuse_inputs_as_outputs(
                 "không ghi đè lên tệp đầu vào — hãy chọn tên khác.",
                 option="out",
             )
-
-
-def refuse_existing(paths: Iterable[Path], force: bool) -> None:
-    """Raise :class:`OutputExistsError` listing the outputs that exist (unless ``force``)."""
-    if force:
-        return
-    existing = [str(p) for p in paths if p.exists()]
-    if existing:
-        shown = "\n".join(f"  - {p}" for p in existing[:10])
-        more = f"\n  … và {len(existing) - 10} tệp khác" if len(existing) > 10 else ""
-        raise OutputExistsError(
-            f"{len(existing)} tệp kết quả đã có, không ghi đè:\n{shown}{more}", existing
-        )
 
 
 def check_inputs(paths: Sequence[str]) -> None:

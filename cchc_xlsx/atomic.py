@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from cchc_xlsx.errors import OutputError, os_error_text
+from cchc_xlsx.errors import OutputError, OutputExistsError, os_error_text
 
 TEMP_PREFIX = ".cchc-tmp-"
 
@@ -142,3 +142,16 @@ class OutputSet:
 
     def __exit__(self, *exc: object) -> None:
         self.discard()
+
+
+def refuse_existing(paths: Iterable[Path], force: bool) -> None:
+    """Raise :class:`OutputExistsError` listing the outputs that exist (unless ``force``)."""
+    if force:
+        return
+    existing = [str(p) for p in paths if p.exists()]
+    if existing:
+        shown = "\n".join(f"  - {p}" for p in existing[:10])
+        more = f"\n  … và {len(existing) - 10} tệp khác" if len(existing) > 10 else ""
+        raise OutputExistsError(
+            f"{len(existing)} tệp kết quả đã có, không ghi đè:\n{shown}{more}", existing
+        )

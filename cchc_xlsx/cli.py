@@ -2,7 +2,8 @@
 0 all accepted, 1 output written but something was rejected/missing/in error,
 2 usage, catalogue or I/O error (nothing written).
 
-One module for the command line's words (about 450 lines): argparse in
+One module for the command line's words (about 490 lines; the history store's
+commands are in :mod:`cchc_xlsx.cli_history`): argparse in
 Vietnamese, each command's options, and the lines each command prints; the
 work itself is :mod:`cchc_xlsx.api`'s."""
 
@@ -376,8 +377,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from cchc_xlsx.api import check_batch
-    from cchc_xlsx.arguments import as_units, check_out, refuse_existing
-    from cchc_xlsx.atomic import OutputSet
+    from cchc_xlsx.arguments import as_units, check_out
+    from cchc_xlsx.atomic import OutputSet, refuse_existing
     from cchc_xlsx.history.run import History
     from cchc_xlsx.outputs.console import print_missing, print_summary
     from cchc_xlsx.outputs.json_report import write_report_json

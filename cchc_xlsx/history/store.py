@@ -14,6 +14,9 @@ same store take turns: the second waits up to ``timeout`` seconds, then
 raises :class:`~cchc_xlsx.errors.StoreError`; SQLite's locking keeps the file
 consistent either way.
 
+(Over 400 lines: one concept, every SQL statement that touches the store is
+here, so that the schema and its queries are read together.)
+
 Versions: the accepted returns of one unit, period and form are its versions,
 in the order they were received (``received_at``: the first time the store
 saw the bytes, or the date given for a batch that arrived earlier). The

@@ -11,6 +11,9 @@ label was edited …) is left blank, so that the unit types it again. The form's
 sheets keep their protection, validations and check column: the unit corrects
 the figures in this file and sends it back, and it is read as that unit's
 return. Info-level notes need nothing from the unit and are not sent back.
+
+(Over 400 lines: one concept, the feedback workbook — placing each issue on
+the form, the list sheet, and what to do per issue code.)
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Reads like the workbook it writes: title block, header rows, indicator rows,
 rule highlights, unit chooser, defined names, metadata, protection.
+(Over 400 lines: one concept, the form as XlsxWriter draws it, including the
+marked cells a feedback workbook adds.)
 """
 
 from __future__ import annotations

@@ -1,0 +1,131 @@
+"""The feedback round's outputs: a feedback workbook per unit with problems, and the reminder list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cchc_xlsx.atomic import OutputSet, refuse_existing
+from cchc_xlsx.catalog.model import Catalog
+from cchc_xlsx.errors import UsageError
+from cchc_xlsx.history.run import StoreArg
+from cchc_xlsx.history.store import Store, Version
+from cchc_xlsx.history.timeliness import PeriodStatus
+from cchc_xlsx.periods import Period
+from cchc_xlsx.units import slugify
+from cchc_xlsx.write.feedback import feedback_workbook
+from cchc_xlsx.write.identity import now_iso
+from cchc_xlsx.write.reminders import reminder_text, reminder_workbook
+
+
+@dataclass(frozen=True)
+class FeedbackResult:
+    """What :func:`feedback` wrote: ``workbooks`` (one per unit with problems,
+    ``{unit code: path}``), the reminder list of the units without a usable
+    return (``missing``: (code, name, state, contact); ``reminder_text`` and
+    ``reminder_book``: its text and its workbook, None when nobody is missing),
+    and ``not_written``: units whose return could not be given back, with why."""
+
+    workbooks: dict[str, Path]
+    missing: list[tuple[str, str, str, str]]
+    reminder_text: Path | None
+    reminder_book: Path | None
+    not_written: dict[str, str] = field(default_factory=dict)
+
+
+def write_feedback(
+    store: StoreArg,
+    period: Period | None,
+    out: Path,
+    cat: Catalog,
+    *,
+    unit: str | None,
+    office: str | None,
+    force: bool,
+    password: str,
+) -> FeedbackResult:
+    """:func:`cchc_xlsx.feedback` once its arguments are loaded."""
+    from cchc_xlsx.history.timeliness import STATE_TEXT
+
+    per = period
+
+    assert per is not None
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"“{out}” là một tệp, không phải thư mục.", option="out")
+    pw = password
+    db = store if isinstance(store, Store) else Store(store, create=False)
+    try:
+        status = db.status(per.code, parent=None)
+        wanted: set[str] | None = None
+        if unit is not None:
+            under = db.expected(per.code, parent=unit)
+            if under is not None:
+                wanted = {c for c, _n in under}
+            elif any(v.unit == unit for v in db.versions(per.code)):
+                wanted = {unit}
+            else:
+                raise UsageError(
+                    f"Kho lưu không có biểu kỳ {per.code} của đơn vị “{unit}”, cũng không có "
+                    "danh sách đơn vị trực thuộc nó.",
+                    option="unit",
+                )
+            status = db.status(per.code, parent=unit) if under is not None else status
+        plans: dict[str, tuple[Path, Version]] = {}
+        not_written: dict[str, str] = {}
+        missing: list[tuple[str, str, str, str]] = []
+        contacts = db.contacts(per.code)
+        by_unit: dict[str, list[Version]] = {}
+        for ver in db.versions(per.code):
+            if ver.unit:
+                by_unit.setdefault(ver.unit, []).append(ver)
+        for u in status.units:
+            if wanted is not None and u.unit not in wanted:
+                continue
+            if u.state in ("missing", "rejected", "conflict") and u.current is None:
+                missing.append((u.unit, u.name, STATE_TEXT[u.state], contacts.get(u.unit, "")))
+            versions = by_unit.get(u.unit, [])
+            v: Version | None = u.current or (versions[-1] if versions else None)
+            if v is None or not (v.errors or v.warnings):
+                continue
+            if v.form_id != cat.id or v.form_version != cat.version:
+                not_written[u.unit] = (
+                    f"biểu của danh mục {v.form_id} phiên bản {v.form_version}, "
+                    f"không phải {cat.id} phiên bản {cat.version} đang dùng"
+                )
+                continue
+            level = v.level or ""
+            name = f"{per.code}_{level}_{u.unit}_{slugify(u.name)[:60]}_phan_hoi.xlsx"
+            plans[u.unit] = (out / name, v)
+        targets = [p for p, _v in plans.values()]
+        label, due = per.label, status.deadline.strftime("%d/%m/%Y")
+        text_path = out / f"nhac_nop_{per.code}.txt" if missing else None
+        book_path = out / f"nhac_nop_{per.code}.xlsx" if missing else None
+        refuse_existing(targets + [p for p in (text_path, book_path) if p is not None], force)
+        out.mkdir(parents=True, exist_ok=True)
+        with OutputSet() as outs:
+            for code, (path, v) in plans.items():
+                ret = db.return_of(v.sha256)
+                data = feedback_workbook(
+                    cat,
+                    ret,
+                    password=pw,
+                    generated_at=now_iso(),
+                    office=office,
+                    unit_name=status_name(status, code),
+                )
+                outs.path(path).write_bytes(data)
+            if text_path is not None and book_path is not None:
+                outs.path(text_path).write_text(reminder_text(label, due, missing), "utf-8")
+                outs.path(book_path).write_bytes(reminder_workbook(label, due, missing, pw))
+            outs.commit()
+    finally:
+        if not isinstance(store, Store):
+            db.close()
+    return FeedbackResult(
+        {c: p for c, (p, _v) in plans.items()}, missing, text_path, book_path, not_written
+    )
+
+
+def status_name(status: PeriodStatus, code: str) -> str | None:
+    """The name the status (the units register) gives a unit."""
+    return next((u.name for u in status.units if u.unit == code), None)
