@@ -272,6 +272,8 @@ def test_the_feedback_sheet_comes_first_and_lists_every_error_and_warning(case: 
     head = "\n".join(str(ws.cell(r, 1).value) for r in range(1, 9) if ws.cell(r, 1).value)
     assert case.ret.unit_name and case.ret.unit_name in head
     assert case.catalog.title in head and cx.parse_period(PERIOD).label in head
+    # the file's name, with an invisible break of LibreOffice's “_xa_” escape
+    assert f"Tệp nhận được: {Path(case.ret.path).name} — ngày lập phiếu: 10/04/2024" in head.replace("\u200b", "")
     assert "sửa các ô được tô màu" in head and "gửi lại chính tệp này" in head
     assert "Không đổi tên trang" in head and "không thêm, xóa" in head
     assert ws.protection.sheet  # read-only, as the form
@@ -519,6 +521,10 @@ def test_libreoffice_keeps_it_a_return_and_its_checks_count_what_is_left(
         assert dict(back.values) == dict(c.ret.values)
         wb = openpyxl.load_workbook(path)
         assert wb.sheetnames[0] == FEEDBACK_SHEET
+        # “2024-Q1_xa_X0105_….xlsx” was not read as “2024-Q1” + line break + “X0105_…”
+        texts = [str(cell.value) for row in wb.worksheets[0].iter_rows() for cell in row if cell.value]
+        assert any(Path(c.ret.path).name in t.replace("\u200b", "") for t in texts)
+        assert not any("\n" in t for t in texts)
         for i in listed(c.ret):
             where = cell_of(c, i)
             if where is not None:

@@ -94,6 +94,8 @@ DEFAULT_TODO = "Kiểm tra lại và sửa cho đúng; nếu chưa rõ, hãy li�
 LEFT_OUT = "ô đã để trống vì giá trị gửi về không dùng được"
 
 _REF = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})")
+# what LibreOffice decodes as an OOXML character escape but XlsxWriter does not escape
+_LO_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{1,3}_)")
 
 
 @dataclass
@@ -388,7 +390,7 @@ def _marks(
         where: CellMark(
             fill=ERROR_FILL if worst[where] == "error" else WARNING_FILL,
             font_color=ERROR_FONT if worst[where] == "error" else None,
-            comment="\n\n".join(dict.fromkeys(parts)),
+            comment=_safe("\n\n".join(dict.fromkeys(parts))),
             author=office or "cchc-xlsx",
         )
         for where, parts in texts.items()
@@ -436,10 +438,17 @@ def _height(cells: list[tuple[str, float]], minimum: float = _LINE_HEIGHT + 3) -
     return min(_ROW_MAX, max(minimum, lines * _LINE_HEIGHT + 3))
 
 
+def _safe(text: str) -> str:
+    """``text`` as LibreOffice will show it: it reads ``_xa_`` in a cell or a
+    comment as the escape of a line break (``2024-Q1_xa_X0105_….xlsx`` would
+    break in three), so an invisible zero-width space follows such an underscore."""
+    return _LO_ESCAPE.sub("_\u200b", text)
+
+
 def _text(ws: Any, r: int, c: int, text: str, fmt: Any) -> None:
     """A text cell, or a blank one (with its borders) for no text."""
     if text:
-        ws.write_string(r, c, text, fmt)
+        ws.write_string(r, c, _safe(text), fmt)
     else:
         ws.write_blank(r, c, None, fmt)
 
@@ -469,6 +478,7 @@ def _write_feedback_sheet(
 ) -> None:
     small = {"font_size": 11}
     f_office = wb.add_format(base(bold=True, align="left"))
+    f_caption = wb.add_format(base(italic=True, align="center"))  # one line each
     f_text = wb.add_format(base(text_wrap=True, valign="top", **small))
     f_summary = wb.add_format(base(bold=True, font_color=ERROR_FONT, text_wrap=True))
     f_cell = wb.add_format(base(border=1, text_wrap=True, valign="top", **small))
@@ -508,7 +518,7 @@ def _write_feedback_sheet(
 
     r = 0
     if office:
-        ws.merge_range(r, 0, r, _LAST_COL, office, f_office)
+        ws.merge_range(r, 0, r, _LAST_COL, _safe(office[:TEXT_MAX]), f_office)
         r += 1
     ws.merge_range(r, 0, r, _LAST_COL, "PHIẾU PHẢN HỒI SỐ LIỆU BÁO CÁO", fmts["title"])
     ws.set_row(r, 24)
@@ -519,8 +529,8 @@ def _write_feedback_sheet(
         f"Tệp nhận được: {os.path.basename(ret.path)} — ngày lập phiếu: {_date(generated_at)}",
     ]
     for text in lines:
-        ws.merge_range(r, 0, r, _LAST_COL, text[:TEXT_MAX], fmts["caption"])
-        ws.set_row(r, _height([(text, full * 0.9)], 18))
+        ws.merge_range(r, 0, r, _LAST_COL, _safe(text[:TEXT_MAX]), f_caption)
+        ws.set_row(r, 18)
         r += 1
 
     errors = sum(1 for e in entries if e.issue.severity == "error")
@@ -555,7 +565,7 @@ def _write_feedback_sheet(
         f"Sửa xong, lưu lại và gửi lại chính tệp này{back}. Không đổi tên trang, không thêm, xóa "
         "hay di chuyển dòng, cột; trang này chỉ để đọc."
     )
-    ws.merge_range(r, 0, r, _LAST_COL, instructions, f_text)
+    ws.merge_range(r, 0, r, _LAST_COL, _safe(instructions), f_text)
     ws.set_row(r, _height([(instructions, full * 0.95)]))
     r += 2
 
@@ -586,16 +596,18 @@ def _write_feedback_sheet(
         todo = TODO.get(i.code, DEFAULT_TODO)
         ws.write_number(r, 0, n, f_center)
         if e.where is not None and links < LINKS_MAX:
-            ws.write_url(r, 1, _link(layout, e.where), f_link, e.cell, "Đến ô này trên trang biểu")
+            ws.write_url(
+                r, 1, _link(layout, e.where), f_link, _safe(e.cell), "Đến ô này trên trang biểu"
+            )
             links += 1
         else:
-            ws.write_string(r, 1, e.cell[:TEXT_MAX], f_center)
+            _text(ws, r, 1, e.cell[:TEXT_MAX], f_center)
         _text(ws, r, 2, i.indicator or "", f_center)
         _text(ws, r, 3, label[:TEXT_MAX], f_cell)
         _text(ws, r, 4, value, f_cell)
         ws.write_string(r, 5, SEVERITY_LABEL[i.severity], f_level[i.severity])
-        ws.write_string(r, 6, message, f_cell)
-        ws.write_string(r, 7, todo, f_cell)
+        _text(ws, r, 6, message, f_cell)
+        _text(ws, r, 7, todo, f_cell)
         ws.set_row(
             r,
             _height(
