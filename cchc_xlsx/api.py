@@ -211,6 +211,7 @@ def check_batch(
         scratch=tuple(scratch),
     )
     hist = history or History()
+    hist.refuse_outputs(outputs)
     with hist.opened():
         result = read_batch(
             inputs, cat, expect, workers=workers, progress=progress, require_files=True
@@ -218,7 +219,6 @@ def check_batch(
         hist.record(result, expect)
         mark_conflicts(result)
         flag_outliers(result, cat)
-        hist.checked(result)
         hist.commit()
     return result
 
@@ -307,6 +307,7 @@ def consolidate(
     if len({os.path.abspath(p) for p in named}) != len(named):
         raise UsageError("Hai tệp kết quả trùng tên; hãy đặt tên khác nhau.", option="out")
     check_inputs(inputs)
+    history.refuse_outputs(named)
     refuse_inputs_as_outputs(named, inputs, [cat.path, reg.path if reg is not None else ""])
     refuse_existing(named, force)
     if own_form is not None and unit is None and (reg is None or level is None):
@@ -389,8 +390,6 @@ def run_consolidation(
     if history is not None:
         history.record(batch, expect)
     flag_outliers(batch, catalog)
-    if history is not None:
-        history.checked(batch)
     result = build_consolidation(
         batch, catalog, expect.units, expect.unit, prefer, exclude_errors=exclude_errors
     )

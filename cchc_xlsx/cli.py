@@ -268,6 +268,7 @@ _OPTIONS = {
     "received_at": "--received-at",
     "deadlines": "--deadlines",
     "store": "--store",
+    "periods": "--periods",
 }
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from cchc_xlsx.errors import UsageError
@@ -79,6 +80,7 @@ def add_commands(sub: Any) -> None:
     s.add_argument("--deadlines", metavar="TỆP", help="tệp hạn nộp (YAML)")
     s.add_argument("--json", metavar="TỆP", help="ghi ra JSON (“-”: màn hình)")
     s.add_argument("--csv", metavar="TỆP", help="ghi ra CSV (“-”: màn hình)")
+    s.add_argument("--force", action="store_true", help="ghi đè tệp JSON/CSV đã có")
 
     f = sub.add_parser(
         "feedback", help="phiếu phản hồi cho các đơn vị có biểu lỗi, và danh sách nhắc nộp"
@@ -101,6 +103,7 @@ def add_commands(sub: Any) -> None:
     )
     h.add_argument("--json", metavar="TỆP", help="ghi ra JSON (“-”: màn hình)")
     h.add_argument("--csv", metavar="TỆP", help="ghi ra CSV (“-”: màn hình)")
+    h.add_argument("--force", action="store_true", help="ghi đè tệp JSON/CSV đã có")
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
@@ -135,6 +138,34 @@ def _open(args: argparse.Namespace) -> Any:
     return Store(args.store, create=False)
 
 
+def _check_targets(args: argparse.Namespace, inputs: Iterable[str | None]) -> None:
+    """``--json``/``--csv`` files: never over the store or an input; never over a file without ``--force``."""
+    from cchc_xlsx.arguments import check_out
+    from cchc_xlsx.atomic import refuse_existing
+    from cchc_xlsx.history.store import default_store_path
+
+    store = Path(args.store) if args.store else default_store_path()
+    targets = []
+    for value, suffix, option in (
+        (args.json, ".json", "json_path"),
+        (args.csv, ".csv", "csv_path"),
+    ):
+        if value is None or value == "-":
+            continue
+        path = check_out(value, suffix=suffix, option=option)
+        for other in [str(store), *inputs]:
+            if other and os.path.realpath(path) == os.path.realpath(other):
+                raise UsageError(
+                    f"Tệp kết quả “{value}” là một tệp đầu vào (kho lưu hoặc danh sách đơn vị); "
+                    "không ghi đè — hãy chọn tên khác.",
+                    option=option,
+                )
+        if not path.parent.is_dir():
+            raise UsageError(f"Không có thư mục “{path.parent}” để ghi “{value}”.", option=option)
+        targets.append(path)
+    refuse_existing(targets, args.force)
+
+
 def _emit(target: str, text: str, what: str) -> None:
     from cchc_xlsx.atomic import atomic_write_bytes
 
@@ -164,6 +195,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from cchc_xlsx.units import load_units
 
     period = parse_period(args.period).code
+    _check_targets(args, [args.units, args.deadlines])
     rules = load_deadlines(args.deadlines) if args.deadlines else Deadlines()
     expected = None
     if args.units:
@@ -183,6 +215,15 @@ def cmd_status(args: argparse.Namespace) -> int:
             )
         ]
     with _open(args) as store:
+        if expected is None and args.unit and store.expected(period, args.level, args.unit) is None:
+            raise UsageError(
+                f"Kho lưu chưa có danh sách các đơn vị trực thuộc “{args.unit}” cho kỳ {period} "
+                "(chưa lần chạy nào ghi với --units và --unit này). Hãy nêu --units và --level.",
+                option="unit",
+            )
+        registered = (
+            expected is not None or store.expected(period, args.level, args.unit) is not None
+        )
         st = period_status(
             store, period, level=args.level, parent=args.unit, expected=expected, deadlines=rules
         )
@@ -224,16 +265,24 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
         return 0
     width = max(len(u.name) for u in st.units)
-    for u in st.units:
-        state = f"trễ {u.days_late} ngày" if u.state == "late" else STATE_TEXT[u.state]
+    shown = [
+        f"trễ {u.days_late} ngày" if u.state == "late" else STATE_TEXT[u.state] for u in st.units
+    ]
+    sw = max(len(x) for x in shown)
+    for u, state in zip(st.units, shown):
         when = local_time(u.received_at) if u.received_at else ""
         more = f", {u.versions} bản" if u.versions > 1 else ""
-        print(f"  {u.unit:<8} {u.name:<{width}}  {state:<14} {when}{more}")
+        print(f"  {u.unit:<8} {u.name:<{width}}  {state:<{sw}}  {when}{more}")
     print(
         f"Đã nộp {st.received}/{st.expected} (tỷ lệ báo cáo {_pct(st.reporting_rate)}), đúng hạn "
         f"{st.count('on_time')} ({_pct(st.on_time_rate)}), trễ {st.count('late')}, bị từ chối "
         f"{st.count('rejected')}, chưa nộp {st.count('missing')}."
     )
+    if not registered:
+        print(
+            "Lưu ý: kho lưu chưa có danh sách đơn vị phải nộp cho kỳ này, nên chỉ tính các đơn vị đã gửi "
+            "tệp; tỷ lệ báo cáo thật có thể thấp hơn. Hãy nêu --units và --level."
+        )
     return 0
 
 
@@ -245,6 +294,11 @@ def _periods(text: str | None, known: list[str]) -> list[str]:
     if ".." in text:
         a_text, b_text = text.split("..", 1)
         a, b = parse_period(a_text), parse_period(b_text)
+        if b.end < a.end:
+            raise UsageError(
+                f"Khoảng kỳ “{text}” ngược: kỳ đầu phải trước kỳ cuối (ví dụ {b.code}..{a.code}).",
+                option="periods",
+            )
         return [p for p in known if a.end <= parse_period(p).end <= b.end]
     return [parse_period(p).code for p in text.split(",") if p.strip()]
 
@@ -252,6 +306,7 @@ def _periods(text: str | None, known: list[str]) -> list[str]:
 def cmd_history(args: argparse.Namespace) -> int:
     from cchc_xlsx.history.deadlines import local_time
 
+    _check_targets(args, [])
     with _open(args) as store:
         periods = _periods(args.periods, store.periods())
         if args.versions:
@@ -299,12 +354,16 @@ def cmd_history(args: argparse.Namespace) -> int:
         print("Kho lưu không có gì khớp với điều kiện đã nêu.")
         return 0
     if args.versions:
+        print(
+            f"  {'Kỳ':<8} {'Đơn vị':<8} {'Bản':<5}  {'Tình trạng':<10} {'Nhận lúc':<16}  {'SHA-256':<12}  Tệp"
+        )
         for period, unit, n, status, current, received, sha, path in rows:
             mark = "đang dùng" if current else ("bị thay" if status == "accepted" else "bị từ chối")
             print(
                 f"  {period:<8} {unit:<8} bản {n}  {mark:<10} {local_time(received)}  {sha[:12]}  {path}"
             )
         return 0
+    print(f"  {'Kỳ':<8} {'Đơn vị':<8} {'Chỉ tiêu':<10} Số liệu")
     for period, unit, code, value, _sha in rows:
         shown = (
             f"{value:,}".replace(",", ".")

@@ -86,3 +86,6 @@ COLUMN_STATUS_TEXT: dict[ColumnStatus, str] = {
 
 #: what a workbook says it is (its identity sheet), or how it was recognised
 FileKind = Literal["template", "consolidated", "recovered"]
+
+#: ``PRAGMA application_id`` of a history store ("CCHC"), so that the tool knows its own file
+STORE_APPLICATION_ID = 0x43434843

@@ -418,3 +418,149 @@ def test_cli_feedback(office: dict[str, Any], capsys: pytest.CaptureFixture[str]
     assert "--force" in capsys.readouterr().err
     assert main(["feedback", "--store", store, "--period", PERIOD, "--out", str(out), "--unit", "X99"]) == 2
     assert "“X99”" in capsys.readouterr().err
+
+
+def test_a_district_appendix_is_recorded_as_the_district_s_return(office: dict[str, Any]) -> None:
+    send, d = office["send"], office["dir"]
+    send("X01", "dot1")
+    send("X02", "dot1", **{"1_2_1": 10, "1_2_2": 50})
+    _consolidate(office, [d / "dot1"], "H01.xlsx", received_at="2024-03-12")
+    up = cx.consolidate(
+        d / "H01.xlsx", office["catalog"], d / "tinh.xlsx", level="huyen", period=PERIOD,
+        units=office["units"], store=office["store"], received_at="2024-03-14",
+    )  # fmt: skip
+    tl = up.timeliness
+    assert tl is not None and [(u.unit, u.state) for u in tl.units] == [("H01", "on_time")]
+    result = cx.feedback(office["store"], PERIOD, d / "phan_hoi", office["catalog"])
+    # the district's appendix includes X02's error: the district gets it back under its own level
+    assert sorted(p.name for p in result.workbooks.values()) == [
+        f"{PERIOD}_huyen_H01_huyen_cho_don_phan_hoi.xlsx", f"{PERIOD}_xa_X02_xa_hai_phan_hoi.xlsx"
+    ]
+    # --unit H01: the units under it (its communes)
+    under = cx.feedback(office["store"], PERIOD, d / "phan_hoi_2", office["catalog"], unit="H01")
+    assert sorted(under.workbooks) == ["X02"]
+
+
+# --------------------------------------------------------------------------- found by a fresh-eyes review
+
+
+def test_outputs_never_overwrite_the_store_or_an_input(office: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    send, d = office["send"], office["dir"]
+    send("X01", "dot1")
+    store = str(office["store"])
+    _consolidate(office, [d / "dot1"], "a.xlsx")
+    before = _dump(office["store"])
+    assert main(["history", "--store", store, "--csv", store]) == 2
+    assert main(["status", "--store", store, "--period", PERIOD, "--json", store, "--force"]) == 2
+    assert main(["check", str(d / "dot1"), "--store", store, "--json", store, "--force"]) == 2
+    assert main(["consolidate", str(d / "dot1"), "--store", store, "--out", str(d / "b.xlsx"), "--csv", store]) == 2
+    assert _dump(office["store"]) == before
+    units = str(d / "units.csv")
+    assert main(["status", "--store", store, "--period", PERIOD, "--units", units, "--level", "xa", "--json", units]) == 2
+    assert (d / "units.csv").read_text("utf-8") == UNITS
+    (d / "r.json").write_text("{}", "utf-8")
+    assert main(["status", "--store", store, "--period", PERIOD, "--json", str(d / "r.json")]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main(["status", "--store", store, "--period", PERIOD, "--json", str(d / "r.json"), "--force"]) == 0
+    # the store found among the returns is this tool's own file, not a rejected return
+    (d / "dot1" / "kho.sqlite").write_bytes(office["store"].read_bytes())
+    r = cx.check(d / "dot1", office["catalog"], level="xa", period=PERIOD)
+    own = [f for f in r.files.iter() if f.path.endswith("kho.sqlite")]
+    assert [(f.status, [i.code for i in f.issues]) for f in own] == [("skipped", [cx.IssueCode.OWN_OUTPUT])]
+
+
+def test_a_resaved_copy_of_an_old_version_does_not_replace_the_correction(office: dict[str, Any]) -> None:
+    send, d = office["send"], office["dir"]
+    send("X01", "dot1", **{"1_2_1": 40})
+    _consolidate(office, [d / "dot1"], "a.xlsx", received_at="2024-03-10")
+    send("X01", "dot2", **{"1_2_1": 45})
+    _consolidate(office, [d / "dot1", d / "dot2"], "b.xlsx", received_at="2024-03-12")
+    # the old file saved again by a spreadsheet program: other bytes, the same figures
+    other = cx.generate(office["catalog"], "xa", PERIOD, d / "mau2", office["units"], generated_at="2024-03-13T08:00:00+07:00")
+    template = next(f.path for f in other if f.unit is not None and f.unit.code == "X01").read_bytes()
+    v = dict(BASE)
+    v["1.2.1"] = 40
+    (d / "dot3").mkdir()
+    (d / "dot3" / "X01_v1_luu_lai.xlsx").write_bytes(fill_template(template, build_layout(office["catalog"], "xa"), v))
+    r = _consolidate(office, [d / "dot1", d / "dot2", d / "dot3"], "c.xlsx", received_at="2024-03-14")
+    assert r.totals["1.2.1"] == 45
+    with Store(office["store"]) as store:
+        versions = store.versions(PERIOD, "X01")
+    assert [(v.number, v.current, v.same_as) for v in versions] == [(1, False, None), (2, True, None), (3, False, 1)]
+
+
+def test_same_received_date_in_two_runs_the_later_run_wins(office: dict[str, Any]) -> None:
+    send, d = office["send"], office["dir"]
+    kw: dict[str, Any] = dict(level="xa", period=PERIOD, store=office["store"], received_at="2024-03-14")
+    send("X01", "dot1", **{"1_2_1": 40})
+    cx.check(d / "dot1", office["catalog"], **kw)
+    send("X01", "dot2", **{"1_2_1": 41})
+    cx.check(d / "dot2", office["catalog"], **kw)
+    with Store(office["store"]) as store:
+        assert [v.current for v in store.versions(PERIOD, "X01")] == [False, True]
+
+
+def test_a_preference_holds_until_a_newer_return_arrives(office: dict[str, Any]) -> None:
+    send, d = office["send"], office["dir"]
+    send("X01", "dot1", name="a.xlsx", **{"1_2_1": 40})
+    b = send("X01", "dot1", name="b.xlsx", **{"1_2_1": 41})
+    assert _consolidate(office, [d / "dot1"], "1.xlsx", prefer=b).totals["1.2.1"] == 41
+    assert _consolidate(office, [d / "dot1"], "2.xlsx").totals["1.2.1"] == 41
+    send("X01", "dot2", name="c_sua.xlsx", **{"1_2_1": 47})
+    r = _consolidate(office, [d / "dot1", d / "dot2"], "3.xlsx")
+    assert r.totals["1.2.1"] == 47
+
+
+def test_a_blank_return_does_not_count_as_received(office: dict[str, Any]) -> None:
+    d = office["dir"]
+    blank = d / "dot1" / "X01_trong.xlsx"
+    blank.parent.mkdir()
+    blank.write_bytes((d / "mau" / next(p.name for p in (d / "mau").iterdir() if "_X01_" in p.name)).read_bytes())
+    _consolidate(office, [d / "dot1"], "a.xlsx", received_at="2024-03-01")
+    office["send"]("X01", "dot2")
+    r = _consolidate(office, [d / "dot1", d / "dot2"], "b.xlsx", received_at="2024-03-20")
+    tl = r.timeliness
+    assert tl is not None
+    x01 = next(u for u in tl.units if u.unit == "X01")
+    assert (x01.state, x01.days_late) == ("late", 5)
+    with Store(office["store"]) as store:
+        first = store.status(PERIOD, expected=[("X01", "Xã Một")])
+    assert first.units[0].state == "late"
+
+
+def test_run_relative_issues_are_not_recorded(office: dict[str, Any]) -> None:
+    send, d = office["send"], office["dir"]
+    send("X01", "dot1", name="a.xlsx", **{"1_2_1": 40})
+    send("X01", "dot1", name="b.xlsx", **{"1_2_1": 41})
+    cx.check(d / "dot1", office["catalog"], level="xa", period=PERIOD, store=office["store"])
+    with Store(office["store"]) as store:
+        for v in store.versions(PERIOD):
+            assert store.return_of(v.sha256).issues == ()  # the conflict was this run's, not the file's
+
+
+def test_status_of_an_unknown_consolidating_unit_is_refused(office: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    office["send"]("X01", "dot1")
+    _consolidate(office, [office["dir"] / "dot1"], "a.xlsx")
+    assert main(["status", "--store", str(office["store"]), "--period", PERIOD, "--unit", "H0l"]) == 2
+    assert "“H0l”" in capsys.readouterr().err
+    assert main(["history", "--store", str(office["store"]), "--periods", "2024-Q4..2023-Q1"]) == 2
+    assert "ngược" in capsys.readouterr().err
+
+
+def test_impossible_dates_are_usage_errors(tmp_path: Path) -> None:
+    path = tmp_path / "han.yaml"
+    path.write_text("periods:\n  2024-Q1: 2024-02-30\n", "utf-8")
+    with pytest.raises(UsageError, match="không tồn tại"):
+        load_deadlines(path)
+    path.write_text("levels:\n  commune: {day: 3}\nperiods:\n  2024-Q2: 2024-01-01\n", "utf-8")
+    with pytest.raises(UsageError) as exc:
+        load_deadlines(path)
+    assert "commune" in str(exc.value) and "trước ngày đầu của kỳ" in str(exc.value)
+    from cchc_xlsx.history.store import as_timestamp
+
+    with pytest.raises(ValueError, match="tương lai"):
+        as_timestamp("2099-01-01")
+    with pytest.raises(ValueError, match="dạng 2024-04-10"):
+        as_timestamp("20240310")
+    with pytest.raises(UsageError):
+        cx.consolidate(tmp_path, None, tmp_path / "x.xlsx", deadlines={"default": 3})  # type: ignore[arg-type]

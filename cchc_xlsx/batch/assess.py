@@ -278,7 +278,7 @@ def mark_conflicts(batch: CheckResult) -> list[str]:
             f.issues.append(
                 issue(
                     IssueCode.UNIT_CONFLICT,
-                    f"Đơn vị {code} có {len(files)} tệp khác nhau ({names}); khi tổng hợp sẽ không cộng tệp nào, trừ khi chọn lấy tệp mới nhất.",
+                    f"Đơn vị {code} có {len(files)} tệp khác nhau ({names}); khi tổng hợp sẽ không cộng tệp nào, trừ khi chọn tệp cần dùng (lựa chọn prefer: tên tệp đó, hoặc latest để lấy tệp mới nhất).",
                 )
             )
             batch.files.save(f)

@@ -14,6 +14,7 @@ from cchc_xlsx.read.model import XlsxError
 from cchc_xlsx.read.package import Package
 from cchc_xlsx.read.record import FileResult
 from cchc_xlsx.read.workbook import read_bytes_safely, read_meta
+from cchc_xlsx.vocabulary import STORE_APPLICATION_ID
 
 TEMP_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", "~", ".bak")
 
@@ -50,6 +51,11 @@ def walk(
             return key, FileResult(key).skip(
                 IssueCode.OWN_OUTPUT, "Báo cáo JSON/CSV do công cụ này ghi ra, không phải biểu mẫu."
             )
+        if _is_own_store(key):
+            return key, FileResult(key).skip(
+                IssueCode.OWN_OUTPUT,
+                "Kho lưu lịch sử của công cụ này (hoặc tệp nhật ký của nó), không phải biểu mẫu.",
+            )
         return key, None
 
     for raw in paths:
@@ -74,6 +80,22 @@ def walk(
             yield consider(top)
         else:
             yield top, FileResult(top).reject(IssueCode.NOT_FOUND, f"Không tìm thấy “{top}”.")
+
+
+def _is_own_store(p: str | Path) -> bool:
+    """A history store (an SQLite file marked with the store's application id) or its journal."""
+    name = os.fspath(p)
+    if name.endswith(("-journal", "-wal", "-shm")) and _is_own_store(name.rsplit("-", 1)[0]):
+        return True
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(72)
+    except OSError:
+        return False
+    return (
+        head[:16] == b"SQLite format 3\x00"
+        and int.from_bytes(head[68:72], "big") == STORE_APPLICATION_ID
+    )
 
 
 def _is_own_report(p: str | Path) -> bool:

@@ -274,10 +274,11 @@ class FileStore:
         )
 
     def any_bad(self) -> bool:
-        """A file rejected, or with an error."""
+        """A file rejected, or read with an error (a file set aside — a version a newer
+        one replaced, a copy — adds nothing, so its errors do not count)."""
         return (
             self._db.execute(
-                "SELECT 1 FROM f WHERE status = 'rejected' OR errors > 0 LIMIT 1"
+                "SELECT 1 FROM f WHERE status = 'rejected' OR (errors > 0 AND status != 'skipped') LIMIT 1"
             ).fetchone()
             is not None
         )

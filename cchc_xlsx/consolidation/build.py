@@ -96,7 +96,7 @@ def build_consolidation(
                             i,
                             issue(
                                 IssueCode.UNIT_CONFLICT,
-                                f"{col.name} ({col.code}) nộp {len(ok)} tệp khác nhau ({names}); không tệp nào được cộng. Hãy xóa tệp sai, hoặc tổng hợp lại với lựa chọn lấy tệp mới nhất.",
+                                f"{col.name} ({col.code}) nộp {len(ok)} tệp khác nhau ({names}); không tệp nào được cộng. Hãy xóa tệp sai, hoặc tổng hợp lại và chọn tệp cần dùng (lựa chọn prefer: tên tệp đó, hoặc latest để lấy tệp mới nhất).",
                             ),
                         )
                     )

@@ -34,6 +34,7 @@ from typing import Any
 
 from cchc_xlsx.errors import UsageError, os_error_text
 from cchc_xlsx.periods import Period, parse_period
+from cchc_xlsx.vocabulary import LEVELS
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
 DEFAULT_DAY = 15
@@ -115,6 +116,11 @@ def load_deadlines(path: str | os.PathLike[str]) -> Deadlines:
         ) from None
     try:
         data = yaml.safe_load(text) or {}
+    except ValueError as exc:  # a date YAML cannot build (2024-02-30)
+        raise UsageError(
+            f"Tệp hạn nộp “{p}” có ngày không tồn tại ({exc}); hãy sửa lại ngày.",
+            option="deadlines",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (dòng {mark.line + 1})" if mark is not None else ""
@@ -134,6 +140,8 @@ def load_deadlines(path: str | os.PathLike[str]) -> Deadlines:
     default = _rule(data.get("default"), "default", problems)
     levels: dict[str, DueRule] = {}
     for level, spec in _mapping(data.get("levels"), "levels", problems).items():
+        if str(level) not in LEVELS:
+            problems.append(f"levels: cấp “{level}” không có (dùng {', '.join(LEVELS)})")
         levels[str(level)] = _rule(spec, f"levels.{level}", problems)
     periods: dict[str, dt.date | dict[str, dt.date]] = {}
     for code, spec in _mapping(data.get("periods"), "periods", problems).items():
@@ -142,13 +150,19 @@ def load_deadlines(path: str | os.PathLike[str]) -> Deadlines:
         except ValueError as exc:
             problems.append(f"periods: {exc}")
             continue
+        start = parse_period(key).start
         if isinstance(spec, dict):
+            bad = [str(lv) for lv in spec if str(lv) not in LEVELS]
+            if bad:
+                problems.append(
+                    f"periods.{code}: cấp {', '.join(bad)} không có (dùng {', '.join(LEVELS)})"
+                )
             periods[key] = {
                 str(lv): d
                 for lv, v in spec.items()
-                if (d := _date(v, f"periods.{code}.{lv}", problems)) is not None
+                if (d := _date(v, f"periods.{code}.{lv}", problems, start)) is not None
             }
-        elif (d := _date(spec, f"periods.{code}", problems)) is not None:
+        elif (d := _date(spec, f"periods.{code}", problems, start)) is not None:
             periods[key] = d
     if problems:
         raise UsageError(
@@ -182,13 +196,20 @@ def _rule(value: Any, where: str, problems: list[str]) -> DueRule:
     return DueRule(day, after)
 
 
-def _date(value: Any, where: str, problems: list[str]) -> dt.date | None:
+def _date(value: Any, where: str, problems: list[str], start: dt.date) -> dt.date | None:
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        problems.append(f"{where}: “{value}” không phải ngày dạng 2024-03-10")
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            problems.append(f"{where}: “{value}” không phải ngày dạng 2024-03-10")
+            return None
+    if day < start:
+        problems.append(
+            f"{where}: hạn {day.isoformat()} trước ngày đầu của kỳ ({start.isoformat()})"
+        )
         return None
+    return day

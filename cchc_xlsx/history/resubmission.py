@@ -50,10 +50,11 @@ def resolve_versions(
         known = [v for v in versions.get(key, []) if v.status == "accepted"]
         number = {v.sha256: v for v in known}
         current = next((v for v in known if v.current), None)
-        in_batch = {f.sha256 for _i, f in files}
         winner: tuple[int, FileResult] | None = None
-        if current is not None and current.sha256 in in_batch:
-            winner = next(p for p in files if p[1].sha256 == current.sha256)
+        same = [p for p in files if current is not None and _same_content(p[1], current, number)]
+        if same:
+            # the current version, or a copy of it with the same figures (re-saved: other bytes)
+            winner = next((p for p in same if p[1].sha256 == current.sha256), same[-1])  # type: ignore[union-attr]
         elif len(files) > 1 and store is None:
             chosen = [p for p in files if p[1].sha256 in preferred]
             winner = chosen[0] if len(chosen) == 1 else None
@@ -83,7 +84,7 @@ def resolve_versions(
             older = ", ".join(os.path.basename(f.path) for _i, f in losers)
             how = (
                 "được chọn"
-                if wv is not None and wv.preferred or w.sha256 in preferred
+                if (wv is not None and wv.preferred) or w.sha256 in preferred
                 else "mới nhất"
             )
             text = f"Bản nộp {how}" + (f" (lần {wv.number})" if wv is not None else "")
@@ -96,7 +97,7 @@ def resolve_versions(
                     i,
                     issue(
                         IssueCode.SUPERSEDED,
-                        f"Đã có bản nộp {'được chọn' if w.sha256 in preferred else 'mới hơn'} của "
+                        f"Đã có bản nộp {'được chọn' if (wv is not None and wv.preferred) or w.sha256 in preferred else 'mới hơn'} của "
                         f"{w.unit_name or w.unit}: {w.path}. Tệp này được giữ lại"
                         f"{' trong kho lưu' if store is not None else ''} nhưng không được cộng.",
                     ),
@@ -104,3 +105,11 @@ def resolve_versions(
                 )
             )
     return out
+
+
+def _same_content(f: FileResult, current: Version, number: dict[str, Version]) -> bool:
+    """Whether a batch file is the current version, or a copy of it with the same figures."""
+    if f.sha256 == current.sha256:
+        return True
+    v = number.get(f.sha256 or "")
+    return v is not None and v.content is not None and v.content == current.content

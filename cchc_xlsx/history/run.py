@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from cchc_xlsx.batch.result import CheckResult, Expectation
 from cchc_xlsx.errors import UsageError, os_error_text
@@ -78,9 +79,28 @@ class History:
                         option="prefer",
                     ) from None
         rules = None
-        if deadlines is not None:
-            rules = deadlines if isinstance(deadlines, Deadlines) else load_deadlines(deadlines)
+        if isinstance(deadlines, Deadlines):
+            rules = deadlines
+        elif isinstance(deadlines, (str, os.PathLike)):
+            rules = load_deadlines(deadlines)
+        elif deadlines is not None:
+            raise UsageError(
+                f"Hạn nộp phải là Deadlines hoặc đường dẫn tệp YAML (gặp {type(deadlines).__name__}).",
+                option="deadlines",
+            )
         return cls(store, when, chosen, rules)
+
+    def refuse_outputs(self, outputs: Iterable[str | os.PathLike[str] | None]) -> None:
+        """An output that would be written over the store: :class:`UsageError` (``--force`` or not)."""
+        if self.store_arg is None:
+            return
+        store = self.store_arg.path if isinstance(self.store_arg, Store) else Path(self.store_arg)
+        for out in outputs:
+            if out is not None and _same_file(Path(out), store):
+                raise UsageError(
+                    f"Tệp kết quả “{out}” là kho lưu lịch sử; không ghi đè lên kho lưu — hãy chọn tên khác.",
+                    option="store",
+                )
 
     @contextmanager
     def opened(self) -> Iterator[History]:
@@ -133,11 +153,6 @@ class History:
                     )
         batch.settle(resolve_versions(batch, store, set(self.preferred)))
 
-    def checked(self, batch: CheckResult) -> None:
-        """After the batch-wide checks (outliers): the issues of the files this run recorded."""
-        if self.store is not None and self._new:
-            self.store.update_issues(batch, self._new)
-
     def status(
         self, batch: CheckResult, unit: str | None, names: dict[str, str]
     ) -> PeriodStatus | None:
@@ -160,3 +175,10 @@ class History:
         """Keep what the run recorded (after every output is in place)."""
         if self.store is not None:
             self.store.commit()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.realpath(a) == os.path.realpath(b)
+    except OSError:  # pragma: no cover - a path the system cannot resolve
+        return False

@@ -9,7 +9,9 @@ it to its own; they run in one transaction with the version change.
 
 from __future__ import annotations
 
-APPLICATION_ID = 0x43434843  # "CCHC"
+from cchc_xlsx.vocabulary import STORE_APPLICATION_ID
+
+APPLICATION_ID = STORE_APPLICATION_ID  # "CCHC"
 
 # NOTE: timestamps are ISO 8601 in UTC with microseconds ("2024-03-12T02:15:00.000000+00:00"),
 # so that they sort as text; values are JSON (a number, a text, true/false).
@@ -19,7 +21,8 @@ MIGRATIONS: dict[int, list[str]] = {
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL
         )""",
-        # every file recorded, once per content (sha256); status and issues as first read
+        # every file recorded, once per content (sha256); status and issues as first read;
+        # content: a digest of the values and notes read (a re-saved copy has other bytes, the same content)
         """CREATE TABLE files (
             sha256 TEXT PRIMARY KEY,
             size INTEGER,
@@ -35,6 +38,8 @@ MIGRATIONS: dict[int, list[str]] = {
             form_version TEXT,
             kind TEXT,
             status TEXT NOT NULL CHECK (status IN ('accepted', 'rejected')),
+            content TEXT,
+            n_values INTEGER NOT NULL,
             errors INTEGER NOT NULL,
             warnings INTEGER NOT NULL,
             issues TEXT NOT NULL,

@@ -28,8 +28,10 @@ without a current version (a conflict to settle with ``prefer``).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -66,11 +68,15 @@ def as_timestamp(when: dt.datetime | dt.date | str) -> str:
 
     if isinstance(when, str):
         text = when.strip()
+        if not re.fullmatch(
+            r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?", text
+        ):
+            raise ValueError(f"“{when}” không phải ngày giờ dạng 2024-04-10 hoặc 2024-04-10T09:30.")
         try:
-            when = dt.datetime.fromisoformat(text)
+            when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             raise ValueError(
-                f"“{when}” không phải ngày giờ dạng 2024-04-10 hoặc 2024-04-10T09:30."
+                f"“{when}” không phải ngày giờ có thật (dạng 2024-04-10 hoặc 2024-04-10T09:30)."
             ) from None
         if len(text) == 10:
             when = when.replace(hour=12)  # a date alone: midday, far from either edge of the day
@@ -78,6 +84,12 @@ def as_timestamp(when: dt.datetime | dt.date | str) -> str:
         when = dt.datetime(when.year, when.month, when.day, 12)
     if when.tzinfo is None:
         when = when.replace(tzinfo=VIETNAM)
+    if when > dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1):
+        raise ValueError(
+            f"Ngày nhận {when.date().isoformat()} ở tương lai; hãy nêu ngày đã nhận các tệp."
+        )
+    if when.year < 2000:
+        raise ValueError(f"Ngày nhận {when.date().isoformat()} quá xa; hãy kiểm tra lại năm.")
     return when.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
@@ -103,6 +115,10 @@ class Version:
     number: int = 0
     current: bool = False
     preferred: bool = False
+    unit_level: str | None = None  # the sending unit's level (a district's summed appendix: huyen)
+    content: str | None = None  # digest of the values and notes read (same figures, same content)
+    n_values: int = 0  # values read (0: a blank or unusable return)
+    same_as: int | None = None  # the earlier version with the same content (a re-saved copy)
 
     @property
     def superseded(self) -> bool:
@@ -123,9 +139,31 @@ class Recorded:
 # consolidating unit) is not a bad return: it is a return of another run, not recorded here
 _CONTEXTUAL = frozenset({IssueCode.WRONG_PERIOD, IssueCode.WRONG_LEVEL, IssueCode.UNIT_UNEXPECTED})
 
+# NOTE: what a run decided about a file against the others it read (a conflict,
+# a version chosen, an outlier among these units) is not the file's own problem:
+# not recorded, so that the same bytes always carry the same issues
+RUN_RELATIVE = frozenset(
+    {
+        IssueCode.UNIT_CONFLICT,
+        IssueCode.CONFLICT_RESOLVED,
+        IssueCode.SUPERSEDED,
+        IssueCode.RESUBMITTED,
+        IssueCode.NEWER_VERSION_RECORDED,
+        IssueCode.OUTLIER,
+        IssueCode.DUPLICATE_FILE,
+    }
+)
+
+
+def content_digest(values: dict[str, object], notes: dict[str, str]) -> str:
+    """A digest of what a return says (its values and notes), whatever its bytes."""
+    text = json.dumps([values, notes], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 _VERSION_COLUMNS = (
     "sha256, path, unit, unit_name, level, period, form_id, form_version, status,"
-    " first_seen_at, received_at, errors, warnings"
+    " first_seen_at, received_at, errors, warnings, unit_level, content, n_values"
 )
 
 
@@ -339,25 +377,11 @@ class Store:
             self.commit()
         return Recorded(new, known, frozenset(added))
 
-    def update_issues(self, batch: CheckResult, only: frozenset[str]) -> None:
-        """Rewrite the issues of the files ``only`` (sha256, recorded by this run)
-        as the batch's later checks left them (outliers against the other units)."""
-        for f in batch.files.iter():
-            if f.sha256 in only and f.status != "skipped":
-                self._write(
-                    "UPDATE files SET issues = ?, errors = ?, warnings = ? WHERE sha256 = ?",
-                    (
-                        json.dumps([i.as_json() for i in f.issues], ensure_ascii=False),
-                        f.errors,
-                        f.warnings,
-                        f.sha256,
-                    ),
-                )
-
     def _record_file(self, f: FileResult, seen: str, received: str) -> bool:
         db = self._db
+        kept = [i for i in f.issues if i.code not in RUN_RELATIVE]
         cur = db.execute(
-            "INSERT OR IGNORE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR IGNORE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 f.sha256,
                 f.size,
@@ -373,9 +397,11 @@ class Store:
                 f.catalog_version,
                 f.kind,
                 f.status,
-                f.errors,
-                f.warnings,
-                json.dumps([i.as_json() for i in f.issues], ensure_ascii=False),
+                content_digest(f.values, f.notes) if f.status == "accepted" else None,
+                sum(1 for v in f.values.values() if v is not None) if f.status == "accepted" else 0,
+                sum(1 for i in kept if i.severity == "error"),
+                sum(1 for i in kept if i.severity == "warning"),
+                json.dumps([i.as_json() for i in kept], ensure_ascii=False),
                 json.dumps(f.notes, ensure_ascii=False),
             ),
         )
@@ -444,7 +470,7 @@ class Store:
             "INSERT OR REPLACE INTO preferred VALUES (?,?,?,?,?)",
             (row[2], row[5], row[6] or "", sha256, now_utc()),
         )
-        return Version(*row)
+        return _version(row)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -460,7 +486,7 @@ class Store:
         row = self._db.execute(
             f"SELECT {_VERSION_COLUMNS} FROM files WHERE sha256 = ?", (sha256,)
         ).fetchone()
-        return Version(*row) if row else None
+        return _version(row) if row else None
 
     def versions(self, period: str, unit: str | None = None) -> list[Version]:
         """The recorded files of ``period`` (of one ``unit`` when given), by unit then
@@ -471,11 +497,12 @@ class Store:
             sql += " AND unit = ?"
             args.append(unit)
         sql += " ORDER BY unit, form_id, received_at, first_seen_at, sha256"
-        rows = [Version(*r) for r in self._db.execute(sql, args)]
+        rows = [_version(r) for r in self._db.execute(sql, args)]
         chosen = {
-            (u, p, fid): sha
-            for u, p, fid, sha in self._db.execute(
-                "SELECT unit, period, form_id, sha256 FROM preferred WHERE period = ?", (period,)
+            (u, p, fid): (sha, at)
+            for u, p, fid, sha, at in self._db.execute(
+                "SELECT unit, period, form_id, sha256, chosen_at FROM preferred WHERE period = ?",
+                (period,),
             )
         }
         out: list[Version] = []
@@ -533,6 +560,16 @@ class Store:
             args.append(parent)
         row = self._db.execute(sql + " ORDER BY recorded_at DESC LIMIT 1", args).fetchone()
         return [(str(u[0]), str(u[1])) for u in json.loads(row[0])] if row else None
+
+    def expected_all(self, period: str) -> list[tuple[str, str]]:
+        """Every unit (code, name) any recorded register expects for ``period``, in register order."""
+        out: dict[str, str] = {}
+        for (units,) in self._db.execute(
+            "SELECT units FROM expected WHERE period = ? ORDER BY recorded_at", (period,)
+        ):
+            for u in json.loads(units):
+                out.setdefault(str(u[0]), str(u[1]))
+        return list(out.items())
 
     def contacts(self, period: str, parent: str | None = None) -> dict[str, str]:
         """The units register's ``contact`` of each expected unit of ``period`` (when it had one)."""
@@ -607,19 +644,53 @@ class Store:
                         yield period, unit, code, value, v.sha256
 
 
-def _number(group: list[Version], preferred: str | None) -> list[Version]:
-    """Number a unit's versions and mark the current one."""
-    accepted = [v for v in group if v.status == "accepted"]
+def _version(row: Sequence[Any]) -> Version:
+    """A row of ``_VERSION_COLUMNS`` as a :class:`Version` (not yet numbered)."""
+    (sha, path, unit, name, level, period, form_id, form_version, status, first, received,
+     errors, warnings, unit_level, content, n_values) = row  # fmt: skip
+    return Version(
+        sha, path, unit, name, level, period, form_id, form_version, status, first, received,
+        errors, warnings, unit_level=unit_level, content=content, n_values=n_values,
+    )  # fmt: skip
+
+
+def _number(group: list[Version], preferred: tuple[str, str] | None) -> list[Version]:
+    """Number a unit's versions (in the order received) and mark the current one.
+
+    A copy with the same content as an earlier version (a file re-saved by
+    Excel or LibreOffice: other bytes, the same figures) is that version again:
+    it takes its place in the order. The current version is the last content
+    received; ties on the time received go to the one first seen later (a later
+    run); two first seen in the same run at the same time are a conflict (none
+    is current). The office's choice (``preferred``: sha256 and when it was
+    made) holds until a version is first seen after it."""
+    first_of: dict[str, Version] = {}
+    numbered: list[Version] = []
+    for n, v in enumerate(group, start=1):
+        same = first_of.get(v.content) if v.content else None
+        if v.content and same is None:
+            first_of[v.content] = replace(v, number=n)
+        numbered.append(replace(v, number=n, same_as=same.number if same is not None else None))
+    accepted = [v for v in numbered if v.status == "accepted"]
+
+    def rank(v: Version) -> tuple[str, str]:
+        origin = first_of.get(v.content) if v.content else None
+        src = origin if origin is not None else v
+        return (src.received_at, src.first_seen_at)
+
     current: str | None = None
-    if preferred and any(v.sha256 == preferred for v in accepted):
-        current = preferred
-    elif accepted:
-        last = accepted[-1]
-        tied = [v for v in accepted if v.received_at == last.received_at]
-        current = last.sha256 if len(tied) == 1 else None
+    pref_sha, pref_at = preferred if preferred else (None, "")
+    chosen = pref_sha and any(v.sha256 == pref_sha for v in accepted)
+    if chosen and not any(v.first_seen_at > pref_at for v in accepted):
+        current = pref_sha
+    if current is None and accepted:
+        top = max(rank(v) for v in accepted)
+        best = [v for v in accepted if rank(v) == top]
+        contents = {v.content or v.sha256 for v in best}
+        if len(contents) == 1:
+            current = best[-1].sha256  # one content: its latest copy
     return [
-        replace(v, number=n, current=v.sha256 == current, preferred=v.sha256 == preferred)
-        for n, v in enumerate(group, start=1)
+        replace(v, current=v.sha256 == current, preferred=v.sha256 == pref_sha) for v in numbered
     ]
 
 

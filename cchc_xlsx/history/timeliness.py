@@ -1,9 +1,11 @@
 """Who reported, on time or late: DHIS2's reporting rate and reporting rate on time, from the store.
 
-Per expected unit: ``on_time`` or ``late`` (by its first accepted return's
-receipt against the deadline, :mod:`cchc_xlsx.history.deadlines`), ``conflict``
-(accepted returns received at the same instant, none chosen), ``rejected``
-(only rejected files), or ``missing``. Rates, in percent points of the
+Per expected unit: ``on_time`` or ``late`` (by the receipt of its first
+accepted return holding any figure, against the deadline,
+:mod:`cchc_xlsx.history.deadlines`), ``conflict`` (accepted returns of
+different figures received at the same instant, none chosen), ``empty``
+(accepted returns, none with a figure: a blank template sent back),
+``rejected`` (only rejected files), or ``missing``. Rates, in percent points of the
 expected units: reporting rate = units with an accepted return; on-time rate
 = units whose first accepted return came on time (DHIS2: "Reporting rate" and
 "Reporting rate on time", actual reports over expected reports).
@@ -20,12 +22,13 @@ from typing import Any, Literal
 from cchc_xlsx.history.deadlines import Deadlines, days_late
 from cchc_xlsx.history.store import Store, Version
 
-UnitState = Literal["on_time", "late", "conflict", "rejected", "missing"]
+UnitState = Literal["on_time", "late", "conflict", "empty", "rejected", "missing"]
 
 STATE_TEXT: dict[str, str] = {
     "on_time": "đúng hạn",
     "late": "trễ hạn",
     "conflict": "nhiều bản cùng lúc, chưa chọn",
+    "empty": "biểu không có số liệu",
     "rejected": "bị từ chối",
     "missing": "chưa nộp",
 }
@@ -82,8 +85,22 @@ class PeriodStatus:
         return len(self.units)
 
     @property
+    def on_time(self) -> int:
+        """Units whose first return with figures came by the deadline."""
+        return self.count("on_time")
+
+    @property
+    def late(self) -> int:
+        return self.count("late")
+
+    @property
+    def missing(self) -> int:
+        """Units with no accepted return at all (rejected ones are counted apart)."""
+        return self.count("missing")
+
+    @property
     def received(self) -> int:
-        """Units with an accepted return (on time, late, or in conflict)."""
+        """Units with an accepted return holding figures (on time, late, or in conflict)."""
         return self.count("on_time", "late", "conflict")
 
     @property
@@ -107,6 +124,7 @@ class PeriodStatus:
             "on_time": self.count("on_time"),
             "late": self.count("late"),
             "conflict": self.count("conflict"),
+            "empty": self.count("empty"),
             "rejected": self.count("rejected"),
             "missing": self.count("missing"),
             "superseded": sum(u.superseded for u in self.units),
@@ -132,7 +150,7 @@ def period_status(
     rules = deadlines or Deadlines()
     by_unit: dict[str, list[Version]] = defaultdict(list)
     for v in store.versions(period):
-        if v.unit and (level is None or v.level == level or v.level is None):
+        if v.unit and (level is None or (v.unit_level or v.level) in (level, None)):
             by_unit[v.unit].append(v)
     if expected is None:
         expected = store.expected(period, level, parent)
@@ -141,7 +159,7 @@ def period_status(
             (u, next((v.unit_name for v in vs if v.unit_name), u) or u)
             for u, vs in sorted(by_unit.items())
         ]
-    lv = level or next((v.level for vs in by_unit.values() for v in vs if v.level), None)
+    lv = level or next((v.unit_level or v.level for vs in by_unit.values() for v in vs), None)
     due = rules.due(period, lv)
     units = [_unit(code, name, by_unit.get(code, []), due) for code, name in expected]
     return PeriodStatus(period, lv, due, rules.describe(), units)
@@ -150,11 +168,14 @@ def period_status(
 def _unit(code: str, name: str, versions: list[Version], due: dt.date) -> UnitTimeliness:
     accepted = [v for v in versions if v.status == "accepted"]
     current = next((v for v in accepted if v.current), None)
-    if accepted:
-        first = min(accepted, key=lambda v: (v.received_at, v.first_seen_at))
+    filled = [v for v in accepted if v.n_values > 0]
+    if filled:
+        first = min(filled, key=lambda v: (v.received_at, v.first_seen_at))
         late = days_late(first.received_at, due)
         state: UnitState = "conflict" if current is None else ("late" if late else "on_time")
         received, lateness = first.received_at, late
+    elif accepted:
+        state, received, lateness = "empty", None, None
     else:
         state = "rejected" if versions else "missing"
         received, lateness = None, None

@@ -18,6 +18,7 @@ from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.model import Consolidation
 from cchc_xlsx.issues import CODES, Issue, IssueCode
 from cchc_xlsx.periods import parse_period
+from cchc_xlsx.read.record import FileResult
 from cchc_xlsx.semantics.aggregation_types import AGGREGATION_TYPES
 from cchc_xlsx.vocabulary import LEVELS, SEVERITY_TEXT, Severity
 
@@ -55,7 +56,11 @@ def print_summary(
     names = names or {}
     statuses = batch.files.statuses()
     by_kind: Counter[tuple[str, str]] = Counter()
+    replaced = 0  # problems of versions a newer return replaced: not counted with the others
     for f in batch.files.iter():
+        if _superseded(f):
+            replaced += sum(1 for i in f.issues if i.severity != "info")
+            continue
         for i in f.issues:
             by_kind[(i.severity, i.code)] += 1
     sev: Counter[str] = Counter()
@@ -76,6 +81,10 @@ def print_summary(
     print(
         f"  Lỗi: {sev['error']}   Cảnh báo: {sev['warning']}   Thông tin: {sev['info']}", file=out
     )
+    if replaced:
+        print(
+            f"  (không tính {replaced} lỗi/cảnh báo của các bản đã được bản nộp mới thay)", file=out
+        )
     kinds = sorted(by_kind.items(), key=lambda kv: (_SEVERITY_RANK[kv[0][0]], -kv[1], kv[0][1]))
     shown_kinds = [(k, n) for k, n in kinds if k[0] != "info"]
     if shown_kinds:
@@ -92,7 +101,7 @@ def print_summary(
     listed = 0
     heading = False
     for f in files:
-        if not verbose and f.status == "skipped" and f.errors == 0:
+        if not verbose and f.status == "skipped" and (f.errors == 0 or _superseded(f)):
             continue
         if not verbose and f.status == "accepted" and not f.errors and not f.warnings:
             continue
@@ -128,6 +137,11 @@ def print_summary(
         print(
             f"\nDanh sách đầy đủ: {where}; hoặc chạy lại với --verbose để in mọi vấn đề.", file=out
         )
+
+
+def _superseded(f: FileResult) -> bool:
+    """A version that a newer return of its unit replaced (history store)."""
+    return f.status == "skipped" and any(i.code == IssueCode.SUPERSEDED for i in f.issues)
 
 
 MISSING_SHOWN = 20  # units named in the "not sent" line

@@ -55,7 +55,14 @@ def write_feedback(
     pw = password
     db = store if isinstance(store, Store) else Store(store, create=False)
     try:
-        status = db.status(per.code, parent=None)
+        # every unit the store expects for the period (any register recorded) or has a file of
+        everyone = db.expected_all(per.code)
+        known = {c for c, _n in everyone}
+        for ver in db.versions(per.code):
+            if ver.unit and ver.unit not in known:
+                known.add(ver.unit)
+                everyone.append((ver.unit, ver.unit_name or ver.unit))
+        status = db.status(per.code, expected=everyone)
         wanted: set[str] | None = None
         if unit is not None:
             under = db.expected(per.code, parent=unit)
@@ -69,7 +76,6 @@ def write_feedback(
                     "danh sách đơn vị trực thuộc nó.",
                     option="unit",
                 )
-            status = db.status(per.code, parent=unit) if under is not None else status
         plans: dict[str, tuple[Path, Version]] = {}
         not_written: dict[str, str] = {}
         missing: list[tuple[str, str, str, str]] = []
@@ -81,8 +87,19 @@ def write_feedback(
         for u in status.units:
             if wanted is not None and u.unit not in wanted:
                 continue
-            if u.state in ("missing", "rejected", "conflict") and u.current is None:
-                missing.append((u.unit, u.name, STATE_TEXT[u.state], contacts.get(u.unit, "")))
+            if (
+                u.state in ("missing", "rejected", "conflict", "empty")
+                and u.current is None
+                or u.state == "empty"
+            ):
+                why = STATE_TEXT[u.state]
+                if u.state == "rejected" and by_unit.get(u.unit):
+                    last = db.return_of(by_unit[u.unit][-1].sha256)
+                    first_error = next(
+                        (i.message for i in last.issues if i.severity == "error"), ""
+                    )
+                    why += f" ({first_error})" if first_error else ""
+                missing.append((u.unit, u.name, why, contacts.get(u.unit, "")))
             versions = by_unit.get(u.unit, [])
             v: Version | None = u.current or (versions[-1] if versions else None)
             if v is None or not (v.errors or v.warnings):
@@ -93,7 +110,7 @@ def write_feedback(
                     f"không phải {cat.id} phiên bản {cat.version} đang dùng"
                 )
                 continue
-            level = v.level or ""
+            level = v.unit_level or v.level or ""
             name = f"{per.code}_{level}_{u.unit}_{slugify(u.name)[:60]}_phan_hoi.xlsx"
             plans[u.unit] = (out / name, v)
         targets = [p for p, _v in plans.values()]
@@ -103,19 +120,25 @@ def write_feedback(
         refuse_existing(targets + [p for p in (text_path, book_path) if p is not None], force)
         out.mkdir(parents=True, exist_ok=True)
         with OutputSet() as outs:
-            for code, (path, v) in plans.items():
+            for code, (path, v) in list(plans.items()):
                 ret = db.return_of(v.sha256)
-                data = feedback_workbook(
-                    cat,
-                    ret,
-                    password=pw,
-                    generated_at=now_iso(),
-                    office=office,
-                    unit_name=status_name(status, code),
-                )
+                try:
+                    data = feedback_workbook(
+                        cat,
+                        ret,
+                        password=pw,
+                        generated_at=now_iso(),
+                        office=office,
+                        unit_name=status_name(status, code),
+                        unit_level=v.unit_level,
+                    )
+                except UsageError as exc:  # a return that does not say enough to be given back
+                    not_written[code] = str(exc)
+                    del plans[code]
+                    continue
                 outs.path(path).write_bytes(data)
             if text_path is not None and book_path is not None:
-                outs.path(text_path).write_text(reminder_text(label, due, missing), "utf-8")
+                outs.path(text_path).write_text(reminder_text(label, due, missing, office), "utf-8")
                 outs.path(book_path).write_bytes(reminder_workbook(label, due, missing, pw))
             outs.commit()
     finally:

@@ -14,7 +14,9 @@ HEADERS = ["STT", "Mã đơn vị", "Tên đơn vị", "Tình trạng", "Hạn n
 Reminder = tuple[str, str, str, str]  # code, name, state, contact ("" when the register has none)
 
 
-def reminder_text(period_label: str, due: str, rows: Sequence[Reminder]) -> str:
+def reminder_text(
+    period_label: str, due: str, rows: Sequence[Reminder], office: str | None = None
+) -> str:
     """Plain text to paste into an e-mail or a chat: one line per unit (code, name, state, contact)."""
     lines = [
         f"Đề nghị các đơn vị sau gửi báo cáo thống kê CCHC {period_label} (hạn nộp {due}):",
@@ -24,7 +26,7 @@ def reminder_text(period_label: str, due: str, rows: Sequence[Reminder]) -> str:
         f"{i}. {name} ({code}): {state}" + (f" — liên hệ: {contact}" if contact else "")
         for i, (code, name, state, contact) in enumerate(rows, 1)
     ]
-    lines += ["", "Xin cảm ơn."]
+    lines += ["", "Xin cảm ơn."] + ([office] if office else [])
     return "\n".join(lines) + "\n"
 
 

@@ -114,7 +114,7 @@ def _status_rows(res: Consolidation) -> Iterator[list[object]]:
         yield [
             "",
             "",
-            f"Tỷ lệ báo cáo {_pct(tl.reporting_rate)}; đúng hạn {_pct(tl.on_time_rate)} "
+            f"Theo kho lưu (mọi bản đã nhận của kỳ, kể cả ngoài các tệp đã đọc lần này): tỷ lệ báo cáo {_pct(tl.reporting_rate)}; đúng hạn {_pct(tl.on_time_rate)} "
             f"(hạn {tl.deadline.strftime('%d/%m/%Y')}, {tl.deadline_source})",
             *([""] * 11),
         ]
@@ -140,7 +140,12 @@ def write_status(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
             "Số lỗi",
             "Số cảnh báo",
             *(
-                ["Nhận lần đầu", "Hạn nộp", "Đúng hạn / trễ", "Số bản đã nộp"]
+                [
+                    "Nhận lần đầu (kho lưu)",
+                    "Hạn nộp",
+                    "Đúng hạn / trễ (kho lưu)",
+                    "Số bản đã nhận (kho lưu)",
+                ]
                 if res.timeliness is not None
                 else []
             ),
