@@ -13,12 +13,21 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Collection
+from typing import NamedTuple
 
 from cchc_xlsx.batch.result import CheckResult, Settlement
 from cchc_xlsx.history.deadlines import local_time
 from cchc_xlsx.history.store import Store, Version
 from cchc_xlsx.issues import IssueCode, issue
-from cchc_xlsx.read.record import FileResult
+
+
+class _File(NamedTuple):
+    """What resolving a unit's versions needs of one file of the batch."""
+
+    sha256: str | None
+    path: str
+    unit: str | None
+    unit_name: str | None
 
 
 def resolve_versions(
@@ -33,12 +42,13 @@ def resolve_versions(
     :attr:`IssueCode.NEWER_VERSION_RECORDED` (a warning: it is still added,
     since it is what was given). Returns the settlements for
     :meth:`CheckResult.settle`."""
-    by_unit: dict[tuple[str, str | None], list[tuple[int, FileResult]]] = defaultdict(list)
-    for i, f in batch.files.items(status="accepted"):
-        if f.unit:
-            by_unit[(f.unit, f.period)].append((i, f))
     if store is None and not preferred:
         return []
+    # NOTE: a few fields per file, not the records (ten thousand of them at the memory peak)
+    by_unit: dict[tuple[str, str | None], list[tuple[int, _File]]] = defaultdict(list)
+    for i, f in batch.files.items(status="accepted"):
+        if f.unit:
+            by_unit[(f.unit, f.period)].append((i, _File(f.sha256, f.path, f.unit, f.unit_name)))
     versions: dict[tuple[str, str | None], list[Version]] = defaultdict(list)
     if store is not None:
         for period in {p for _u, p in by_unit if p}:
@@ -50,7 +60,7 @@ def resolve_versions(
         known = [v for v in versions.get(key, []) if v.status == "accepted"]
         number = {v.sha256: v for v in known}
         current = next((v for v in known if v.current), None)
-        winner: tuple[int, FileResult] | None = None
+        winner: tuple[int, _File] | None = None
         same = [p for p in files if current is not None and _same_content(p[1], current, number)]
         if same:
             # the current version, or a copy of it with the same figures (re-saved: other bytes)
@@ -107,7 +117,7 @@ def resolve_versions(
     return out
 
 
-def _same_content(f: FileResult, current: Version, number: dict[str, Version]) -> bool:
+def _same_content(f: _File, current: Version, number: dict[str, Version]) -> bool:
     """Whether a batch file is the current version, or a copy of it with the same figures."""
     if f.sha256 == current.sha256:
         return True
