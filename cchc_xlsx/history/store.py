@@ -34,6 +34,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
@@ -298,19 +299,28 @@ class Store:
                 self._db.execute("ROLLBACK")
             self._in_run = False
 
-    def _write(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Cursor:
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Statements that belong to the open run, or, outside a run, a transaction of their own."""
         single = not self._in_run
         if single:
             self.begin()
         try:
-            cur = self._db.execute(sql, args)
+            yield
         except sqlite3.Error as exc:
             if single:
                 self.rollback()
             raise self._fail(exc, "ghi vào") from None
+        except BaseException:
+            if single:
+                self.rollback()
+            raise
         if single:
             self.commit()
-        return cur
+
+    def _write(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Cursor:
+        with self._writing():
+            return self._db.execute(sql, args)
 
     def close(self) -> None:
         """Close the store; a run not committed is forgotten."""
@@ -355,10 +365,7 @@ class Store:
         received = received_at or seen
         new = known = 0
         added: set[str] = set()
-        single = not self._in_run
-        if single:
-            self.begin()
-        try:
+        with self._writing():
             for f in batch.files.iter(values=True):
                 if f.status == "skipped" or not f.sha256:
                     continue
@@ -369,12 +376,6 @@ class Store:
                     added.add(f.sha256)
                 else:
                     known += 1
-        except sqlite3.Error as exc:
-            if single:
-                self.rollback()
-            raise self._fail(exc, "ghi vào") from None
-        if single:
-            self.commit()
         return Recorded(new, known, frozenset(added))
 
     def _record_file(self, f: FileResult, seen: str, received: str) -> bool:

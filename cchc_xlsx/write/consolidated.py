@@ -22,7 +22,7 @@ from cchc_xlsx.layout.summary import (
     check_unit_count,
 )
 from cchc_xlsx.write.identity import now_iso, write_meta_sheet
-from cchc_xlsx.write.style import add_formats
+from cchc_xlsx.write.style import TEXT_AS_TEXT, add_formats
 from cchc_xlsx.write.summary import write_summary
 from cchc_xlsx.write.tables import write_issues, write_notes, write_status
 from cchc_xlsx.write.xlsxwriter_private import LockedBook, StreamedSheet, discard_row_files
@@ -36,7 +36,7 @@ def write_consolidated_file(res: Consolidation, path: str | Path, password: str 
     with atomic_path(path) as tmp:
         wb = LockedBook(
             str(tmp),
-            {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+            dict(TEXT_AS_TEXT),
         )
         wb.structure_password = password
         try:

@@ -8,7 +8,7 @@ from typing import Any
 
 import xlsxwriter
 
-from cchc_xlsx.write.style import add_formats, print_setup
+from cchc_xlsx.write.style import TEXT_AS_TEXT, add_formats, print_setup
 
 HEADERS = ["STT", "Mã đơn vị", "Tên đơn vị", "Tình trạng", "Hạn nộp", "Liên hệ"]
 Reminder = tuple[str, str, str, str]  # code, name, state, contact ("" when the register has none)
@@ -37,12 +37,7 @@ def reminder_workbook(
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(
         buf,
-        {
-            "in_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
+        {"in_memory": True, **TEXT_AS_TEXT},
     )
     fmts: dict[str, Any] = add_formats(wb)
     ws = wb.add_worksheet("Nhắc nộp")

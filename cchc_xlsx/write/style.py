@@ -24,6 +24,14 @@ FOOTER = '&C&"Times New Roman,Regular"&11Trang &P/&N'
 NUMBER_FORMAT = "#,##0.##;-#,##0.##;0"
 RATIO_FORMAT = "0.00"
 
+#: XlsxWriter's options for every workbook we write: text stays text (a unit
+#: named "1.594" or "=…" or "http://…" is not turned into a number, formula or link)
+TEXT_AS_TEXT: dict[str, bool] = {
+    "strings_to_numbers": False,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+}
+
 
 def base(**extra: Any) -> dict[str, Any]:
     fmt: dict[str, Any] = {"font_name": FONT, "font_size": SIZE, "valign": "vcenter"}

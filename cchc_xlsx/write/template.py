@@ -50,7 +50,7 @@ from cchc_xlsx.units import Unit
 from cchc_xlsx.write.captions import render_captions
 from cchc_xlsx.write.identity import write_meta_sheet
 from cchc_xlsx.write.protection import protect_structure
-from cchc_xlsx.write.style import FORMATS, add_formats, print_setup, row_height
+from cchc_xlsx.write.style import FORMATS, TEXT_AS_TEXT, add_formats, print_setup, row_height
 
 
 @dataclass(frozen=True)
@@ -111,12 +111,7 @@ def render_template(
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(
         buf,
-        {
-            "in_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
+        {"in_memory": True, **TEXT_AS_TEXT},
     )
     # NOTE: a fixed creation date makes the same input give the same bytes.
     wb.set_properties(
