@@ -434,6 +434,7 @@ def feedback(
     office: str | None = None,
     force: bool = False,
     password: str | None = None,
+    deadlines: DeadlinesArg = None,
 ) -> FeedbackResult:
     """Write, into the folder ``out_dir``, a feedback workbook for each unit whose
     current return of ``period`` in the history ``store`` has errors or warnings
@@ -445,7 +446,9 @@ def feedback(
     (as the last run with a units file recorded) that have no usable return:
     ``nhac_nop_{period}.txt`` and ``.xlsx``, the reminder list.
 
-    ``unit``: only that unit, or the units under it. ``office``: the sending
+    ``unit``: only that unit, or the units under it. ``deadlines``: a
+    :class:`Deadlines` or its YAML file for the reminder's date (default: the
+    file last given to a run with this store, else the built-in rule). ``office``: the sending
     office's name, printed on the sheet. Raises :class:`StoreError` (no store),
     :class:`UsageError` (an unknown ``unit``), :class:`OutputExistsError`
     (a file exists and ``force`` is false: nothing is written).
@@ -459,4 +462,5 @@ def feedback(
         office=office,
         force=force,
         password=default_password() if password is None else password,
+        deadlines=History.of(None, None, None, deadlines).deadlines,
     )

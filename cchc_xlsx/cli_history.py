@@ -91,6 +91,11 @@ def add_commands(sub: Any) -> None:
     f.add_argument("--unit", help="chỉ đơn vị này, hoặc các đơn vị trực thuộc nó")
     f.add_argument("--office", help="tên cơ quan gửi phản hồi (in trên phiếu)")
     f.add_argument("--catalog", help="tệp danh mục chỉ tiêu (mặc định: danh mục đi kèm)")
+    f.add_argument(
+        "--deadlines",
+        metavar="TỆP",
+        help="tệp hạn nộp (YAML; mặc định: tệp đã dùng lần trước với kho lưu)",
+    )
     f.add_argument("--force", action="store_true", help="ghi đè tệp đã có")
 
     h = sub.add_parser("history", help="số liệu và các bản nộp qua các kỳ, theo kho lưu")
@@ -118,6 +123,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
         unit=args.unit,
         office=args.office,
         force=args.force,
+        deadlines=args.deadlines,
     )
     for code, path in result.workbooks.items():
         print(f"Phiếu phản hồi cho {code}: {path}")
@@ -152,7 +158,7 @@ def _check_targets(args: argparse.Namespace, inputs: Iterable[str | None]) -> No
     ):
         if value is None or value == "-":
             continue
-        path = check_out(value, suffix=suffix, option=option)
+        path = check_out(value, suffix=suffix, option=option, required=True)
         for other in [str(store), *inputs]:
             if other and os.path.realpath(path) == os.path.realpath(other):
                 raise UsageError(
@@ -189,14 +195,14 @@ def _pct(x: float | None) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from cchc_xlsx.history.deadlines import Deadlines, load_deadlines, local_time
+    from cchc_xlsx.history.deadlines import load_deadlines, local_time
     from cchc_xlsx.history.timeliness import STATE_TEXT, period_status
     from cchc_xlsx.periods import parse_period
     from cchc_xlsx.units import load_units
 
     period = parse_period(args.period).code
     _check_targets(args, [args.units, args.deadlines])
-    rules = load_deadlines(args.deadlines) if args.deadlines else Deadlines()
+    rules = load_deadlines(args.deadlines) if args.deadlines else None
     expected = None
     if args.units:
         units = load_units(args.units)
@@ -225,7 +231,12 @@ def cmd_status(args: argparse.Namespace) -> int:
             expected is not None or store.expected(period, args.level, args.unit) is not None
         )
         st = period_status(
-            store, period, level=args.level, parent=args.unit, expected=expected, deadlines=rules
+            store,
+            period,
+            level=args.level,
+            parent=args.unit,
+            expected=expected,
+            deadlines=rules if rules is not None else store.deadlines(),
         )
     if args.json:
         _emit(args.json, json.dumps(st.as_json(), ensure_ascii=False, indent=2) + "\n", "JSON")

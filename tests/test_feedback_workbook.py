@@ -39,7 +39,14 @@ from cchc_xlsx.read.record import Return
 from cchc_xlsx.read.workbook import read_meta
 from cchc_xlsx.resources import example_path
 from cchc_xlsx.testing import Filler
-from cchc_xlsx.write.feedback import DEFAULT_TODO, FEEDBACK_SHEET, TODO, feedback_workbook
+from cchc_xlsx.write.feedback import (
+    DEFAULT_TODO,
+    FEEDBACK_SHEET,
+    REENTER,
+    REENTER_CODES,
+    TODO,
+    feedback_workbook,
+)
 from cchc_xlsx.write.style import INPUT_FILL
 from tests import hostile
 from tests.libreoffice import recalculate, require_soffice, resave_all
@@ -76,13 +83,16 @@ def form_part(data: bytes, sheet: str) -> str:
 
 
 def correct(case: Case, data: bytes) -> bytes:
-    """The feedback workbook with its marked cells corrected: the blank ones
-    typed with :class:`Filler`, the others overwritten in the sheet XML."""
-    data = Filler(data, case.layout).fill(case.blank_fixes)
-    for code, value in case.value_fixes.items():
+    """The feedback workbook with its marked cells corrected, overwritten in the
+    sheet XML: the ones to type again (they hold the marker) and the others."""
+    for code, value in {**case.blank_fixes, **case.value_fixes}.items():
         rl = case.layout[code]
         part = form_part(data, case.layout.sheets[rl.sheet].name)
-        data = hostile.set_cell(data, a1(rl.r, COL_VALUE), f"<v>{value!r}</v>", part=part)
+        ref = a1(rl.r, COL_VALUE)
+        if isinstance(value, str):
+            data = hostile.set_cell(data, ref, f"<is><t>{value}</t></is>", t="inlineStr", part=part)
+        else:
+            data = hostile.set_cell(data, ref, f"<v>{value!r}</v>", part=part)
     return data
 
 
@@ -144,7 +154,7 @@ def commune(tmp_path_factory: pytest.TempPathFactory) -> Case:
     return Case(
         catalog, layout, ret, template, feedback,
         blank_fixes={"1.1": 3, "3.3.1.a": 120, "2.1": 4},
-        value_fixes={"1.2.2": 6, "5.1.1": 50, "7.2.4.a": 160},
+        value_fixes={"1.2.2": 6, "5.1.1": 50, "7.2.4.a": 160, "3.3.2.a": 1594},
         expected_codes={
             "negative", "rule", "date-value", "text-number", "percent-fraction", "outlier",
             "label-changed", "formula-replaced", "protection-removed",
@@ -348,14 +358,14 @@ def test_a_clean_input_cell_keeps_the_template_look(commune: Case) -> None:
     assert cell.protection.locked is False
 
 
-def test_values_left_out_are_blank_and_marked_and_the_others_written_back(commune: Case) -> None:
-    for code in ("1.1", "3.3.1.a", "2.1"):  # negative, a date-like text, under an edited label
+def test_values_in_error_must_be_typed_again_and_the_others_are_written_back(commune: Case) -> None:
+    # negative, a date-like text, under an edited label, a number typed as text: returned
+    # unchanged, the workbook must not pass as clean, so the cell holds a marker the reader refuses
+    for code in ("1.1", "3.3.1.a", "2.1", "3.3.2.a"):
         cell = form_cell(commune, code)
-        assert cell.value is None
+        assert cell.value == REENTER
         assert cell.fill.fgColor.rgb.endswith(RED) and cell.comment is not None
-        assert "để trống" in cell.comment.text
         assert cell.protection.locked is False  # still typed into
-    assert form_cell(commune, "3.3.2.a").value == 1594
     assert form_cell(commune, "1.2.2").value == 50
     # both sides of the broken rule are marked: either may be the wrong one
     other = form_cell(commune, "1.2.1")
@@ -378,7 +388,16 @@ def test_it_reads_back_as_the_same_units_return_with_the_same_values(case: Case)
     assert (back.unit, back.unit_name, back.level, back.period, back.kind) == (
         case.ret.unit, case.ret.unit_name, case.ret.level, case.ret.period, "template",
     )
-    assert dict(back.values) == dict(case.ret.values)
+    # values in error come back as a marker to type over (refused again: not a number);
+    # every other value comes back as read
+    reenter = {i.indicator for i in case.ret.issues if i.severity == "error" and i.code in REENTER_CODES}
+    assert {k: v for k, v in back.values.items()} == {
+        k: v for k, v in case.ret.values.items() if k in back.values
+    }
+    lost = set(case.ret.values) - set(back.values)
+    assert all(k in reenter or case.catalog.row(k).type == "ratio" for k in lost), lost
+    marked = {i.indicator for i in back.issues if i.severity == "error" and str(i.code) in ("not-a-number", "invalid-choice")}
+    assert marked == {k for k in reenter if case.catalog.row(k).is_input and case.catalog.row(k).type != "text"}
     assert dict(back.notes) == dict(case.ret.notes)
     # what the unit has to correct is still there; what the copy repaired is gone
     left = {str(i.code) for i in back.issues}
@@ -518,7 +537,7 @@ def test_libreoffice_keeps_it_a_return_and_its_checks_count_what_is_left(
         assert level is not None
         back = only_return(check_one(path, c.catalog, level))
         assert (back.unit, back.period, back.kind) == (c.ret.unit, c.ret.period, "template")
-        assert dict(back.values) == dict(c.ret.values)
+        assert dict(back.values) == {k: v for k, v in c.ret.values.items() if k in back.values}
         wb = openpyxl.load_workbook(path)
         assert wb.sheetnames[0] == FEEDBACK_SHEET
         # “2024-Q1_xa_X0105_….xlsx” was not read as “2024-Q1” + line break + “X0105_…”

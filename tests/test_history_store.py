@@ -564,3 +564,91 @@ def test_impossible_dates_are_usage_errors(tmp_path: Path) -> None:
         as_timestamp("20240310")
     with pytest.raises(UsageError):
         cx.consolidate(tmp_path, None, tmp_path / "x.xlsx", deadlines={"default": 3})  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- found by a second review
+
+
+def _resaved(office: dict[str, Any], code: str, folder: str, name: str, **values: Any) -> Path:
+    """The same figures in other bytes (as a spreadsheet program saving a file again writes it)."""
+    d = office["dir"]
+    other = cx.generate(
+        office["catalog"], "xa", PERIOD, d / f"mau_{name}", office["units"], generated_at="2024-03-13T08:00:00+07:00"
+    )
+    template = next(f.path for f in other if f.unit is not None and f.unit.code == code).read_bytes()
+    v = dict(BASE)
+    v.update({k.replace("_", "."): x for k, x in values.items()})
+    (d / folder).mkdir(exist_ok=True)
+    path = d / folder / name
+    path.write_bytes(fill_template(template, build_layout(office["catalog"], "xa"), v))
+    return path
+
+
+def test_a_resaved_copy_does_not_end_a_preference(office: dict[str, Any]) -> None:
+    send, d = office["send"], office["dir"]
+    a = send("X01", "dot1", name="a.xlsx", **{"1_2_1": 2})
+    send("X01", "dot1", name="b.xlsx", **{"1_2_1": 20})
+    assert _consolidate(office, [d / "dot1"], "1.xlsx", prefer=a).totals["1.2.1"] == 2
+    _resaved(office, "X01", "dot2", "b_luu_lai.xlsx", **{"1_2_1": 20})
+    r = _consolidate(office, [d / "dot1", d / "dot2"], "2.xlsx")
+    assert r.conflicting_units == [] and r.totals["1.2.1"] == 2
+
+
+def test_figures_of_an_earlier_version_arriving_later_are_named_not_silently_dropped(office: dict[str, Any]) -> None:
+    send, d = office["send"], office["dir"]
+    send("X01", "dot1", **{"1_2_1": 5})
+    _consolidate(office, [d / "dot1"], "1.xlsx", received_at="2024-03-05")
+    send("X01", "dot2", **{"1_2_1": 50})
+    _consolidate(office, [d / "dot1", d / "dot2"], "2.xlsx", received_at="2024-03-08")
+    v3 = _resaved(office, "X01", "dot3", "v3.xlsx", **{"1_2_1": 5})
+    r = _consolidate(office, [d / "dot1", d / "dot2", d / "dot3"], "3.xlsx", received_at="2024-03-12")
+    assert r.totals["1.2.1"] == 50
+    f = next(f for f in r.batch.files.iter() if f.path == str(v3))
+    (warning,) = [i for i in f.issues if i.code == cx.IssueCode.SUPERSEDED]
+    assert warning.severity == "warning" and "giống hệt bản nộp lần 1" in warning.message
+    # the office says it is a real correction: it counts
+    r = _consolidate(office, [d / "dot1", d / "dot2", d / "dot3"], "4.xlsx", prefer=v3)
+    assert r.totals["1.2.1"] == 5
+
+
+def test_a_blank_return_arriving_later_does_not_replace_figures(office: dict[str, Any]) -> None:
+    send, d = office["send"], office["dir"]
+    send("X01", "dot1", **{"1_2_1": 7})
+    _consolidate(office, [d / "dot1"], "1.xlsx", received_at="2024-03-05")
+    blank = d / "dot2" / "X01_trong.xlsx"
+    blank.parent.mkdir()
+    blank.write_bytes((d / "mau" / next(p.name for p in (d / "mau").iterdir() if "_X01_" in p.name)).read_bytes())
+    r = _consolidate(office, [d / "dot1", d / "dot2"], "2.xlsx", received_at="2024-03-08")
+    assert r.totals["1.2.1"] == 7
+    f = next(f for f in r.batch.files.iter() if f.path == str(blank))
+    assert f.status == "skipped" and "biểu trống" in f.issues[-1].message
+
+
+def test_the_deadlines_given_once_are_kept_for_status_and_feedback(office: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    send, d = office["send"], office["dir"]
+    send("X01", "dot1")
+    han = d / "han.yaml"
+    han.write_text("periods:\n  2024-Q1: 2024-03-08\n", "utf-8")
+    r = _consolidate(office, [d / "dot1"], "1.xlsx", received_at="2024-03-10", deadlines=han)
+    assert r.timeliness is not None and r.timeliness.late == 1
+    assert main(["status", "--store", str(office["store"]), "--period", PERIOD, "--json", "-"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["deadline"] == "2024-03-08" and data["late"] == 1
+    result = cx.feedback(office["store"], PERIOD, d / "ph", office["catalog"])
+    assert result.reminder_text is not None and "08/03/2024" in result.reminder_text.read_text("utf-8")
+
+
+def test_small_usage_mistakes_around_the_store(office: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    send, d = office["send"], office["dir"]
+    send("X01", "dot1")
+    with pytest.raises(UsageError, match="trước khi kỳ 2024-Q1 bắt đầu"):
+        _consolidate(office, [d / "dot1"], "1.xlsx", received_at="2023-01-05")
+    with Store(office["store"]) as store:
+        assert store.versions(PERIOD) == []  # nothing recorded by the refused run
+    with pytest.raises(UsageError, match="kho lưu"):
+        cx.consolidate(d / "dot1", office["catalog"], d / "2.xlsx", level="xa", deadlines=d / "x.yaml")
+    with pytest.raises(UsageError):
+        cx.check(d / "dot1", office["catalog"], store=office["store"], received_at=12345)  # type: ignore[arg-type]
+    _consolidate(office, [d / "dot1"], "3.xlsx")
+    assert main(["status", "--store", str(office["store"]), "--period", PERIOD, "--csv", str(d / "dot1" / "x.xlsx")]) == 2
+    assert "đuôi .csv" in capsys.readouterr().err

@@ -64,6 +64,7 @@ class Deadlines:
     levels: Mapping[str, DueRule] = field(default_factory=dict)
     periods: Mapping[str, dt.date | Mapping[str, dt.date]] = field(default_factory=dict)
     source: str | None = None
+    text: str | None = None  # the file's text (kept in the history store for later runs)
 
     def due(self, period: Period | str, level: str | None = None) -> dt.date:
         """The last day (Vietnam time) on which a return of ``period`` from a unit
@@ -100,8 +101,6 @@ def days_late(received_at: str, due: dt.date) -> int:
 def load_deadlines(path: str | os.PathLike[str]) -> Deadlines:
     """Read a deadlines file (format in the module's docstring). Raises
     :class:`UsageError` (``option="deadlines"``) naming every problem."""
-    import yaml
-
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
@@ -114,6 +113,14 @@ def load_deadlines(path: str | os.PathLike[str]) -> Deadlines:
             f"Tệp hạn nộp “{p}” không phải văn bản UTF-8; hãy lưu lại với mã UTF-8.",
             option="deadlines",
         ) from None
+    return parse_deadlines(text, str(p))
+
+
+def parse_deadlines(text: str, source: str) -> Deadlines:
+    """:func:`load_deadlines` of a file's text (``source`` names it in messages)."""
+    import yaml
+
+    p = source
     try:
         data = yaml.safe_load(text) or {}
     except ValueError as exc:  # a date YAML cannot build (2024-02-30)
@@ -169,7 +176,7 @@ def load_deadlines(path: str | os.PathLike[str]) -> Deadlines:
             f"Tệp hạn nộp “{p}” có lỗi:\n" + "\n".join(f"  - {x}" for x in problems),
             option="deadlines",
         )
-    return Deadlines(default, levels, periods, source=str(p))
+    return Deadlines(default, levels, periods, source=str(p), text=text)
 
 
 def _mapping(value: Any, where: str, problems: list[str]) -> dict[Any, Any]:

@@ -19,6 +19,7 @@ from cchc_xlsx.batch.result import CheckResult, Settlement
 from cchc_xlsx.history.deadlines import local_time
 from cchc_xlsx.history.store import Store, Version
 from cchc_xlsx.issues import IssueCode, issue
+from cchc_xlsx.vocabulary import Severity
 
 
 class _File(NamedTuple):
@@ -79,9 +80,10 @@ def resolve_versions(
                     winner[0],
                     issue(
                         IssueCode.NEWER_VERSION_RECORDED,
-                        f"Kho lưu đã có bản nộp mới hơn của đơn vị này (tệp {os.path.basename(current.path)}, "
+                        f"Kho lưu đang dùng một bản khác của đơn vị này (tệp {os.path.basename(current.path)}, "
                         f"nhận lúc {local_time(current.received_at)}), không nằm trong các tệp đang đọc; "
-                        "số liệu được cộng là của bản cũ hơn. Hãy đưa bản mới vào, hoặc chọn bản cần dùng.",
+                        f"số liệu được cộng là của tệp này{_copy_of(number.get(winner[1].sha256 or ''))}. "
+                        "Hãy đưa bản đang dùng vào, hoặc chọn bản cần dùng (lựa chọn prefer).",
                     ),
                 )
             )
@@ -101,16 +103,37 @@ def resolve_versions(
             text += f" của {w.unit_name or w.unit}; được dùng để tổng hợp"
             text += f", thay cho {older}." if older else "."
             out.append(Settlement(w_id, issue(IssueCode.RESUBMITTED, text)))
-        for i, _f in losers:
+        for i, lf in losers:
+            lv = number.get(lf.sha256 or "")
+            text = (
+                f"Đã có bản nộp {'được chọn' if (wv is not None and wv.preferred) or w.sha256 in preferred else 'mới hơn'} của "
+                f"{w.unit_name or w.unit}: {w.path}. Tệp này được giữ lại"
+                f"{' trong kho lưu' if store is not None else ''} nhưng không được cộng."
+            )
+            severity: Severity | None = None
+            if (
+                lv is not None
+                and wv is not None
+                and lv.same_as is not None
+                and lv.number > wv.number
+            ):
+                # NOTE: figures of an earlier version arriving later: a re-saved old file, or a
+                # unit going back to what it sent first; only a person can tell, so say it
+                severity = "warning"
+                text = (
+                    f"Tệp này có số liệu giống hệt bản nộp lần {lv.same_as} của {w.unit_name or w.unit}, "
+                    f"bản đã được thay bởi {w.path}; nên không được coi là bản mới và không được cộng. "
+                    "Nếu đơn vị thật sự gửi lại các số liệu này, hãy chọn tệp này (lựa chọn prefer)."
+                )
+            elif lv is not None and lv.n_values == 0:
+                text = (
+                    f"Tệp này là biểu trống (không có số liệu nào); {w.unit_name or w.unit} đã có bản "
+                    f"nộp có số liệu: {w.path}. Tệp trống không thay được bản đó và không được cộng."
+                )
             out.append(
                 Settlement(
                     i,
-                    issue(
-                        IssueCode.SUPERSEDED,
-                        f"Đã có bản nộp {'được chọn' if (wv is not None and wv.preferred) or w.sha256 in preferred else 'mới hơn'} của "
-                        f"{w.unit_name or w.unit}: {w.path}. Tệp này được giữ lại"
-                        f"{' trong kho lưu' if store is not None else ''} nhưng không được cộng.",
-                    ),
+                    issue(IssueCode.SUPERSEDED, text, severity=severity),
                     "skipped",
                 )
             )
@@ -123,3 +146,8 @@ def _same_content(f: _File, current: Version, number: dict[str, Version]) -> boo
         return True
     v = number.get(f.sha256 or "")
     return v is not None and v.content is not None and v.content == current.content
+
+
+def _copy_of(v: Version | None) -> str:
+    """`` (số liệu giống bản nộp lần 1)`` when a file is a copy of an earlier version's figures."""
+    return f" (số liệu giống hệt bản nộp lần {v.same_as})" if v is not None and v.same_as else ""

@@ -25,6 +25,7 @@ from cchc_xlsx.history.deadlines import Deadlines, load_deadlines
 from cchc_xlsx.history.resubmission import resolve_versions
 from cchc_xlsx.history.store import Store, as_timestamp
 from cchc_xlsx.history.timeliness import PeriodStatus, period_status
+from cchc_xlsx.periods import parse_period
 
 StoreArg = Store | str | os.PathLike[str] | None
 WhenArg = dt.datetime | dt.date | str | None
@@ -78,6 +79,11 @@ class History:
                         f"Không đọc được tệp được chọn “{path}”: {os_error_text(exc)}.",
                         option="prefer",
                     ) from None
+        if deadlines is not None and store is None:
+            raise UsageError(
+                "Hạn nộp chỉ được dùng khi ghi vào kho lưu (để tính đúng hạn, trễ hạn); hãy nêu kho lưu.",
+                option="deadlines",
+            )
         rules = None
         if isinstance(deadlines, Deadlines):
             rules = deadlines
@@ -126,8 +132,18 @@ class History:
     def record(self, batch: CheckResult, expect: Expectation) -> None:
         """Record the batch's files and the expected units; settle which of a unit's files counts."""
         store = self.store
+        if store is not None and self.received_at and batch.period:
+            start = parse_period(batch.period).start
+            if dt.datetime.fromisoformat(self.received_at).date() < start:
+                raise UsageError(
+                    f"Ngày nhận {self.received_at[:10]} trước khi kỳ {batch.period} bắt đầu "
+                    f"({start.strftime('%d/%m/%Y')}); hãy kiểm tra lại ngày nhận.",
+                    option="received_at",
+                )
         if store is not None:
             self._new = store.record(batch, received_at=self.received_at).new_files
+            if self.deadlines is not None:
+                store.remember_deadlines(self.deadlines)
             for sha, path in self.preferred.items():
                 if store.file(sha) is None:
                     raise UsageError(
@@ -168,7 +184,7 @@ class History:
             level=batch.level,
             parent=unit,
             expected=expected,
-            deadlines=self.deadlines,
+            deadlines=self.deadlines if self.deadlines is not None else self.store.deadlines(),
         )
 
     def commit(self) -> None:

@@ -67,6 +67,10 @@ def as_timestamp(when: dt.datetime | dt.date | str) -> str:
     """A time given by a person (a date, or a naive time: Vietnam's) as the store writes it."""
     from cchc_xlsx.history.deadlines import VIETNAM
 
+    if not isinstance(when, (str, dt.date)):
+        raise ValueError(
+            f"Ngày nhận phải là ngày (2024-04-10) hoặc ngày giờ, không phải “{when!r}”."
+        )
     if isinstance(when, str):
         text = when.strip()
         if not re.fullmatch(
@@ -455,6 +459,31 @@ class Store:
             (now_utc(), os.path.abspath(path), period, level, unit, json.dumps(sources)),
         )
 
+    def remember_deadlines(self, deadlines: Any) -> None:
+        """Keep a province's deadlines file (a :class:`~cchc_xlsx.history.deadlines.Deadlines`
+        read from YAML) for the runs and commands that are not given one."""
+        if getattr(deadlines, "text", None) is None:
+            return
+        for key, value in (
+            ("deadlines_text", deadlines.text),
+            ("deadlines_source", deadlines.source),
+        ):
+            self._write(
+                "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                " WHERE value != excluded.value",
+                (key, value or ""),
+            )
+
+    def deadlines(self) -> Any:
+        """The deadlines last given to a run with this store (a
+        :class:`~cchc_xlsx.history.deadlines.Deadlines`), else the built-in default."""
+        from cchc_xlsx.history.deadlines import Deadlines, parse_deadlines
+
+        rows = dict(self._db.execute("SELECT key, value FROM meta WHERE key LIKE 'deadlines_%'"))
+        if not rows.get("deadlines_text"):
+            return Deadlines()
+        return parse_deadlines(rows["deadlines_text"], rows.get("deadlines_source") or "kho lưu")
+
     def prefer(self, sha256: str) -> Version:
         """Make the recorded file ``sha256`` its unit's current version for its period
         and form (the office's choice, kept until another is made). Raises
@@ -477,10 +506,13 @@ class Store:
 
     def periods(self) -> list[str]:
         """The periods the store holds returns of."""
-        rows = self._db.execute(
-            "SELECT DISTINCT period FROM files WHERE period IS NOT NULL ORDER BY period"
-        )
-        return [r[0] for r in rows]
+        from cchc_xlsx.periods import parse_period
+
+        rows = [
+            r[0]
+            for r in self._db.execute("SELECT DISTINCT period FROM files WHERE period IS NOT NULL")
+        ]
+        return sorted(rows, key=lambda p: (parse_period(p).end, parse_period(p).start))
 
     def file(self, sha256: str) -> Version | None:
         """The record of one file (its version number and currency not worked out)."""
@@ -562,12 +594,16 @@ class Store:
         row = self._db.execute(sql + " ORDER BY recorded_at DESC LIMIT 1", args).fetchone()
         return [(str(u[0]), str(u[1])) for u in json.loads(row[0])] if row else None
 
-    def expected_all(self, period: str) -> list[tuple[str, str]]:
-        """Every unit (code, name) any recorded register expects for ``period``, in register order."""
+    def expected_all(self, period: str, level: str | None = None) -> list[tuple[str, str]]:
+        """Every unit (code, name) any recorded register expects for ``period`` (at
+        ``level`` when given), in register order."""
         out: dict[str, str] = {}
-        for (units,) in self._db.execute(
-            "SELECT units FROM expected WHERE period = ? ORDER BY recorded_at", (period,)
-        ):
+        sql = "SELECT units FROM expected WHERE period = ?"
+        args: list[Any] = [period]
+        if level is not None:
+            sql += " AND level = ?"
+            args.append(level)
+        for (units,) in self._db.execute(sql + " ORDER BY recorded_at", args):
             for u in json.loads(units):
                 out.setdefault(str(u[0]), str(u[1]))
         return list(out.items())
@@ -620,7 +656,12 @@ class Store:
         from cchc_xlsx.history.timeliness import period_status
 
         return period_status(
-            self, period, level=level, parent=parent, expected=expected, deadlines=deadlines
+            self,
+            period,
+            level=level,
+            parent=parent,
+            expected=expected,
+            deadlines=deadlines if deadlines is not None else self.deadlines(),
         )
 
     def history(
@@ -663,8 +704,9 @@ def _number(group: list[Version], preferred: tuple[str, str] | None) -> list[Ver
     it takes its place in the order. The current version is the last content
     received; ties on the time received go to the one first seen later (a later
     run); two first seen in the same run at the same time are a conflict (none
-    is current). The office's choice (``preferred``: sha256 and when it was
-    made) holds until a version is first seen after it."""
+    is current). A blank return (no figure) never replaces one with figures.
+    The office's choice (``preferred``: sha256 and when it was made) holds
+    until a version with figures not seen before the choice arrives."""
     first_of: dict[str, Version] = {}
     numbered: list[Version] = []
     for n, v in enumerate(group, start=1):
@@ -681,12 +723,18 @@ def _number(group: list[Version], preferred: tuple[str, str] | None) -> list[Ver
 
     current: str | None = None
     pref_sha, pref_at = preferred if preferred else (None, "")
-    chosen = pref_sha and any(v.sha256 == pref_sha for v in accepted)
-    if chosen and not any(v.first_seen_at > pref_at for v in accepted):
-        current = pref_sha
-    if current is None and accepted:
-        top = max(rank(v) for v in accepted)
-        best = [v for v in accepted if rank(v) == top]
+    if pref_sha and any(v.sha256 == pref_sha for v in accepted):
+        # NOTE: only figures not seen before the choice end it (not a re-saved copy)
+        known = {v.content or v.sha256 for v in accepted if v.first_seen_at <= pref_at}
+        if not any(
+            v.first_seen_at > pref_at and (v.content or v.sha256) not in known for v in accepted
+        ):
+            current = pref_sha
+    # a blank return never replaces one with figures
+    candidates = [v for v in accepted if v.n_values > 0] or accepted
+    if current is None and candidates:
+        top = max(rank(v) for v in candidates)
+        best = [v for v in candidates if rank(v) == top]
         contents = {v.content or v.sha256 for v in best}
         if len(contents) == 1:
             current = best[-1].sha256  # one content: its latest copy

@@ -144,7 +144,8 @@ def period_status(
     deadlines: Deadlines | None = None,
 ) -> PeriodStatus:
     """The status of ``period``: the ``expected`` units (code, name) — else those
-    the store last recorded for the period (at ``level`` under ``parent``), else
+    the store last recorded for the period under ``parent`` (without ``parent``:
+    every register recorded for the period, at ``level`` when given), else
     every unit that sent a file — against the deadline of ``deadlines``
     (default: :class:`Deadlines`'s built-in rule)."""
     rules = deadlines or Deadlines()
@@ -153,7 +154,12 @@ def period_status(
         if v.unit and (level is None or (v.unit_level or v.level) in (level, None)):
             by_unit[v.unit].append(v)
     if expected is None:
-        expected = store.expected(period, level, parent)
+        # NOTE: under one office, its last register; else every register recorded for the period
+        expected = (
+            store.expected(period, level, parent)
+            if parent
+            else (store.expected_all(period, level) or None)
+        )
     if expected is None:
         expected = [
             (u, next((v.unit_name for v in vs if v.unit_name), u) or u)

@@ -141,7 +141,9 @@ def print_summary(
 
 def _superseded(f: FileResult) -> bool:
     """A version that a newer return of its unit replaced (history store)."""
-    return f.status == "skipped" and any(i.code == IssueCode.SUPERSEDED for i in f.issues)
+    return f.status == "skipped" and any(
+        i.code == IssueCode.SUPERSEDED and i.severity == "info" for i in f.issues
+    )
 
 
 MISSING_SHOWN = 20  # units named in the "not sent" line

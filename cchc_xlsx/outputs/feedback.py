@@ -8,6 +8,7 @@ from pathlib import Path
 from cchc_xlsx.atomic import OutputSet, refuse_existing
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.errors import UsageError
+from cchc_xlsx.history.deadlines import Deadlines
 from cchc_xlsx.history.run import StoreArg
 from cchc_xlsx.history.store import Store, Version
 from cchc_xlsx.history.timeliness import PeriodStatus
@@ -43,6 +44,7 @@ def write_feedback(
     office: str | None,
     force: bool,
     password: str,
+    deadlines: Deadlines | None = None,
 ) -> FeedbackResult:
     """:func:`cchc_xlsx.feedback` once its arguments are loaded."""
     from cchc_xlsx.history.timeliness import STATE_TEXT
@@ -62,7 +64,7 @@ def write_feedback(
             if ver.unit and ver.unit not in known:
                 known.add(ver.unit)
                 everyone.append((ver.unit, ver.unit_name or ver.unit))
-        status = db.status(per.code, expected=everyone)
+        status = db.status(per.code, expected=everyone, deadlines=deadlines)
         wanted: set[str] | None = None
         if unit is not None:
             under = db.expected(per.code, parent=unit)

@@ -59,6 +59,29 @@ LINKS_MAX = 65000  # hyperlinks on the sheet (Excel allows 65,530)
 
 SEVERITY_LABEL = {"error": "Lỗi", "warning": "Cảnh báo"}
 
+#: what a cell whose value must be typed again holds (the reader reads it as "not a number")
+REENTER = "(nhập lại)"
+#: errors of a cell's own value: the value is not written back as read
+REENTER_CODES = frozenset(
+    {
+        IssueCode.TEXT_NUMBER,
+        IssueCode.DATE_VALUE,
+        IssueCode.FRACTION_VALUE,
+        IssueCode.NOT_A_NUMBER,
+        IssueCode.AMBIGUOUS_NUMBER,
+        IssueCode.NEGATIVE,
+        IssueCode.NOT_INTEGER,
+        IssueCode.OUT_OF_RANGE,
+        IssueCode.NOT_FINITE,
+        IssueCode.BOOLEAN_VALUE,
+        IssueCode.ERROR_VALUE,
+        IssueCode.FORMULA_IN_INPUT,
+        IssueCode.INVALID_CHOICE,
+        IssueCode.LABEL_CHANGED,
+        IssueCode.UNIT_LABEL_CHANGED,
+    }
+)
+
 #: what the unit should do, per issue code (:data:`DEFAULT_TODO` for the others)
 TODO: dict[IssueCode, str] = {
     IssueCode.METADATA_MISSING: "Không cần sửa gì thêm: tệp này đã có lại trang nhận dạng; hãy điền và gửi lại chính tệp này.",
@@ -91,7 +114,7 @@ TODO: dict[IssueCode, str] = {
     IssueCode.UNIT_CONFLICT: "Đơn vị đã gửi nhiều tệp khác nhau: chỉ gửi lại một tệp này, đã sửa đầy đủ.",
 }
 DEFAULT_TODO = "Kiểm tra lại và sửa cho đúng; nếu chưa rõ, hãy liên hệ cơ quan nhận báo cáo."
-LEFT_OUT = "ô đã để trống vì giá trị gửi về không dùng được"
+LEFT_OUT = "ô ghi “(nhập lại)” vì giá trị gửi về không dùng được"
 
 _REF = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})")
 # what LibreOffice decodes as an OOXML character escape but XlsxWriter does not escape
@@ -172,6 +195,16 @@ def feedback_workbook(
             typed = _cell_value(layout[code].row, value)
             if typed is not None:
                 prefill[code] = typed
+    received = dict(prefill)  # as read, for the list and the marks
+    # NOTE: a value in error (or left out) is not written back as read: returned
+    # unchanged, the workbook would pass as clean. A marker the reader refuses
+    # keeps the cell in error until the unit types the figure again.
+    for i in ret.issues:
+        ind = i.indicator
+        if i.severity == "error" and i.code in REENTER_CODES and ind is not None and ind in layout:
+            row = layout[ind]
+            if row.is_input and row.row.type != "text":
+                prefill[ind] = REENTER
     notes = {code: text for code, text in ret.notes.items() if code in layout and text}
 
     # info-level notes ask nothing of the unit
@@ -183,7 +216,7 @@ def feedback_workbook(
         ),
         key=_order,
     )
-    marks = _marks(layout, entries, prefill, office)
+    marks = _marks(layout, entries, received, office)
     sheet_name = _free_name(layout)
 
     def front(wb: Any, fmts: dict[str, Any]) -> None:
@@ -194,7 +227,7 @@ def feedback_workbook(
             layout,
             ret,
             entries,
-            prefill,
+            received,
             password=password,
             unit_name=name,
             period_label=period.label,
@@ -587,7 +620,7 @@ def _write_feedback_sheet(
         elif rl.code in prefill:
             value = _shown_value(prefill[rl.code])
         elif _left_out(layout, i, prefill):
-            value = "(không dùng được, ô để trống; xem Nội dung)"
+            value = "(không dùng được, ô ghi “(nhập lại)”; xem Nội dung)"
         elif rl.is_input:
             value = "(trống)"
         else:
