@@ -85,6 +85,8 @@ def walk(
 def _is_own_store(p: str | Path) -> bool:
     """A history store (an SQLite file marked with the store's application id) or its journal."""
     name = os.fspath(p)
+    if name.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        return False  # NOTE: no extra open for every return of the batch
     if name.endswith(("-journal", "-wal", "-shm")) and _is_own_store(name.rsplit("-", 1)[0]):
         return True
     try:
