@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cchc_xlsx.errors import UsageError
+from cchc_xlsx.vocabulary import LEVELS
 
 STORE_HELP = (
     "kho lưu lịch sử (tệp SQLite; mặc định: biến môi trường CCHC_XLSX_STORE, "
@@ -202,6 +203,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     period = parse_period(args.period).code
     _check_targets(args, [args.units, args.deadlines])
+    if args.level is not None and args.level not in LEVELS:
+        raise UsageError(
+            f"Cấp “{args.level}” không có; dùng một trong {', '.join(LEVELS)}.", option="level"
+        )
     rules = load_deadlines(args.deadlines) if args.deadlines else None
     expected = None
     if args.units:
@@ -314,6 +319,31 @@ def _periods(text: str | None, known: list[str]) -> list[str]:
     return [parse_period(p).code for p in text.split(",") if p.strip()]
 
 
+#: a recorded file's part among its unit's versions (``history --versions``)
+VERSION_STATE_TEXT = {
+    "current": "đang dùng",
+    "superseded": "bị thay",
+    "copy": "bản sao",
+    "conflict": "chưa chọn",
+    "blank": "biểu trống",
+    "rejected": "bị từ chối",
+}
+
+
+def _state(v: Any, decided: bool) -> str:
+    """``current``, ``superseded``, ``copy`` (the figures of an earlier version),
+    ``conflict`` (no version chosen among same-time ones), ``blank`` or ``rejected``."""
+    if v.status != "accepted":
+        return "rejected"
+    if v.current:
+        return "current"
+    if not decided:
+        return "conflict"
+    if v.n_values == 0:
+        return "blank"
+    return "copy" if v.same_as is not None else "superseded"
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     from cchc_xlsx.history.deadlines import local_time
 
@@ -326,26 +356,29 @@ def cmd_history(args: argparse.Namespace) -> int:
                 "unit",
                 "number",
                 "status",
-                "current",
+                "state",
                 "received_at",
                 "sha256",
                 "path",
             ]
-            rows: list[list[Any]] = [
-                [
-                    v.period,
-                    v.unit or "",
-                    v.number,
-                    v.status,
-                    v.current,
-                    v.received_at,
-                    v.sha256,
-                    v.path,
+            rows: list[list[Any]] = []
+            for p in periods:
+                versions = store.versions(p)
+                decided = {v.unit for v in versions if v.current}
+                rows += [
+                    [
+                        v.period,
+                        v.unit or "",
+                        v.number,
+                        v.status,
+                        _state(v, v.unit in decided),
+                        v.received_at,
+                        v.sha256,
+                        v.path,
+                    ]
+                    for v in versions
+                    if not args.unit or v.unit in args.unit
                 ]
-                for p in periods
-                for v in store.versions(p)
-                if not args.unit or v.unit in args.unit
-            ]
         else:
             header = ["period", "unit", "code", "value", "sha256"]
             rows = [
@@ -368,8 +401,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         print(
             f"  {'Kỳ':<8} {'Đơn vị':<8} {'Bản':<5}  {'Tình trạng':<10} {'Nhận lúc':<16}  {'SHA-256':<12}  Tệp"
         )
-        for period, unit, n, status, current, received, sha, path in rows:
-            mark = "đang dùng" if current else ("bị thay" if status == "accepted" else "bị từ chối")
+        for period, unit, n, _status, state, received, sha, path in rows:
+            mark = VERSION_STATE_TEXT[state]
             print(
                 f"  {period:<8} {unit:<8} bản {n}  {mark:<10} {local_time(received)}  {sha[:12]}  {path}"
             )

@@ -652,3 +652,21 @@ def test_small_usage_mistakes_around_the_store(office: dict[str, Any], capsys: p
     _consolidate(office, [d / "dot1"], "3.xlsx")
     assert main(["status", "--store", str(office["store"]), "--period", PERIOD, "--csv", str(d / "dot1" / "x.xlsx")]) == 2
     assert "đuôi .csv" in capsys.readouterr().err
+
+
+def test_history_versions_name_each_files_part(office: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    send, d = office["send"], office["dir"]
+    send("X01", "dot1", name="a.xlsx", **{"1_2_1": 1})
+    send("X01", "dot1", name="b.xlsx", **{"1_2_1": 2})  # same run: a conflict
+    send("X02", "dot1", **{"1_2_1": 3})
+    cx.check(d / "dot1", office["catalog"], level="xa", period=PERIOD, store=office["store"], received_at="2024-03-10")
+    send("X02", "dot2", **{"1_2_1": 4})
+    cx.check(d / "dot2", office["catalog"], level="xa", period=PERIOD, store=office["store"], received_at="2024-03-11")
+    store = str(office["store"])
+    assert main(["history", "--store", store, "--versions", "--json", "-"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["unit"], r["number"], r["state"]) for r in rows] == [
+        ("X01", 1, "conflict"), ("X01", 2, "conflict"), ("X02", 1, "superseded"), ("X02", 2, "current")
+    ]
+    assert main(["status", "--store", store, "--period", PERIOD, "--level", "commune"]) == 2
+    assert "“commune”" in capsys.readouterr().err
