@@ -171,7 +171,8 @@ def error_reading(row: Row, ref: str, code: IssueCode, msg: str) -> Reading:
 
 
 def common_reading(row: Row, cell: RawCell, ref: str) -> Reading | None:
-    """What every type reads the same way: formulas, TRUE/FALSE, error values."""
+    """What every type reads the same way: formulas, TRUE/FALSE, error values, and
+    a blank cell (empty, or an empty text); None when the type must read the cell."""
     if cell.formula:
         return error_reading(
             row,
@@ -193,4 +194,6 @@ def common_reading(row: Row, cell: RawCell, ref: str) -> Reading | None:
             IssueCode.ERROR_VALUE,
             f"Ô {ref} (chỉ tiêu {row.code}) chứa lỗi {cell.value}; hãy nhập số liệu.",
         )
+    if cell.kind is None or (cell.kind == "s" and str(cell.value) == ""):
+        return blank_reading(row, ref)
     return None

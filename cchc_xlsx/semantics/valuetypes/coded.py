@@ -11,7 +11,6 @@ from cchc_xlsx.semantics.valuetypes.base import (
     TEXT_MAX,
     ValueCheck,
     ValueType,
-    blank_reading,
     common_reading,
     cut,
     error_reading,
@@ -65,8 +64,6 @@ class CodedType(ValueType):
         common = common_reading(row, cell, ref)
         if common is not None:
             return common
-        if cell.kind is None or (cell.kind == "s" and str(cell.value) == ""):
-            return blank_reading(row, ref)
         opts = self.options(row)
         names = "; ".join(label for label, _v in opts)
         if cell.kind == "n":
@@ -124,8 +121,6 @@ class TextType(ValueType):
         common = common_reading(row, cell, ref)
         if common is not None:
             return common
-        if cell.kind is None or (cell.kind == "s" and str(cell.value) == ""):
-            return blank_reading(row, ref)
         text = str(cell.value) if cell.kind == "s" else as_stored(cell.value)
         if len(text) > TEXT_MAX:
             return Reading(

@@ -20,7 +20,6 @@ from cchc_xlsx.semantics.valuetypes.base import (
     MAGNITUDE_MAX,
     ValueCheck,
     ValueType,
-    blank_reading,
     common_reading,
     cut,
     error_reading,
@@ -181,8 +180,6 @@ class NumberType(ValueType):
         common = common_reading(row, cell, ref)
         if common is not None:
             return common
-        if cell.kind is None or (cell.kind == "s" and str(cell.value) == ""):
-            return blank_reading(row, ref)
         notes: list[Issue] = []
         typed_percent = False
         code = row.code
