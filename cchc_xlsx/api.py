@@ -394,11 +394,11 @@ def run_consolidation(
         batch, catalog, expect.units, expect.unit, prefer, exclude_errors=exclude_errors
     )
     batch.settle(result.settlements)
-    if history is not None:
+    if history is not None and history.store is not None:
         result.timeliness = history.status(
             batch, expect.unit, {c.code: c.name for c in result.columns}
         )
-        if history.store is not None and book is not None:
+        if book is not None:
             history.store.record_appendix(
                 book,
                 period=batch.period,

@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cchc_xlsx._version import __version__
 from cchc_xlsx.batch.result import CheckResult
@@ -47,6 +47,10 @@ from cchc_xlsx.errors import StoreError, os_error_text
 from cchc_xlsx.history.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from cchc_xlsx.issues import Issue, IssueCode
 from cchc_xlsx.read.record import FileResult, Return
+
+if TYPE_CHECKING:  # pragma: no cover - deadlines and timeliness import this module
+    from cchc_xlsx.history.deadlines import Deadlines
+    from cchc_xlsx.history.timeliness import PeriodStatus
 
 ENV_STORE = "CCHC_XLSX_STORE"
 DEFAULT_STORE = "cchc-xlsx.sqlite"  # in the current folder
@@ -459,10 +463,10 @@ class Store:
             (now_utc(), os.path.abspath(path), period, level, unit, json.dumps(sources)),
         )
 
-    def remember_deadlines(self, deadlines: Any) -> None:
+    def remember_deadlines(self, deadlines: Deadlines) -> None:
         """Keep a province's deadlines file (a :class:`~cchc_xlsx.history.deadlines.Deadlines`
         read from YAML) for the runs and commands that are not given one."""
-        if getattr(deadlines, "text", None) is None:
+        if deadlines.text is None:
             return
         for key, value in (
             ("deadlines_text", deadlines.text),
@@ -474,7 +478,7 @@ class Store:
                 (key, value or ""),
             )
 
-    def deadlines(self) -> Any:
+    def deadlines(self) -> Deadlines:
         """The deadlines last given to a run with this store (a
         :class:`~cchc_xlsx.history.deadlines.Deadlines`), else the built-in default."""
         from cchc_xlsx.history.deadlines import Deadlines, parse_deadlines
@@ -647,8 +651,8 @@ class Store:
         level: str | None = None,
         parent: str | None = None,
         expected: Sequence[tuple[str, str]] | None = None,
-        deadlines: Any = None,
-    ) -> Any:
+        deadlines: Deadlines | None = None,
+    ) -> PeriodStatus:
         """The reporting status of ``period``: a
         :class:`~cchc_xlsx.history.timeliness.PeriodStatus` (on time, late,
         rejected, missing per expected unit; reporting rates in percent points).

@@ -58,19 +58,20 @@ def write_feedback(
     db = store if isinstance(store, Store) else Store(store, create=False)
     try:
         # every unit the store expects for the period (any register recorded) or has a file of
+        by_unit: dict[str, list[Version]] = {}
+        for ver in db.versions(per.code):
+            if ver.unit:
+                by_unit.setdefault(ver.unit, []).append(ver)
         everyone = db.expected_all(per.code)
         known = {c for c, _n in everyone}
-        for ver in db.versions(per.code):
-            if ver.unit and ver.unit not in known:
-                known.add(ver.unit)
-                everyone.append((ver.unit, ver.unit_name or ver.unit))
+        everyone += [(c, vs[0].unit_name or c) for c, vs in by_unit.items() if c not in known]
         status = db.status(per.code, expected=everyone, deadlines=deadlines)
         wanted: set[str] | None = None
         if unit is not None:
             under = db.expected(per.code, parent=unit)
             if under is not None:
                 wanted = {c for c, _n in under}
-            elif any(v.unit == unit for v in db.versions(per.code)):
+            elif unit in by_unit:
                 wanted = {unit}
             else:
                 raise UsageError(
@@ -82,10 +83,6 @@ def write_feedback(
         not_written: dict[str, str] = {}
         missing: list[tuple[str, str, str, str]] = []
         contacts = db.contacts(per.code)
-        by_unit: dict[str, list[Version]] = {}
-        for ver in db.versions(per.code):
-            if ver.unit:
-                by_unit.setdefault(ver.unit, []).append(ver)
         for u in status.units:
             if wanted is not None and u.unit not in wanted:
                 continue
