@@ -45,11 +45,21 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
-    from .api import FeedbackResult, check, consolidate, feedback, generate, load_units
+    from .api import (
+        FeedbackResult,
+        check,
+        consolidate,
+        feedback,
+        generate,
+        load_units,
+        rollup,
+        series,
+    )
     from .batch.result import CheckResult
     from .catalog.load import load_catalog
     from .catalog.model import Catalog
     from .consolidation.model import Consolidation, UnitColumn
+    from .consolidation.series import Series
     from .errors import (
         CatalogError,
         CchcError,
@@ -77,6 +87,9 @@ _WHERE = {
     "FeedbackResult": "api",
     "consolidate": "api",
     "generate": "api",
+    "rollup": "api",
+    "series": "api",
+    "Series": "consolidation.series",
     "load_units": "api",
     "CheckResult": "batch.result",
     "Catalog": "catalog.model",
@@ -125,6 +138,7 @@ __all__ = [
     "PeriodError",
     "PeriodStatus",
     "Return",
+    "Series",
     "Store",
     "StoreError",
     "Unit",
@@ -142,6 +156,8 @@ __all__ = [
     "load_catalog",
     "load_units",
     "parse_period",
+    "rollup",
+    "series",
 ]
 
 

@@ -45,8 +45,11 @@ from cchc_xlsx.batch.result import CheckResult, Expectation
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.build import build_consolidation
 from cchc_xlsx.consolidation.model import Consolidation
+from cchc_xlsx.consolidation.rollup import rollup_consolidation
+from cchc_xlsx.consolidation.series import Series, unit_series
 from cchc_xlsx.errors import UsageError
 from cchc_xlsx.history.run import DeadlinesArg, History, StoreArg, WhenArg
+from cchc_xlsx.history.store import Store
 from cchc_xlsx.layout.summary import check_unit_count
 from cchc_xlsx.outputs.feedback import FeedbackResult, write_feedback
 from cchc_xlsx.outputs.json_report import write_report_json
@@ -57,8 +60,9 @@ from cchc_xlsx.write.consolidated import write_consolidated_file
 from cchc_xlsx.write.generate import GeneratedFile, write_templates
 from cchc_xlsx.write.own_form import write_own_form
 from cchc_xlsx.write.protection import default_password
+from cchc_xlsx.write.series import write_series_file
 
-__all__ = ["check", "consolidate", "feedback", "generate"]
+__all__ = ["check", "consolidate", "feedback", "generate", "rollup", "series"]
 
 
 def load_units(path: PathArg, catalog: CatalogArg | Iterable[str] = None) -> Units:
@@ -141,6 +145,7 @@ def check(
     store: StoreArg = None,
     received_at: WhenArg = None,
     prefer: Paths | None = None,
+    jump_factor: float | None = None,
 ) -> CheckResult:
     """Read and check returned workbooks; write nothing but, with ``store``, their record.
 
@@ -157,6 +162,10 @@ def check(
     unit's older returns are superseded by its newer ones
     (:func:`~cchc_xlsx.history.resubmission.resolve_versions`). ``prefer``:
     files to count for their unit whatever their order (kept in the store).
+    With a store, each accepted return is also checked against the unit's
+    history (warnings ``copied-forward``, ``cumulative-decreased``, ``jump``:
+    :mod:`cchc_xlsx.history.checks`; ``jump_factor``: how many times the
+    median of the unit's earlier periods is a jump, default 3).
 
     Returns a :class:`CheckResult`: every file with its status and issues,
     ``missing_units``, ``conflicting_units`` and ``exit_code``. Raises
@@ -174,7 +183,7 @@ def check(
         unit=unit,
         workers=workers,
         progress=progress,
-        history=History.of(store, received_at, prefer),
+        history=History.of(store, received_at, prefer, jump_factor=jump_factor),
     )
 
 
@@ -216,7 +225,7 @@ def check_batch(
         result = read_batch(
             inputs, cat, expect, workers=workers, progress=progress, require_files=True
         )
-        hist.record(result, expect)
+        hist.record(result, expect, cat)
         mark_conflicts(result)
         flag_outliers(result, cat)
         hist.commit()
@@ -244,6 +253,7 @@ def consolidate(
     store: StoreArg = None,
     received_at: WhenArg = None,
     deadlines: DeadlinesArg = None,
+    jump_factor: float | None = None,
 ) -> Consolidation:
     """Read, check and add up returned workbooks into the consolidated appendix.
 
@@ -267,7 +277,7 @@ def consolidate(
     JSON report (``timeliness``) say which units reported on time, late or
     not at all against ``deadlines`` (a :class:`Deadlines` or its YAML file;
     default :mod:`cchc_xlsx.history.deadlines`), and the store records which
-    version of each unit the appendix added. ``exclude_errors``: leave out of the
+    version of each unit the appendix added; ``jump_factor`` as in :func:`check`. ``exclude_errors``: leave out of the
     sums every value involved in an error-level issue (they are red in the
     appendix either way, and the title says which was done).
 
@@ -288,7 +298,9 @@ def consolidate(
     reg = as_units(units, cat)
     check_unit(unit, reg, level)
     latest = prefer == "latest"
-    history = History.of(store, received_at, None if latest else prefer, deadlines)
+    history = History.of(
+        store, received_at, None if latest else prefer, deadlines, jump_factor=jump_factor
+    )
     targets: dict[str, Path | None] = {
         "book": check_out(out, suffix=".xlsx", option="out", required=True)
         if out is not None
@@ -388,7 +400,7 @@ def run_consolidation(
     if check_top is not None:
         check_top(batch)
     if history is not None:
-        history.record(batch, expect)
+        history.record(batch, expect, catalog)
     flag_outliers(batch, catalog)
     result = build_consolidation(
         batch, catalog, expect.units, expect.unit, prefer, exclude_errors=exclude_errors
@@ -464,3 +476,178 @@ def feedback(
         password=default_password() if password is None else password,
         deadlines=History.of(None, None, None, deadlines).deadlines,
     )
+
+
+def rollup(
+    store: StoreArg,
+    period: Period | str,
+    level: str,
+    out: PathArg | None = None,
+    catalog: CatalogArg = None,
+    *,
+    unit: str | None = None,
+    units: UnitsArg = None,
+    json_path: PathArg | None = None,
+    csv_path: PathArg | None = None,
+    exclude_errors: bool = False,
+    force: bool = False,
+    password: str | None = None,
+) -> Consolidation:
+    """The appendix of a longer period (``2024-H1``, ``2024-9M``, ``2024``; a
+    quarter works too) from the returns of ``level`` recorded in the history
+    ``store``, written like :func:`consolidate` writes a period's appendix
+    (same workbook, JSON and CSV; it rolls up a level like any other).
+
+    Each expected unit's column is its returns of the period's year added up
+    row by row by the catalogue's ``period_agg``: ``flow`` rows add up,
+    ``stock`` and ``cumulative`` ("lũy kế") rows take the value at the end of
+    the period; ratio and sum rows are computed again from the rolled-up
+    parts (percent points), never averaged. A 6-month, 9-month or annual
+    report in the store is the unit's own figure for its quarters and is never
+    added to them; when the store also holds those quarters, each row where
+    the two disagree has a ``cumulative-mismatch`` warning. A period missing
+    for a unit is named in its column (status sheet) and every value that
+    lacks it has a ``period-incomplete`` warning (yellow cell; the total's note
+    says how many units). The returns' own errors and warnings are carried
+    over with the period named (``exclude_errors`` as in :func:`consolidate`).
+
+    ``unit``: the consolidating unit (its units of ``level`` are the columns);
+    ``units``: the units file (else the registers the store kept for those
+    periods, else every unit with a return). Returns a :class:`Consolidation`
+    (``totals`` keyed by catalogue code). Raises :class:`StoreError` (no
+    store), :class:`UsageError` (a level the catalogue lacks; no return of
+    that year at that level; a summed appendix stored at that level: roll up
+    the level below, then consolidate those appendices), :class:`OutputExistsError`,
+    :class:`OutputError`, :class:`PeriodError`.
+    """
+    cat = as_catalog(catalog)
+    check_level(level, cat)
+    per = as_period(period)
+    assert per is not None
+    reg = as_units(units, cat)
+    if unit is not None and reg is not None:
+        check_unit(unit, reg, level)
+    targets: dict[str, Path | None] = {
+        "book": check_out(out, suffix=".xlsx", option="out", required=True)
+        if out is not None
+        else None,
+        "json": check_out(json_path, suffix=".json", option="json_path")
+        if json_path is not None
+        else None,
+        "csv": check_out(csv_path, suffix=".csv", option="csv_path")
+        if csv_path is not None
+        else None,
+    }
+    named = [p for p in targets.values() if p is not None]
+    if len({os.path.abspath(p) for p in named}) != len(named):
+        raise UsageError("Hai tệp kết quả trùng tên; hãy đặt tên khác nhau.", option="out")
+    db = store if isinstance(store, Store) else Store(store, create=False)
+    try:
+        refuse_inputs_as_outputs(
+            named, [str(db.path)], [cat.path, reg.path if reg is not None else ""]
+        )
+        refuse_existing(named, force)
+        result, _made = rollup_consolidation(
+            db, cat, per, level, unit=unit, units=reg, exclude_errors=exclude_errors
+        )
+        pw = default_password() if password is None else password
+        with OutputSet() as outs:
+            book, json_out, csv_out = (
+                outs.path(p) if p is not None else None for p in targets.values()
+            )
+            if book is not None:
+                write_consolidated_file(result, book, password=pw)
+            if json_out is not None:
+                with open(json_out, "w", encoding="utf-8") as fh:
+                    write_report_json(result, fh)
+            if csv_out is not None:
+                with open(csv_out, "w", encoding="utf-8", newline="") as fh:
+                    write_tidy_csv(result, fh)
+            outs.commit()
+    finally:
+        if db is not store:
+            db.close()
+    result.out = targets["book"]
+    return result
+
+
+def series(
+    source: StoreArg | Paths,
+    unit: str,
+    periods: str | Sequence[Period | str],
+    out: PathArg | None = None,
+    catalog: CatalogArg = None,
+    *,
+    level: str | None = None,
+    units: UnitsArg = None,
+    force: bool = False,
+    from_returns: bool = False,
+) -> Series:
+    """A unit's figures over several periods, one column per period, like seed
+    003's Phụ lục 1–7 (``periods``: ``"2021..2025"``, ``"2024-Q1..2025-Q2"``,
+    ``"2021,2022,2025-Q1"`` or a list of periods). A year that the store holds
+    only in part is printed ``Năm 2025 (tính đến 14/3/2025)`` with its values
+    marked. Each column is rolled up as :func:`rollup` does (ratios per period
+    from that period's parts, in percent points); for a consolidating unit
+    (``level`` below its own, or the store holds only returns of the units
+    under it), the total of its units of ``level`` per period.
+
+    ``source``: the history store (a :class:`Store` or its path), or with
+    ``from_returns=True`` returned workbooks (files, folders) of several
+    periods, read and checked into a temporary store first. ``out``: the
+    workbook (.xlsx; sheets "Qua các kỳ" and "Nguồn số liệu"). Returns the
+    :class:`~cchc_xlsx.consolidation.series.Series`. Raises
+    :class:`StoreError`, :class:`UsageError` (the store knows nothing of the
+    unit; a level the catalogue lacks), :class:`PeriodError`,
+    :class:`OutputExistsError`, :class:`OutputError`.
+    """
+    import tempfile
+
+    from cchc_xlsx.periods import period_range
+
+    cat = as_catalog(catalog)
+    if level is not None:
+        check_level(level, cat)
+    reg = as_units(units, cat)
+    pers = (
+        period_range(periods)
+        if isinstance(periods, str)
+        else [p if isinstance(p, Period) else as_period(p) for p in periods]
+    )
+    if not pers:
+        raise UsageError("Chưa nêu kỳ nào.", option="periods")
+    target = check_out(out, suffix=".xlsx", option="out", required=True) if out else None
+    with tempfile.TemporaryDirectory(prefix="cchc-series-") as scratch:
+        if from_returns:
+            inputs = as_paths(source)  # type: ignore[arg-type]
+            check_inputs(inputs)
+            if target is not None:
+                refuse_inputs_as_outputs([target], inputs, [cat.path, reg.path if reg else ""])
+                refuse_existing([target], force)
+            db = Store(os.path.join(scratch, "kho.sqlite"))
+            batch = read_batch(
+                inputs,
+                cat,
+                Expectation(level=level, units=reg, mixed_periods=True),
+                require_files=True,
+            )
+            db.begin()
+            db.record(batch)
+            db.commit()
+        else:
+            db = (
+                source if isinstance(source, Store) else Store(source, create=False)  # type: ignore[arg-type]
+            )
+            if target is not None:
+                refuse_inputs_as_outputs([target], [str(db.path)], [cat.path])
+                refuse_existing([target], force)
+        try:
+            result = unit_series(
+                db, cat, unit, [p for p in pers if p is not None], level=level, units=reg
+            )
+            if target is not None:
+                write_series_file(result, target)
+        finally:
+            if db is not source:
+                db.close()
+    return result

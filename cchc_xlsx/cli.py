@@ -25,6 +25,8 @@ from cchc_xlsx.cli_history import (
     add_recording_options,
     cmd_feedback,
     cmd_history,
+    cmd_rollup,
+    cmd_series,
     cmd_status,
     prefer_arg,
     recording_store,
@@ -209,6 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "status": cmd_status,
         "history": cmd_history,
         "feedback": cmd_feedback,
+        "rollup": cmd_rollup,
+        "series": cmd_series,
     }
     try:
         return handlers[args.command](args)
@@ -404,7 +408,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             progress=progress_bar(0, "Đọc biểu"),
             outputs=[json_path] if json_path is not None else [],
             scratch=[tmp] if tmp is not None else [],
-            history=History.of(recording_store(args), args.received_at, prefer_files(args)),
+            history=History.of(
+                recording_store(args),
+                args.received_at,
+                prefer_files(args),
+                jump_factor=args.jump_factor,
+            ),
         )
         names = {u.code: u.name for u in units} if units else {}
         print_summary(
@@ -448,6 +457,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         store=recording_store(args),
         received_at=args.received_at,
         deadlines=args.deadlines,
+        jump_factor=args.jump_factor,
     )
     print_consolidation(result, sys.stdout, verbose=args.verbose)
     print_timeliness(result, recording_store(args))

@@ -44,6 +44,13 @@ def add_recording_options(p: argparse.ArgumentParser, *, deadlines: bool) -> Non
         help="khi một đơn vị nộp nhiều tệp: TỆP là bản được dùng (nêu nhiều lần cho nhiều đơn vị; "
         "ghi nhớ trong kho lưu); latest: lấy tệp mới nhất theo thời điểm tạo",
     )
+    p.add_argument(
+        "--jump-factor",
+        type=float,
+        metavar="HỆ_SỐ",
+        help="với kho lưu: cảnh báo số liệu lớn hơn HỆ_SỐ lần (hoặc nhỏ hơn 1/HỆ_SỐ) trung vị "
+        "các kỳ trước của đơn vị (mặc định 3)",
+    )
     if deadlines:
         p.add_argument(
             "--deadlines", metavar="TỆP", help="tệp hạn nộp (YAML) thay cho hạn mặc định"
@@ -71,7 +78,47 @@ def prefer_arg(args: argparse.Namespace) -> Any:
 
 
 def add_commands(sub: Any) -> None:
-    """The ``status``, ``history`` and ``feedback`` commands."""
+    """The ``status``, ``history``, ``feedback``, ``rollup`` and ``series`` commands."""
+    r = sub.add_parser(
+        "rollup",
+        help="biểu tổng hợp 6 tháng, 9 tháng, năm cộng dồn từ các kỳ ngắn hơn trong kho lưu",
+    )
+    r.add_argument("--store", metavar="TỆP", help=STORE_HELP)
+    r.add_argument("--period", required=True, help="kỳ cần cộng dồn: 2024 (năm), 2024-H1, 2024-9M")
+    r.add_argument("--level", required=True, help="cấp của các đơn vị nộp biểu: xa, huyen …")
+    r.add_argument("--unit", help="mã đơn vị tổng hợp: các đơn vị trực thuộc là các cột")
+    r.add_argument("--units", help="tệp danh sách đơn vị (mặc định: danh sách ghi trong kho lưu)")
+    r.add_argument("--catalog", help="tệp danh mục chỉ tiêu (mặc định: danh mục đi kèm)")
+    r.add_argument("--out", required=True, help="tệp biểu tổng hợp .xlsx")
+    r.add_argument("--json", metavar="TỆP", help="ghi báo cáo JSON")
+    r.add_argument("--csv", metavar="TỆP", help="ghi số liệu dạng bảng (CSV)")
+    r.add_argument("--exclude-errors", action="store_true", help="không cộng các giá trị có lỗi")
+    r.add_argument("--force", action="store_true", help="ghi đè tệp đã có")
+    r.add_argument("--verbose", "-v", action="store_true", help="in mọi vấn đề")
+
+    t = sub.add_parser(
+        "series", help="bảng số liệu qua nhiều kỳ của một đơn vị (mỗi kỳ một cột), theo kho lưu"
+    )
+    t.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="các biểu đã nộp của nhiều kỳ (tệp hoặc thư mục), khi không dùng kho lưu",
+    )
+    t.add_argument("--store", metavar="TỆP", help=STORE_HELP)
+    t.add_argument("--unit", required=True, help="mã đơn vị")
+    t.add_argument(
+        "--periods", required=True, help="các kỳ: 2021..2025, 2024-Q1..2025-Q2, 2021,2022,2025-Q1"
+    )
+    t.add_argument(
+        "--level",
+        help="cấp của các biểu dùng (mặc định: cấp của chính đơn vị; cấp dưới: tổng các đơn vị trực thuộc)",
+    )
+    t.add_argument("--units", help="tệp danh sách đơn vị")
+    t.add_argument("--catalog", help="tệp danh mục chỉ tiêu (mặc định: danh mục đi kèm)")
+    t.add_argument("--out", required=True, help="tệp .xlsx")
+    t.add_argument("--force", action="store_true", help="ghi đè tệp đã có")
+
     s = sub.add_parser("status", help="tình hình nộp báo cáo của một kỳ, theo kho lưu")
     s.add_argument("--store", metavar="TỆP", help=STORE_HELP)
     s.add_argument("--period", required=True, help="kỳ báo cáo: 2024-Q1 …")
@@ -110,6 +157,70 @@ def add_commands(sub: Any) -> None:
     h.add_argument("--json", metavar="TỆP", help="ghi ra JSON (“-”: màn hình)")
     h.add_argument("--csv", metavar="TỆP", help="ghi ra CSV (“-”: màn hình)")
     h.add_argument("--force", action="store_true", help="ghi đè tệp JSON/CSV đã có")
+
+
+def cmd_rollup(args: argparse.Namespace) -> int:
+    from cchc_xlsx.api import rollup
+    from cchc_xlsx.arguments import as_units
+    from cchc_xlsx.catalog.load import load_catalog
+    from cchc_xlsx.outputs.console import print_consolidation
+
+    catalog = load_catalog(args.catalog)
+    result = rollup(
+        _open(args),
+        args.period,
+        args.level,
+        args.out,
+        catalog,
+        unit=args.unit,
+        units=as_units(args.units, catalog),
+        json_path=args.json,
+        csv_path=args.csv,
+        exclude_errors=args.exclude_errors,
+        force=args.force,
+    )
+    print_consolidation(result, sys.stdout, verbose=args.verbose)
+    short = [(c, f) for c in result.columns if (f := result.file_of(c)) and "(thiếu" in f.path]
+    if short:
+        print(f"Thiếu kỳ ({len(short)} đơn vị; số của họ chưa đầy đủ, ô vàng):")
+        for col, f in short:
+            print(f"  {col.name} ({col.code}): {f.path}")
+    if args.json:
+        print(f"Đã ghi báo cáo JSON: {args.json}")
+    if args.csv:
+        print(f"Đã ghi số liệu dạng bảng: {args.csv}")
+    # NOTE: a period missing is a return missing: exit 1 as for a unit that did not report
+    return 1 if short else result.exit_code
+
+
+def cmd_series(args: argparse.Namespace) -> int:
+    from cchc_xlsx.api import series
+    from cchc_xlsx.arguments import as_units
+    from cchc_xlsx.catalog.load import load_catalog
+
+    if args.paths and args.store:
+        raise UsageError(
+            "Nêu hoặc các biểu đã nộp, hoặc kho lưu (--store), không nêu cả hai.", option="store"
+        )
+    catalog = load_catalog(args.catalog)
+    result = series(
+        args.paths if args.paths else _open(args),
+        args.unit,
+        args.periods,
+        args.out,
+        catalog,
+        level=args.level,
+        units=as_units(args.units, catalog),
+        force=args.force,
+        from_returns=bool(args.paths),
+    )
+    what = f"tổng các đơn vị cấp {result.level}" if result.consolidated else "số liệu của đơn vị"
+    print(f"{result.unit_name} ({result.unit}), {what}:")
+    for col in result.columns:
+        flag = " — chưa đầy đủ (ô vàng)" if col.incomplete else ""
+        print(f"  {col.label}: {col.sources}{flag}")
+    print(f"Đã ghi bảng số liệu qua các kỳ: {args.out}")
+    return 0
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:

@@ -137,6 +137,16 @@ class IssueCode(str, Enum):
         "warning",
         "kho lưu có bản nộp mới hơn bản đang cộng",
     )
+    # across periods (the history store)
+    PERIOD_INCOMPLETE = ("period-incomplete", "warning", "thiếu số liệu của một kỳ")
+    CUMULATIVE_MISMATCH = (
+        "cumulative-mismatch",
+        "warning",
+        "báo cáo lũy kế khác tổng các quý",
+    )
+    COPIED_FORWARD = ("copied-forward", "warning", "số liệu giống hệt kỳ trước")
+    CUMULATIVE_DECREASED = ("cumulative-decreased", "warning", "số lũy kế giảm so với kỳ trước")
+    JUMP = ("jump", "warning", "số liệu tăng hoặc giảm đột biến so với các kỳ trước")
 
 
 _BY_VALUE: dict[str, IssueCode] = {c.value: c for c in IssueCode}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cchc_xlsx.errors import PeriodError
@@ -112,6 +113,135 @@ def quarters_of(period: Period) -> list[Period]:
     return [
         parse_period(f"{period.year}-Q{q}", cutoff_day=period.end.day) for q in range(1, last + 1)
     ]
+
+
+# how many quarters each kind of period covers from the start of its year (a quarter: its own)
+_QUARTERS = {"H1": 2, "9M": 3, "Y": 4}
+
+
+def _span(period: Period) -> tuple[int, int]:
+    """The quarters (first, last; 1–4) of its year that ``period`` covers."""
+    if period.kind.startswith("Q"):
+        q = int(period.kind[1])
+        return q, q
+    return 1, _QUARTERS[period.kind]
+
+
+@dataclass(frozen=True)
+class Cover:
+    """How a unit's figures for ``target`` are made of the returns it has.
+
+    ``pieces``: the returns used, disjoint and in order (a cumulative return
+    first, then the quarters after it); never a cumulative report together
+    with its own quarters. ``missing``: the quarters of ``target`` that no
+    return covers. ``own``: ``target`` itself is among the returns (a 6-month,
+    9-month or annual report), so it is the unit's figure. ``checks``: the
+    cumulative returns held whose every quarter is held too, each with those
+    quarters (the two ought to agree).
+    """
+
+    target: Period
+    pieces: tuple[Period, ...]
+    missing: tuple[Period, ...]
+    checks: tuple[tuple[Period, tuple[Period, ...]], ...] = ()
+
+    @property
+    def own(self) -> bool:
+        return self.pieces == (self.target,)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def ends_the_period(self) -> bool:
+        """The last piece ends where ``target`` ends (a stock or cumulative row is known)."""
+        return bool(self.pieces) and _span(self.pieces[-1])[1] == _span(self.target)[1]
+
+
+def cover(target: Period, held: Iterable[Period | str]) -> Cover:
+    """Which of the returns ``held`` (periods or codes, any year) make up ``target``.
+
+    The period algebra of the reporting regime: Q1 + Q2 = 6 tháng (H1);
+    H1 + Q3 = 9 tháng (9M); 9M + Q4 = H1 + Q3 + Q4 = Q1 + … + Q4 = năm. The
+    longest cumulative return that fits is taken first (it is the unit's own
+    figure for those quarters), then the quarters after it; a quarter that
+    no return covers is ``missing``. A quarter's cover is itself.
+    """
+    first, last = _span(target)
+    have: dict[str, Period] = {}
+    for h in held:
+        p = h if isinstance(h, Period) else parse_period(h, cutoff_day=target.end.day)
+        if p.year == target.year:
+            have[p.kind] = p
+    if target.kind.startswith("Q"):
+        got = have.get(target.kind)
+        return Cover(target, (got,) if got else (), () if got else (target,))
+    quarters = {q.kind: q for q in quarters_of(target)}
+    pieces: list[Period] = []
+    at = 0  # the last quarter covered so far
+    for kind in ("Y", "9M", "H1"):
+        n = _QUARTERS[kind]
+        if kind in have and n <= last:
+            pieces.append(have[kind])
+            at = n
+            break
+    missing: list[Period] = []
+    for q in range(max(at + 1, first), last + 1):
+        if f"Q{q}" in have:
+            pieces.append(have[f"Q{q}"])
+        else:
+            missing.append(quarters[f"Q{q}"])
+    checks = tuple(
+        (have[kind], tuple(have[f"Q{q}"] for q in range(1, _QUARTERS[kind] + 1)))
+        for kind in ("H1", "9M", "Y")
+        if kind in have
+        and _QUARTERS[kind] <= last
+        and all(f"Q{q}" in have for q in range(1, _QUARTERS[kind] + 1))
+    )
+    return Cover(target, tuple(pieces), tuple(missing), checks)
+
+
+def period_range(text: str, cutoff_day: int = 14) -> list[Period]:
+    """Periods from ``2021..2025`` (every year), ``2024-Q1..2024-Q4`` (every
+    quarter), or a comma-separated list (``2021,2022,2025-Q1``), in that order.
+
+    Raises :class:`PeriodError` for a malformed range, one that runs backwards,
+    mixes kinds (``2021..2024-Q2``) or has more than 40 periods."""
+    out: list[Period] = []
+    for part in str(text).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if ".." not in part:
+            out.append(parse_period(part, cutoff_day))
+            continue
+        a_text, b_text = (x.strip() for x in part.split("..", 1))
+        a, b = parse_period(a_text, cutoff_day), parse_period(b_text, cutoff_day)
+        a_q, b_q = a.kind.startswith("Q"), b.kind.startswith("Q")
+        if (a.kind == "Y") != (b.kind == "Y") or a_q != b_q or not (a_q or a.kind == "Y"):
+            raise PeriodError(
+                f"Khoảng kỳ “{part}” phải từ năm đến năm (2021..2025) hoặc từ quý đến quý "
+                "(2024-Q1..2025-Q2)."
+            )
+        if b < a:
+            raise PeriodError(f"Khoảng kỳ “{part}” đi ngược: kỳ đầu phải trước kỳ cuối.")
+        if a.kind == "Y":
+            out += [parse_period(str(y), cutoff_day) for y in range(a.year, b.year + 1)]
+        else:
+            q, y = int(a.kind[1]), a.year
+            while (y, q) <= (b.year, int(b.kind[1])):
+                out.append(parse_period(f"{y}-Q{q}", cutoff_day))
+                q, y = (1, y + 1) if q == 4 else (q + 1, y)
+        if len(out) > 40:
+            break
+    if not out:
+        raise PeriodError(
+            f"Chưa nêu kỳ nào trong “{text}”. Ví dụ: 2021..2025 hoặc 2024-Q1,2024-Q2."
+        )
+    if len(out) > 40:
+        raise PeriodError(f"“{text}” có hơn 40 kỳ; hãy chọn khoảng ngắn hơn.")
+    return out
 
 
 _LABEL_RE = [

@@ -26,6 +26,8 @@ DOCUMENTED_API = {
     "UnitColumn", "Issue", "IssueCode",
     # the history store
     "Store", "Version", "Deadlines", "PeriodStatus", "feedback", "FeedbackResult",
+    # across periods
+    "rollup", "series", "Series",
     # the exception tree
     "CchcError", "CatalogError", "UnitsError", "PeriodError", "UsageError", "OutputError", "OutputExistsError",
     "StoreError", "__version__",

@@ -93,7 +93,11 @@ def assess(batch: CheckResult, catalog: Catalog, expect: Expectation) -> None:
                 )
                 files.save(f)
     batch.level = expect.level or files.most_common("unit_level", status="accepted")
-    batch.period = expect.period or files.most_common("period", status="accepted")
+    batch.period = (
+        None
+        if expect.mixed_periods
+        else expect.period or files.most_common("period", status="accepted")
+    )
     # the form: the one the units of the expected level were issued with
     batch.form_level = files.most_common(
         "level", status="accepted", same=("unit_level", batch.level) if batch.level else None

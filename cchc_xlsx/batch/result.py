@@ -37,6 +37,7 @@ class Expectation:
         Path, ...
     ] = ()  # this run's outputs: skipped with a note when found among the inputs
     scratch: tuple[Path, ...] = ()  # this run's temporaries: not looked at, not listed
+    mixed_periods: bool = False  # returns of several periods (a series): none is wrong
 
     def expected_units(self) -> list[str] | None:
         if self.units is None or self.level is None:

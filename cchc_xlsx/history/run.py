@@ -19,8 +19,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cchc_xlsx.batch.result import CheckResult, Expectation
+from cchc_xlsx.batch.result import CheckResult, Expectation, Settlement
+from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.errors import UsageError, os_error_text
+from cchc_xlsx.history.checks import JUMP_FACTOR, HistoryChecks
 from cchc_xlsx.history.deadlines import Deadlines, load_deadlines
 from cchc_xlsx.history.resubmission import resolve_versions
 from cchc_xlsx.history.store import Store, as_timestamp
@@ -41,6 +43,7 @@ class History:
     preferred: dict[str, str] = field(default_factory=dict)  # sha256 → the path given
     deadlines: Deadlines | None = None
     store: Store | None = None
+    jump_factor: float | None = None  # the jump check's factor (None: checks.JUMP_FACTOR)
     _owned: bool = False
     _new: frozenset[str] = frozenset()
 
@@ -51,6 +54,7 @@ class History:
         received_at: WhenArg = None,
         prefer: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None,
         deadlines: DeadlinesArg = None,
+        jump_factor: float | None = None,
     ) -> History:
         """Check the run's history arguments before anything is read; raise
         :class:`UsageError` (``option``: ``received_at``, ``prefer``,
@@ -94,7 +98,13 @@ class History:
                 f"Hạn nộp phải là Deadlines hoặc đường dẫn tệp YAML (gặp {type(deadlines).__name__}).",
                 option="deadlines",
             )
-        return cls(store, when, chosen, rules)
+        if jump_factor is not None and not (
+            isinstance(jump_factor, (int, float)) and jump_factor > 1
+        ):
+            raise UsageError(
+                f"Hệ số đột biến phải là số lớn hơn 1 (gặp “{jump_factor}”).", option="jump_factor"
+            )
+        return cls(store, when, chosen, rules, jump_factor=jump_factor)
 
     def refuse_outputs(self, outputs: Iterable[str | os.PathLike[str] | None]) -> None:
         """An output that would be written over the store: :class:`UsageError` (``--force`` or not)."""
@@ -129,8 +139,12 @@ class History:
             if self._owned and self.store is not None:
                 self.store.close()
 
-    def record(self, batch: CheckResult, expect: Expectation) -> None:
-        """Record the batch's files and the expected units; settle which of a unit's files counts."""
+    def record(
+        self, batch: CheckResult, expect: Expectation, catalog: Catalog | None = None
+    ) -> None:
+        """Record the batch's files and the expected units; settle which of a unit's files counts;
+        with ``catalog``, check each accepted return against the unit's history
+        (:mod:`cchc_xlsx.history.checks`)."""
         store = self.store
         if store is not None and self.received_at and batch.period:
             start = parse_period(batch.period).start
@@ -168,6 +182,17 @@ class History:
                         option="prefer",
                     )
         batch.settle(resolve_versions(batch, store, set(self.preferred)))
+        if store is not None and catalog is not None and batch.period:
+            checks = HistoryChecks(
+                store, catalog, batch.period, factor=self.jump_factor or JUMP_FACTOR
+            )
+            found = [
+                Settlement(i, x)
+                for i, f in batch.files.items(status="accepted", values=True)
+                if f.unit
+                for x in checks.check(f.unit, f.level, f.values)
+            ]
+            batch.settle(found)
 
     def status(
         self, batch: CheckResult, unit: str | None, names: dict[str, str]

@@ -160,6 +160,11 @@ RUN_RELATIVE = frozenset(
         IssueCode.NEWER_VERSION_RECORDED,
         IssueCode.OUTLIER,
         IssueCode.DUPLICATE_FILE,
+        IssueCode.COPIED_FORWARD,
+        IssueCode.CUMULATIVE_DECREASED,
+        IssueCode.JUMP,
+        IssueCode.PERIOD_INCOMPLETE,
+        IssueCode.CUMULATIVE_MISMATCH,
     }
 )
 
