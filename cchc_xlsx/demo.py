@@ -10,7 +10,11 @@
 5. the district's quarter with its history store: the returns recorded as
    received on 13/3, a feedback workbook for each commune with problems and
    the reminder list, a corrected return (a resubmission) and a late one, the
-   appendix again with who reported on time.
+   appendix again with who reported on time;
+6. the year: the communes' returns of quarters II–IV (one commune misses
+   quarter III) added to the store, the district's 2024 appendix rolled up from
+   its quarters, and xã Tân Lập's five-year table 2021–2025 (annual reports
+   for 2021–2023, the quarters of 2024, 2025 up to 14/3).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from cchc_xlsx.api import check, consolidate, feedback, generate
+from cchc_xlsx.api import check, consolidate, feedback, generate, rollup, series
 from cchc_xlsx.catalog.load import load_catalog
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.build import own_form_values
@@ -214,6 +218,9 @@ def run_demo(out: Path, stream: Any = None) -> int:
     _store_round(
         catalog, units, period, returns / "H01", out / "6_kho_luu_va_phan_hoi", say, stream
     )
+    _year_round(
+        catalog, units, out / "6_kho_luu_va_phan_hoi", out / "7_ca_nam_va_5_nam", say, stream
+    )
     say(f"\nKết quả nằm trong thư mục: {out.resolve()}")
     say(f"  Biểu tổng hợp huyện Chợ Đồn: {districts / f'{PERIOD}_huyen_H01_tong_hop.xlsx'}")
     say(f"  Biểu tổng hợp tỉnh: {province / f'{PERIOD}_tinh_T11_tu_huyen.xlsx'}")
@@ -227,6 +234,7 @@ SUBFOLDERS = (
     "4_tong_hop_tinh",
     "5_bieu_mau_cua_huyen",
     "6_kho_luu_va_phan_hoi",
+    "7_ca_nam_va_5_nam",
 )
 MARKER = ".cchc-demo"  # a folder holding this file is the demo's: it may be written again
 
@@ -307,6 +315,80 @@ def _store_round(
                 f"  Xã Bản Thi, bản {v.number}: {Path(v.path).name} — "
                 f"{'đang dùng' if v.current else 'đã được thay'}"
             )
+
+
+def _year_round(
+    catalog: Catalog, units: Units, store_dir: Path, out: Path, say: Any, stream: Any
+) -> None:
+    """Step 7: huyện Chợ Đồn's year 2024 from its quarters, and xã Tân Lập's 2021–2025 table."""
+    store = store_dir / "kho_luu.sqlite"
+    say("\n=== 7. Cả năm 2024 cộng dồn từ các quý; bảng 5 năm 2021–2025 của xã Tân Lập ===")
+    layout = build_layout(catalog, "xa")
+    base = yaml.safe_load(example_path("returns_seed000_tan_lap.yaml").read_text("utf-8"))["values"]
+    communes = units.descendants("H01", "xa")
+    first = {u.code: example_values(catalog, layout, u.code, base) for u in communes}
+    first["X0114"] = dict(base)
+
+    def returned(code: str, q: int) -> dict[str, Any]:
+        """A quarter's figures: flow counts scaled down from quarter I's (so that a
+        part stays within its whole), stock rows as in quarter I, tasks done so
+        far ("lũy kế") growing up to the year's plan."""
+        v = dict(first[code])
+        factor = {2: 0.9, 3: 0.75, 4: 1.0}[q]
+        for k, x in first[code].items():
+            row = catalog.row(k)
+            if row.period_agg == "flow" and row.type == "count" and isinstance(x, int):
+                v[k] = int(x * factor)
+        done, plan = first[code].get("1.2.2"), first[code].get("1.2.1")
+        if isinstance(done, int) and isinstance(plan, int):
+            v["1.2.2"] = min(done * q, plan)
+        return v
+
+    folder = out / "bao_cao_cac_quy"
+    for q, received in ((2, "2024-06-10"), (3, "2024-09-10"), (4, "2024-12-10")):
+        per = parse_period(f"2024-Q{q}")
+        stamper = Stamper(layout, per, now_iso(), default_password())
+        dest = folder / per.code
+        dest.mkdir(parents=True, exist_ok=True)
+        for u in communes:
+            if q == 3 and u.code == "X0120":  # xã Đồng Lạc never sent quarter III
+                continue
+            data = Filler(stamper.stamp(u), layout).fill(returned(u.code, q))
+            (dest / template_filename(per, "xa", u)).write_bytes(data)
+        check(dest, catalog, level="xa", period=per.code, units=units, unit="H01", store=store,
+              received_at=received)  # fmt: skip
+    year = rollup(
+        store, "2024", "xa", out / "2024_huyen_H01_ca_nam.xlsx", catalog, unit="H01", units=units
+    )
+    print_consolidation(year, stream)
+    say(f"Biểu cả năm 2024 của huyện Chợ Đồn (cộng dồn 4 quý theo từng chỉ tiêu): {year.out}")
+    # xã Tân Lập: annual reports of 2021–2023 and the first quarter of 2025
+    tan_lap = units["X0114"]
+    for code, received in (
+        ("2021", "2021-12-10"),
+        ("2022", "2022-12-09"),
+        ("2023", "2023-12-11"),
+        ("2025-Q1", "2025-03-10"),
+    ):
+        per = parse_period(code)
+        stamper = Stamper(layout, per, now_iso(), default_password())
+        dest = folder / code
+        dest.mkdir(parents=True, exist_ok=True)
+        values = example_values(catalog, layout, f"X0114-{code}", base)
+        path = dest / template_filename(per, "xa", tan_lap)
+        path.write_bytes(Filler(stamper.stamp(tan_lap), layout).fill(values))
+        check(
+            path, catalog, level="xa", period=code, units=units, store=store, received_at=received
+        )
+    table = series(
+        store, "X0114", "2021..2025", out / "X0114_Tan_Lap_2021_2025.xlsx", catalog, units=units
+    )
+    say(
+        f"Bảng số liệu 2021–2025 của {table.unit_name} (mỗi năm một cột, như Phụ lục 1–7 của seed 003):"
+    )
+    for col in table.columns:
+        say(f"  {col.label}: {col.sources}")
+    say(f"  {out / 'X0114_Tan_Lap_2021_2025.xlsx'}")
 
 
 def _fill_returns(catalog: Catalog, units: Units, period: Any, returns: Path) -> None:
