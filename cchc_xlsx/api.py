@@ -45,7 +45,7 @@ from cchc_xlsx.batch.result import CheckResult, Expectation
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.build import build_consolidation
 from cchc_xlsx.consolidation.model import Consolidation
-from cchc_xlsx.consolidation.rollup import rollup_consolidation
+from cchc_xlsx.consolidation.rollup import rollup_consolidation, same_period_last_year
 from cchc_xlsx.consolidation.series import Series, unit_series
 from cchc_xlsx.errors import UsageError
 from cchc_xlsx.history.run import DeadlinesArg, History, StoreArg, WhenArg
@@ -277,7 +277,10 @@ def consolidate(
     JSON report (``timeliness``) say which units reported on time, late or
     not at all against ``deadlines`` (a :class:`Deadlines` or its YAML file;
     default :mod:`cchc_xlsx.history.deadlines`), and the store records which
-    version of each unit the appendix added; ``jump_factor`` as in :func:`check`. ``exclude_errors``: leave out of the
+    version of each unit the appendix added; when the store holds the same
+    period of the year before, the appendix gains the columns "Cùng kỳ năm
+    trước", "Tăng/giảm" and "Tăng/giảm (%)" (formulas with cached values) and
+    the JSON report ``same_period_last_year``; ``jump_factor`` as in :func:`check`. ``exclude_errors``: leave out of the
     sums every value involved in an error-level issue (they are red in the
     appendix either way, and the title says which was done).
 
@@ -410,6 +413,15 @@ def run_consolidation(
         result.timeliness = history.status(
             batch, expect.unit, {c.code: c.name for c in result.columns}
         )
+        if batch.period and batch.form_level:
+            result.last_year = same_period_last_year(
+                history.store,
+                catalog,
+                batch.period,
+                batch.form_level,
+                unit=expect.unit,
+                units=expect.units,
+            )
         if book is not None:
             history.store.record_appendix(
                 book,
@@ -550,6 +562,7 @@ def rollup(
         result, _made = rollup_consolidation(
             db, cat, per, level, unit=unit, units=reg, exclude_errors=exclude_errors
         )
+        result.last_year = same_period_last_year(db, cat, per, level, unit=unit, units=reg)
         pw = default_password() if password is None else password
         with OutputSet() as outs:
             book, json_out, csv_out = (

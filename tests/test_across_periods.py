@@ -327,3 +327,37 @@ def test_a_jump_against_the_units_own_quarters_is_a_warning(quiet_history: dict[
     assert ("jump", "3.3.1.a") in _history_codes(res) and ("jump", "3.3.1.b") in _history_codes(res)
     msg = next(i.message for f in res.files for i in f.issues if i.code == cx.IssueCode.JUMP)
     assert "trung vị" in msg
+
+
+# -- the same period last year -------------------------------------------------------------
+
+
+def test_the_appendix_compares_with_the_same_period_last_year(office: dict[str, Any], tmp_path: Path):
+    d = office["dir"]
+    res = cx.consolidate(
+        d / "nop" / "2024-Q1", office["catalog"], tmp_path / "q1.xlsx", level="xa", period="2024-Q1",
+        units=office["units"], unit="H01", store=office["store"], json_path=tmp_path / "q1.json",
+    )  # fmt: skip
+    last = res.last_year
+    assert last is not None and last.period == "2023-Q1" and (last.submitted, last.expected) == (2, 2)
+    want = sum(figures(u, "2023-Q1")["1.1"] for u in ("X01", "X02"))
+    assert last.totals["1.1"] == want
+    diff, pct = last.change("1.1", res.totals["1.1"])
+    assert diff == res.totals["1.1"] - want and pct == pytest.approx(diff / want * 100)
+    ws = openpyxl.load_workbook(tmp_path / "q1.xlsx")["Tổng hợp"]
+    heads = [c.value for c in ws[7]]
+    at = heads.index("Cùng kỳ năm trước (Quý I năm 2023)")
+    assert heads[at - 1] == "Ghi chú"  # after the contract's columns, which stay where they were
+    row = next(r for r in ws.iter_rows() if r[0].value == "1.1")
+    assert row[at].value == want and str(row[at + 1].value).startswith("=IF(")
+    ratio = next(r for r in ws.iter_rows() if r[0].value == "1.2")
+    assert ratio[at + 2].value is None  # a ratio's change is its difference in percent points
+    report = json.loads((tmp_path / "q1.json").read_text("utf-8"))
+    assert report["same_period_last_year"]["totals"]["1.1"] == want
+    # the year: 2024 against 2023, rolled up the same way
+    year = cx.rollup(office["store"], "2024", "xa", None, office["catalog"], unit="H01", units=office["units"])
+    assert year.last_year is not None and year.last_year.period == "2023"
+    assert year.last_year.totals["1.1"] == sum(by_hand(u, 2023)["1.1"] for u in ("X01", "X02"))
+    # nothing to compare with: no columns
+    early = cx.rollup(office["store"], "2023", "xa", None, office["catalog"], unit="H01", units=office["units"])
+    assert early.last_year is None

@@ -17,6 +17,46 @@ from cchc_xlsx.semantics.aggregation_types import State
 from cchc_xlsx.vocabulary import ColumnStatus
 
 
+@dataclass(frozen=True)
+class SamePeriodLastYear:
+    """The same period of the year before, from the history store (the
+    appendix's "Cùng kỳ năm trước" columns): ``period`` (``"2023-Q1"``),
+    ``label``, ``totals`` keyed by catalogue code (as :attr:`Consolidation.totals`),
+    ``submitted`` of ``expected`` units, ``partial`` (a unit or a quarter missing)."""
+
+    period: str
+    label: str
+    totals: dict[str, object]
+    submitted: int
+    expected: int
+    partial: bool
+
+    def change(self, code: str, now: object) -> tuple[float | None, float | None]:
+        """(difference, percent change) of ``now`` against last year's total of
+        ``code``: the difference in the row's unit (percent points for a
+        ratio), the change in percent of last year's value (None for a ratio
+        or percentage row, a zero or missing value)."""
+        before = self.totals.get(code)
+        if not _is_number(now) or not _is_number(before):
+            return None, None
+        assert isinstance(now, (int, float)) and isinstance(before, (int, float))
+        diff = float(now) - float(before)
+        return diff, (diff / float(before) * 100 if before else None)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "period": self.period,
+            "submitted": self.submitted,
+            "expected": self.expected,
+            "partial": self.partial,
+            "totals": {k: _finite(v) for k, v in self.totals.items()},
+        }
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
 @dataclass(slots=True)
 class UnitColumn:
     """One expected unit's column of the summed appendix.
@@ -77,6 +117,9 @@ class Consolidation:
     to ``batch`` by :func:`cchc_xlsx.consolidate`). ``timeliness``: with a
     history store, the period's reporting status per expected unit and the
     reporting rates (:class:`~cchc_xlsx.history.timeliness.PeriodStatus`).
+    ``last_year``: with a history store that holds it, the same period of the
+    year before (:class:`SamePeriodLastYear`; the appendix's "Cùng kỳ năm
+    trước" and "Tăng/giảm" columns).
     """
 
     batch: CheckResult
@@ -99,6 +142,8 @@ class Consolidation:
     settlements: tuple[Settlement, ...] = ()
     # with a history store: who reported on time, late or not at all
     timeliness: PeriodStatus | None = None
+    # with a history store that knows it: the same period of the year before
+    last_year: SamePeriodLastYear | None = None
 
     def values_of(self, col: UnitColumn) -> tuple[dict[str, object], dict[str, str]]:
         """A submitted column's values and notes (read back from disk)."""
@@ -189,6 +234,8 @@ class Consolidation:
         }
         if self.timeliness is not None:
             out["timeliness"] = self.timeliness.as_json()
+        if self.last_year is not None:
+            out["same_period_last_year"] = self.last_year.as_json()
         return out
 
 

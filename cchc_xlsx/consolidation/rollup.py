@@ -22,7 +22,7 @@ from cchc_xlsx.batch.result import CheckResult
 from cchc_xlsx.batch.store import FileStore
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.build import build_consolidation
-from cchc_xlsx.consolidation.model import Consolidation
+from cchc_xlsx.consolidation.model import Consolidation, SamePeriodLastYear
 from cchc_xlsx.errors import UsageError
 from cchc_xlsx.history.store import Store, Version
 from cchc_xlsx.issues import Issue, IssueCode, issue
@@ -295,3 +295,36 @@ def rollup_consolidation(
     if any(not u.cover.complete for u in made):
         result.partial = True
     return result, made
+
+
+def same_period_last_year(
+    store: Store,
+    catalog: Catalog,
+    period: Period | str,
+    level: str,
+    *,
+    unit: str | None = None,
+    units: Units | None = None,
+) -> SamePeriodLastYear | None:
+    """The totals of the same period of the year before (2024-Q1 → 2023-Q1;
+    2024 → 2023), consolidated from the store as :func:`rollup_consolidation`
+    does, for the same units; None when the store has no return of it."""
+    now = period if isinstance(period, Period) else parse_period(period)
+    before = parse_period(
+        str(now.year - 1) if now.kind == "Y" else f"{now.year - 1}-{now.kind}",
+        cutoff_day=now.end.day,
+    )
+    try:
+        res, _made = rollup_consolidation(store, catalog, before, level, unit=unit, units=units)
+    except UsageError:
+        return None
+    if not res.submitted:
+        return None
+    return SamePeriodLastYear(
+        before.code,
+        before.label,
+        dict(res.totals),
+        res.submitted,
+        len(res.columns),
+        res.partial,
+    )

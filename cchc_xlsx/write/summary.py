@@ -52,7 +52,7 @@ def write_summary(wb: Any, ws: Any, fmts: dict[str, Any], res: Consolidation) ->
     and its hidden weights sheet into ``wb``."""
     n_units = len(res.columns)
     notes = note_col(n_units)
-    _set_columns(ws, n_units, notes)
+    _set_columns(ws, n_units, notes)  # NOTE: the "Cùng kỳ" columns too (unused when none)
     _write_title_block(ws, fmts, res, notes)
     _write_unit_headers(ws, fmts, res, notes)
     weights = wb.add_worksheet(WEIGHTS_SHEET, worksheet_class=StreamedSheet)
@@ -70,6 +70,7 @@ def _set_columns(ws: Any, n_units: int, note_col: int) -> None:
     if n_units:
         ws.set_column(FIRST_UNIT_COL, FIRST_UNIT_COL + n_units - 1, 8)
     ws.set_column(note_col, note_col, SUMMARY_NOTE_WIDTH)
+    ws.set_column(note_col + 1, note_col + 3, 13)
 
 
 def _write_title_block(ws: Any, fmts: dict[str, Any], res: Consolidation, note_col: int) -> None:
@@ -129,6 +130,17 @@ def _write_unit_headers(ws: Any, fmts: dict[str, Any], res: Consolidation, note_
     for i, col in enumerate(res.columns):
         ws.write_string(ROW_HEAD1, FIRST_UNIT_COL + i, header_name(col.name), unit_header)
     _merge_down(ws, ROW_HEAD1, ROW_HEAD2, note_col, "Ghi chú", h)
+    last = res.last_year
+    if last is not None:
+        # after Ghi chú, so that every column the contract names stays where it is
+        # (a streamed sheet: each row's cells left to right, the rows top to bottom)
+        heads = (
+            f"Cùng kỳ năm trước ({last.label})",
+            "Tăng (+) / giảm (−) so với cùng kỳ",
+            "Tăng/giảm so với cùng kỳ (%)",
+        )
+        for k, text in enumerate(heads, start=1):
+            ws.write_string(ROW_HEAD1, note_col + k, text, h)
     longest = max((len(header_name(c.name)) for c in res.columns), default=8)
     ws.set_row(ROW_HEAD1, header_height(longest))
     for c, _text in merged:
@@ -136,6 +148,15 @@ def _write_unit_headers(ws: Any, fmts: dict[str, Any], res: Consolidation, note_
     for i, col in enumerate(res.columns):
         ws.write_string(ROW_HEAD2, FIRST_UNIT_COL + i, col.code, h)
     ws.write_blank(ROW_HEAD2, note_col, None, h)
+    if last is not None:
+        ws.write_string(
+            ROW_HEAD2,
+            note_col + 1,
+            f"{last.submitted}/{last.expected} đơn vị" + (" (chưa đủ)" if last.partial else ""),
+            h,
+        )
+        ws.write_blank(ROW_HEAD2, note_col + 2, None, h)
+        ws.write_blank(ROW_HEAD2, note_col + 3, None, h)
 
 
 def _write_rows(

@@ -158,6 +158,7 @@ def write_summary_row(ws: Any, weights: Any, ctx: SummaryContext, row: Row, r: i
         ws.write_blank(r, COL_TOTAL, None, blank)
         cells.flush()
         ws.write_string(r, note_col, note, fmts["label"])
+        _write_last_year(ws, ctx, row, r)
         ws.set_row(r, max(height, row_height(note, SUMMARY_NOTE_WIDTH)))
         return
     if row.type == "ratio":
@@ -277,6 +278,7 @@ def write_summary_row(ws: Any, weights: Any, ctx: SummaryContext, row: Row, r: i
             ws.write_formula(r, COL_TOTAL, f, fmts["total_text"], text)
             note = _join(note, "Số đơn vị theo từng lựa chọn")
     ws.write_string(r, note_col, note, fmts["label"])
+    _write_last_year(ws, ctx, row, r)
     note_lines = row_height(note, SUMMARY_NOTE_WIDTH)
     total_lines = (
         row_height(_options_text(row, res.states.get(row.code, {})), 13)
@@ -284,6 +286,52 @@ def write_summary_row(ws: Any, weights: Any, ctx: SummaryContext, row: Row, r: i
         else 0
     )
     ws.set_row(r, max(height, note_lines, total_lines))
+
+
+def _write_last_year(ws: Any, ctx: SummaryContext, row: Row, r: int) -> None:
+    """The "Cùng kỳ năm trước" columns after Ghi chú: last year's total, the
+    difference (in the row's unit; percent points for a ratio) and, for counts
+    and sums, the change in percent — formulas over Tổng cộng, values cached."""
+    last = ctx.res.last_year
+    if last is None:
+        return
+    fmts, c0 = ctx.fmts, ctx.note_col + 1
+    blank = fmts["blank"]
+    before = last.totals.get(row.code)
+    now = ctx.res.totals.get(row.code)
+    numeric = isinstance(before, (int, float)) and not isinstance(before, bool)
+    if row.type in ("heading", "text") or not (numeric or isinstance(before, dict)):
+        for k in range(3):
+            ws.write_blank(r, c0 + k, None, blank)
+        return
+    if isinstance(before, dict):  # a choice row: units per option
+        ws.write_string(r, c0, _options_text(row, {"counts": before}), fmts["total_text"])
+        ws.write_blank(r, c0 + 1, None, blank)
+        ws.write_blank(r, c0 + 2, None, blank)
+        return
+    rate = row.type in ("ratio", "percent") or row.agg in ("mean", "weighted_mean")
+    assert isinstance(before, (int, float))
+    ws.write_number(r, c0, before, fmts["value_ratio" if rate else "value"])
+    cur, prev = a1(r, COL_TOTAL), a1(r, c0)
+    diff, pct = last.change(row.code, now)
+    both = f"AND(COUNT({cur})=1,COUNT({prev})=1)"
+    ws.write_formula(
+        r,
+        c0 + 1,
+        f'IF({both},{cur}-{prev},"")',
+        fmts["value_ratio" if rate else "value"],
+        "" if diff is None else diff,
+    )
+    if rate:
+        ws.write_blank(r, c0 + 2, None, blank)
+    else:
+        ws.write_formula(
+            r,
+            c0 + 2,
+            f'IF({both},IF({prev}=0,"",({cur}-{prev})/{prev}*100),"")',
+            fmts["value_ratio"],
+            "" if pct is None else pct,
+        )
 
 
 def _total_formula(row: Row, values: str, weights: str) -> str:
