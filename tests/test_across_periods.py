@@ -247,7 +247,6 @@ def test_series_from_a_folder_of_returns_without_a_store(office: dict[str, Any],
 
 def test_libreoffice_computes_the_cached_values_of_the_new_workbooks(office: dict[str, Any], tmp_path: Path):
     require_soffice()
-    d = office["dir"]
     books = [tmp_path / "nam.xlsx", tmp_path / "series.xlsx"]
     cx.rollup(office["store"], "2024", "xa", books[0], office["catalog"], unit="H01", units=office["units"])
     cx.series(office["store"], "X02", "2023..2024", books[1], office["catalog"], units=office["units"])
@@ -269,7 +268,6 @@ def test_libreoffice_computes_the_cached_values_of_the_new_workbooks(office: dic
                     else:
                         assert math.isclose(float(a), float(b), rel_tol=1e-12), (before_path.name, c.coordinate, a, b)
     assert checked > 50
-    del d
 
 
 # -- checks against history ---------------------------------------------------------------
@@ -361,3 +359,14 @@ def test_the_appendix_compares_with_the_same_period_last_year(office: dict[str, 
     # nothing to compare with: no columns
     early = cx.rollup(office["store"], "2023", "xa", None, office["catalog"], unit="H01", units=office["units"])
     assert early.last_year is None
+
+
+def test_a_cumulative_report_checked_against_its_quarters_in_the_store(office: dict[str, Any], tmp_path: Path):
+    """xã Hai's 6-month report read again with the store: 1.1 = 9, its quarters give 8."""
+    store = tmp_path / "kho.sqlite"
+    for period in ("2024-Q1", "2024-Q2", "2024-H1"):
+        res = cx.check(office["sent"][period]["X02"], office["catalog"], level="xa", period=period, units=office["units"], store=store)
+    found = [(i.code, i.indicator) for f in res.files for i in f.issues if i.code == cx.IssueCode.CUMULATIVE_MISMATCH]
+    assert found == [(cx.IssueCode.CUMULATIVE_MISMATCH, "1.1")]
+    quiet = cx.check(office["sent"]["2024-Q2"]["X01"], office["catalog"], level="xa", period="2024-Q2", units=office["units"], store=store)
+    assert not [i for f in quiet.files for i in f.issues if i.code == cx.IssueCode.CUMULATIVE_MISMATCH]

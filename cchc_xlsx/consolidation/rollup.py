@@ -117,8 +117,9 @@ class PeriodVersions:
         for code, r in returns.items():
             if r.kind == "consolidated":
                 raise UsageError(
-                    f"Kho lưu giữ biểu tổng hợp của {name} ({unit}) cho kỳ {code}: "
-                    "hãy cộng dồn từng đơn vị cấp dưới rồi tổng hợp các biểu năm đó như mọi kỳ khác.",
+                    f"Kho lưu giữ biểu tổng hợp của {name} ({unit}) cho kỳ {code}; biểu tổng hợp "
+                    "chưa cộng dồn được qua các kỳ. Hãy dùng biểu của các đơn vị cấp dưới (--level "
+                    "của cấp dưới), rồi tổng hợp các biểu cả năm đó như mọi kỳ khác.",
                     option="level",
                 )
 

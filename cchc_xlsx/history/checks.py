@@ -7,6 +7,10 @@ each quoting the earlier figure):
 * **cumulative decreased** (``cumulative-decreased``): a "lũy kế" row
   (``period_agg: cumulative``) smaller than the unit's latest earlier return
   of the same year — a year-to-date figure never goes down;
+* **a cumulative report against its quarters** (``cumulative-mismatch``): a
+  6-month, 9-month or annual return whose rows differ from the unit's
+  quarters in the store added up by ``period_agg`` (the report is the unit's
+  figure; the quarters are quoted);
 * **jump** (``jump``): on a row with at least :data:`MIN_HISTORY` earlier
   periods of the same kind (quarters, or the same cumulative period), a value more than ``factor`` times the median of
   those periods, or less than the median divided by ``factor`` (and at least
@@ -25,7 +29,8 @@ from collections.abc import Mapping
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.history.store import Store, Version
 from cchc_xlsx.issues import Issue, IssueCode, issue
-from cchc_xlsx.periods import Period, parse_period
+from cchc_xlsx.periods import Period, parse_period, quarters_of
+from cchc_xlsx.semantics.period_aggregation import disagreements, roll_up
 
 JUMP_FACTOR = 3.0  # default: more than 3× (or less than a third of) the median
 MIN_HISTORY = 4  # earlier periods of the same kind with a value
@@ -136,6 +141,9 @@ class HistoryChecks:
                         )
                     )
             break  # the latest earlier return of the year only
+        # a cumulative report against its own quarters
+        if self.period.is_cumulative:
+            out += self._against_quarters(unit, level, values)
         # a jump against the unit's own history of the same kind of period
         quarterly = self.period.kind.startswith("Q")
         history: dict[str, list[tuple[Period, float]]] = {}
@@ -171,3 +179,31 @@ class HistoryChecks:
                     )
                 )
         return out
+
+    def _against_quarters(
+        self, unit: str, level: str | None, values: Mapping[str, object]
+    ) -> list[Issue]:
+        quarters = quarters_of(self.period)
+        held = [(q, self._version(q, unit)) for q in quarters]
+        if any(v is None or v.level != level for _q, v in held):
+            return []  # only when every quarter is there to compare with
+        codes = [c for c in values if self.catalog.has_row(c)]
+        for _q, v in held:
+            assert v is not None
+            codes += [c for c in self.store.values(v.sha256) if self.catalog.has_row(c)]
+        codes = list(dict.fromkeys(codes))
+        label = " + ".join(q.label.replace(f" năm {q.year}", "") for q in quarters)
+        parts = roll_up(
+            self.catalog,
+            codes,
+            [(q.label, self.store.values(v.sha256), {}) for q, v in held if v is not None],
+        )
+        return [
+            issue(
+                IssueCode.CUMULATIVE_MISMATCH,
+                f"Báo cáo {self.period.label} ghi {r_code} = {_show(a)}, nhưng {label} trong kho lưu "
+                f"cộng lại được {_show(b)}; hãy kiểm tra lại (số của báo cáo này được dùng).",
+                indicator=r_code,
+            )
+            for r_code, a, b in disagreements(self.catalog, codes, values, parts)
+        ]
