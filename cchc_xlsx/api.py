@@ -304,23 +304,8 @@ def consolidate(
     history = History.of(
         store, received_at, None if latest else prefer, deadlines, jump_factor=jump_factor
     )
-    targets: dict[str, Path | None] = {
-        "book": check_out(out, suffix=".xlsx", option="out", required=True)
-        if out is not None
-        else None,
-        "json": check_out(json_path, suffix=".json", option="json_path")
-        if json_path is not None
-        else None,
-        "csv": check_out(csv_path, suffix=".csv", option="csv_path")
-        if csv_path is not None
-        else None,
-        "own_form": check_out(own_form, suffix=".xlsx", option="own_form", required=True)
-        if own_form is not None
-        else None,
-    }
+    targets = _appendix_targets(out, json_path, csv_path, own_form)
     named = [p for p in targets.values() if p is not None]
-    if len({os.path.abspath(p) for p in named}) != len(named):
-        raise UsageError("Hai tệp kết quả trùng tên; hãy đặt tên khác nhau.", option="out")
     check_inputs(inputs)
     history.refuse_outputs(named)
     refuse_inputs_as_outputs(named, inputs, [cat.path, reg.path if reg is not None else ""])
@@ -434,6 +419,40 @@ def run_consolidation(
                     if (f := result.file_of(c)) is not None and f.sha256 and c.status == "submitted"
                 },
             )
+    _write_appendix(result, outputs, password)
+    return result
+
+
+def _appendix_targets(
+    out: PathArg | None,
+    json_path: PathArg | None,
+    csv_path: PathArg | None,
+    own_form: PathArg | None = None,
+) -> dict[str, Path | None]:
+    """The outputs of an appendix (``book``, ``json``, ``csv``, ``own_form``),
+    checked: the right suffix, not a folder, no two the same."""
+    targets: dict[str, Path | None] = {
+        "book": check_out(out, suffix=".xlsx", option="out", required=True)
+        if out is not None
+        else None,
+        "json": check_out(json_path, suffix=".json", option="json_path")
+        if json_path is not None
+        else None,
+        "csv": check_out(csv_path, suffix=".csv", option="csv_path")
+        if csv_path is not None
+        else None,
+        "own_form": check_out(own_form, suffix=".xlsx", option="own_form", required=True)
+        if own_form is not None
+        else None,
+    }
+    named = [p for p in targets.values() if p is not None]
+    if len({os.path.abspath(p) for p in named}) != len(named):
+        raise UsageError("Hai tệp kết quả trùng tên; hãy đặt tên khác nhau.", option="out")
+    return targets
+
+
+def _write_appendix(result: Consolidation, outputs: dict[str, Path | None], password: str) -> None:
+    """Write each output of ``outputs`` that is not None (temporaries of an OutputSet)."""
     book, json_out, csv_out, own = (outputs.get(k) for k in ("book", "json", "csv", "own_form"))
     if book is not None:
         write_consolidated_file(result, book, password=password)
@@ -445,7 +464,6 @@ def run_consolidation(
             write_tidy_csv(result, fh)
     if own is not None:
         write_own_form(result, own, password=password)
-    return result
 
 
 def feedback(
@@ -539,20 +557,8 @@ def rollup(
     reg = as_units(units, cat)
     if unit is not None and reg is not None:
         check_unit(unit, reg, level)
-    targets: dict[str, Path | None] = {
-        "book": check_out(out, suffix=".xlsx", option="out", required=True)
-        if out is not None
-        else None,
-        "json": check_out(json_path, suffix=".json", option="json_path")
-        if json_path is not None
-        else None,
-        "csv": check_out(csv_path, suffix=".csv", option="csv_path")
-        if csv_path is not None
-        else None,
-    }
+    targets = _appendix_targets(out, json_path, csv_path)
     named = [p for p in targets.values() if p is not None]
-    if len({os.path.abspath(p) for p in named}) != len(named):
-        raise UsageError("Hai tệp kết quả trùng tên; hãy đặt tên khác nhau.", option="out")
     db = store if isinstance(store, Store) else Store(store, create=False)
     try:
         refuse_inputs_as_outputs(
@@ -563,19 +569,9 @@ def rollup(
             db, cat, per, level, unit=unit, units=reg, exclude_errors=exclude_errors
         )
         result.last_year = same_period_last_year(db, cat, per, level, unit=unit, units=reg)
-        pw = default_password() if password is None else password
         with OutputSet() as outs:
-            book, json_out, csv_out = (
-                outs.path(p) if p is not None else None for p in targets.values()
-            )
-            if book is not None:
-                write_consolidated_file(result, book, password=pw)
-            if json_out is not None:
-                with open(json_out, "w", encoding="utf-8") as fh:
-                    write_report_json(result, fh)
-            if csv_out is not None:
-                with open(csv_out, "w", encoding="utf-8", newline="") as fh:
-                    write_tidy_csv(result, fh)
+            temps = {k: (outs.path(p) if p is not None else None) for k, p in targets.items()}
+            _write_appendix(result, temps, default_password() if password is None else password)
             outs.commit()
     finally:
         if db is not store:
