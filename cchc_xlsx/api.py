@@ -14,6 +14,7 @@ is half of it; the work is done elsewhere.)
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -559,11 +560,10 @@ def rollup(
         check_unit(unit, reg, level)
     targets = _appendix_targets(out, json_path, csv_path)
     named = [p for p in targets.values() if p is not None]
+    History.of(store).refuse_outputs(named)  # never over the store, --force or not
     db = store if isinstance(store, Store) else Store(store, create=False)
     try:
-        refuse_inputs_as_outputs(
-            named, [str(db.path)], [cat.path, reg.path if reg is not None else ""]
-        )
+        refuse_inputs_as_outputs(named, [], [cat.path, reg.path if reg is not None else ""])
         refuse_existing(named, force)
         result, _made = rollup_consolidation(
             db, cat, per, level, unit=unit, units=reg, exclude_errors=exclude_errors
@@ -590,7 +590,7 @@ def series(
     level: str | None = None,
     units: UnitsArg = None,
     force: bool = False,
-    from_returns: bool = False,
+    from_returns: bool | None = None,
 ) -> Series:
     """A unit's figures over several periods, one column per period, like seed
     003's Phụ lục 1–7 (``periods``: ``"2021..2025"``, ``"2024-Q1..2025-Q2"``,
@@ -601,9 +601,10 @@ def series(
     (``level`` below its own, or the store holds only returns of the units
     under it), the total of its units of ``level`` per period.
 
-    ``source``: the history store (a :class:`Store` or its path), or with
-    ``from_returns=True`` returned workbooks (files, folders) of several
-    periods, read and checked into a temporary store first. ``out``: the
+    ``source``: the history store (a :class:`Store` or its path), or returned
+    workbooks of several periods (a folder, ``.xlsx`` files, or a list of
+    them), read and checked into a temporary store first (their summary is
+    ``Series.read``); ``from_returns`` forces one reading or the other. ``out``: the
     workbook (.xlsx; sheets "Qua các kỳ" and "Nguồn số liệu"). Returns the
     :class:`~cchc_xlsx.consolidation.series.Series`. Raises
     :class:`StoreError`, :class:`UsageError` (the store knows nothing of the
@@ -626,6 +627,13 @@ def series(
     if not pers:
         raise UsageError("Chưa nêu kỳ nào.", option="periods")
     target = check_out(out, suffix=".xlsx", option="out", required=True) if out else None
+    if from_returns is None:
+        from_returns = not isinstance(source, Store) and (
+            not isinstance(source, (str, os.PathLike))
+            or os.path.isdir(source)
+            or os.fspath(source).lower().endswith((".xlsx", ".xlsm"))
+        )
+    read: CheckResult | None = None
     with tempfile.TemporaryDirectory(prefix="cchc-series-") as scratch:
         if from_returns:
             inputs = as_paths(source)  # type: ignore[arg-type]
@@ -643,6 +651,7 @@ def series(
             db.begin()
             db.record(batch)
             db.commit()
+            read = batch
         else:
             db = (
                 source if isinstance(source, Store) else Store(source, create=False)  # type: ignore[arg-type]
@@ -652,8 +661,16 @@ def series(
                 refuse_existing([target], force)
         try:
             result = unit_series(
-                db, cat, unit, [p for p in pers if p is not None], level=level, units=reg
+                db,
+                cat,
+                unit,
+                [p for p in pers if p is not None],
+                level=level,
+                units=reg,
+                prefix="biểu đã đọc" if from_returns else "kho lưu",
             )
+            if read is not None:
+                result = dataclasses.replace(result, read=read)
             if target is not None:
                 write_series_file(result, target)
         finally:

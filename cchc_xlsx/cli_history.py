@@ -46,7 +46,7 @@ def add_recording_options(p: argparse.ArgumentParser, *, deadlines: bool) -> Non
     )
     p.add_argument(
         "--jump-factor",
-        type=float,
+        type=_factor,
         metavar="HỆ_SỐ",
         help="với kho lưu: cảnh báo số liệu lớn hơn HỆ_SỐ lần (hoặc nhỏ hơn 1/HỆ_SỐ) trung vị "
         "các kỳ trước của đơn vị (mặc định 3)",
@@ -55,6 +55,17 @@ def add_recording_options(p: argparse.ArgumentParser, *, deadlines: bool) -> Non
         p.add_argument(
             "--deadlines", metavar="TỆP", help="tệp hạn nộp (YAML) thay cho hạn mặc định"
         )
+
+
+def _factor(text: str) -> float:
+    """``--jump-factor``: a number above 1 (a Vietnamese message otherwise)."""
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}” không phải là số (ví dụ: 3 hoặc 2,5)") from None
+    if not value > 1:
+        raise argparse.ArgumentTypeError(f"hệ số phải lớn hơn 1 (gặp {text})")
+    return value
 
 
 def recording_store(args: argparse.Namespace) -> str | None:
@@ -185,12 +196,16 @@ def cmd_rollup(args: argparse.Namespace) -> int:
         print(f"Thiếu kỳ ({len(short)} đơn vị; số của họ chưa đầy đủ, ô vàng):")
         for col, f in short:
             print(f"  {col.name} ({col.code}): {f.path}")
+    if result.last_year is not None:
+        print(
+            f"So sánh với cùng kỳ năm trước ({result.last_year.label}, "
+            f"{result.last_year.submitted}/{result.last_year.expected} đơn vị): các cột sau “Ghi chú”."
+        )
     if args.json:
         print(f"Đã ghi báo cáo JSON: {args.json}")
     if args.csv:
         print(f"Đã ghi số liệu dạng bảng: {args.csv}")
-    # NOTE: a period missing is a return missing: exit 1 as for a unit that did not report
-    return 1 if short else result.exit_code
+    return result.exit_code  # a unit short of a period has an error: exit 1
 
 
 def cmd_series(args: argparse.Namespace) -> int:
@@ -214,13 +229,22 @@ def cmd_series(args: argparse.Namespace) -> int:
         force=args.force,
         from_returns=bool(args.paths),
     )
+    if result.read is not None:
+        from cchc_xlsx.outputs.console import print_summary
+
+        print_summary(result.read, sys.stdout)
+        print()
     what = f"tổng các đơn vị cấp {result.level}" if result.consolidated else "số liệu của đơn vị"
     print(f"{result.unit_name} ({result.unit}), {what}:")
     for col in result.columns:
-        flag = " — chưa đầy đủ (ô vàng)" if col.incomplete else ""
+        flag = "" if col.complete else " — CHƯA ĐẦY ĐỦ"
+        if col.flagged:
+            flag += f" ({len(col.flagged)} ô vàng cần xem lại)"
         print(f"  {col.label}: {col.sources}{flag}")
     print(f"Đã ghi bảng số liệu qua các kỳ: {args.out}")
-    return 0
+    # NOTE: as rollup: a period or a unit missing, or a return read that has a problem, is exit 1
+    bad = not result.complete or (result.read is not None and result.read.exit_code != 0)
+    return 1 if bad else 0
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:

@@ -204,7 +204,8 @@ def cover(target: Period, held: Iterable[Period | str]) -> Cover:
 
 def period_range(text: str, cutoff_day: int = 14) -> list[Period]:
     """Periods from ``2021..2025`` (every year), ``2024-Q1..2024-Q4`` (every
-    quarter), or a comma-separated list (``2021,2022,2025-Q1``), in that order.
+    quarter), or a comma-separated list (``2021,2022,2025-Q1``), in that order,
+    each once.
 
     Raises :class:`PeriodError` for a malformed range, one that runs backwards,
     mixes kinds (``2021..2024-Q2``) or has more than 40 periods."""
@@ -239,6 +240,7 @@ def period_range(text: str, cutoff_day: int = 14) -> list[Period]:
         raise PeriodError(
             f"Chưa nêu kỳ nào trong “{text}”. Ví dụ: 2021..2025 hoặc 2024-Q1,2024-Q2."
         )
+    out = list({p.code: p for p in out}.values())  # a period named twice is one column
     if len(out) > 40:
         raise PeriodError(f"“{text}” có hơn 40 kỳ; hãy chọn khoảng ngắn hơn.")
     return out

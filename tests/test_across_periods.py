@@ -58,6 +58,7 @@ def figures(unit: str, period: str) -> dict[str, Any]:
         "3.3.1.a": 100 * u + k,  # flow
         "3.3.1.b": 90 * u + k,  # flow
         "4.5.2": 20 + u + q,  # stock: staff present at the report date
+        "1.6": "Có" if q == 2 else "Không",  # flow (an event): a dialogue held in quarter II
     }
 
 
@@ -161,6 +162,8 @@ def test_the_year_is_its_quarters_added_up_by_period_agg(office: dict[str, Any])
     # ratios from the rolled-up parts, never an average of the quarters' ratios
     assert res.totals["1.2"] == pytest.approx((x01["1.2.2"] + x02["1.2.2"]) / (x01["1.2.1"] + x02["1.2.1"]) * 100)
     assert res.totals["3.3.1"] == pytest.approx((x01["3.3.1.b"] + x02["3.3.1.b"]) / (x01["3.3.1.a"] + x02["3.3.1.a"]) * 100)
+    # a Có/Không flow row: Có for the year when any quarter said Có (both held a dialogue in Q2)
+    assert res.totals["1.6"] == 2
     # the 6-month report is xã Hai's figure: 1.1 = 9 + Q4's 6, not Q1 + Q2 + 9
     assert by_hand("X02", 2024, office["half"])["1.1"] == 9 + figures("X02", "2024-Q4")["1.1"]
     assert res.partial
@@ -208,6 +211,17 @@ def test_rollup_usage_errors_name_the_option(office: dict[str, Any], capsys: pyt
     assert rc == 2 and "--force" in capsys.readouterr().err
     rc = main(["rollup", "--store", str(office["store"]), "--period", "2023", "--level", "xa", "--unit", "H01", "--units", str(d / "units.csv"), "--out", str(d / "nam_2023.xlsx")])
     assert rc == 0
+    rc = main(["rollup", "--store", str(office["store"]), "--period", "2023", "--level", "xa", "--out", str(d / "x.xlsx"), "--json", str(office["store"]), "--force"])
+    assert rc == 2 and "là kho lưu" in capsys.readouterr().err
+    # a commune whose returns are in the store but not in the units file: rejected, named, exit 1
+    only_x01 = d / "units_x01.csv"
+    only_x01.write_text(UNITS.replace("X02,Xã Hai,xa,H01\n", ""), "utf-8")
+    res = cx.rollup(office["store"], "2023", "xa", None, office["catalog"], unit="H01", units=only_x01)
+    rejected = [f for f in res.batch.files if f.status == "rejected"]
+    assert [f.unit for f in rejected] == ["X02"] and rejected[0].issues[0].code == cx.IssueCode.UNIT_UNEXPECTED
+    assert res.exit_code == 1
+    # the API's exit code is the command's: a unit short of a quarter is an error
+    assert cx.rollup(office["store"], "2024", "xa", None, office["catalog"], unit="H01", units=office["units"]).exit_code == 1
 
 
 # -- the multi-period table --------------------------------------------------------------
@@ -229,7 +243,7 @@ def test_series_matches_the_store(office: dict[str, Any]):
     # a year known only to its first quarter is printed "tính đến"
     part = cx.series(office["store"], "X02", ["2024-Q3", "2024"], None, office["catalog"], units=office["units"])
     assert part.columns[0].values == {} and part.columns[0].sources == "kho lưu chưa có"
-    assert part.columns[1].incomplete  # Q3 missing: yellow cells
+    assert part.columns[1].flagged and not part.columns[1].complete  # Q3 missing: yellow cells
     # the district's own total per period
     total = cx.series(office["store"], "H01", "2023..2024", d / "h01.xlsx", office["catalog"], units=office["units"], level="xa")
     assert total.consolidated
@@ -239,10 +253,22 @@ def test_series_matches_the_store(office: dict[str, Any]):
 
 def test_series_from_a_folder_of_returns_without_a_store(office: dict[str, Any], tmp_path: Path):
     d = office["dir"]
-    s = cx.series([d / "nop"], "X01", "2023-Q1..2024-Q4", tmp_path / "x01.xlsx", office["catalog"], from_returns=True)
+    s = cx.series([d / "nop"], "X01", "2023-Q1..2024-Q4", tmp_path / "x01.xlsx", office["catalog"])
     assert [c.values.get("1.1") for c in s.columns] == [figures("X01", q)["1.1"] for q in QUARTERS]
+    assert s.read is not None and s.read.counts["accepted"] == len(QUARTERS) * 2
+    assert s.columns[0].sources.startswith("biểu đã đọc · X01 ·")
+    # a second, different return of the same quarter: a conflict, named, never a silent gap
+    other = tmp_path / "nop_them"
+    other.mkdir()
+    (other / "a.xlsx").write_bytes(office["sent"]["2024-Q1"]["X01"].read_bytes())
+    values = {**figures("X01", "2024-Q1"), "1.1": 99}
+    layout = build_layout(office["catalog"], "xa")
+    template = next(f.path for f in cx.generate(office["catalog"], "xa", "2024-Q1", tmp_path / "mau", office["units"]) if f.unit and f.unit.code == "X01")
+    (other / "b.xlsx").write_bytes(fill_template(template.read_bytes(), layout, values))
+    s = cx.series(other, "X01", "2024-Q1", None, office["catalog"])
+    assert not s.columns[0].complete and "nhiều bản khác nhau" in s.columns[0].sources
     rc = main(["series", str(d / "nop"), "--unit", "X02", "--periods", "2024-Q1..2024-Q4,2024", "--out", str(tmp_path / "x02.xlsx")])
-    assert rc == 0
+    assert rc == 1  # xã Hai's quarter III is missing
 
 
 def test_libreoffice_computes_the_cached_values_of_the_new_workbooks(office: dict[str, Any], tmp_path: Path):
@@ -359,6 +385,13 @@ def test_the_appendix_compares_with_the_same_period_last_year(office: dict[str, 
     # nothing to compare with: no columns
     early = cx.rollup(office["store"], "2023", "xa", None, office["catalog"], unit="H01", units=office["units"])
     assert early.last_year is None
+    # Q3 2024 lacks xã Hai, Q3 2023 has both: the change is marked as not like for like
+    cx.consolidate(
+        d / "nop" / "2024-Q3", office["catalog"], tmp_path / "q3.xlsx", level="xa", period="2024-Q3",
+        units=office["units"], unit="H01", store=office["store"],
+    )  # fmt: skip
+    ws = openpyxl.load_workbook(tmp_path / "q3.xlsx")["Tổng hợp"]
+    assert "chưa cùng đơn vị — xem ghi chú" in [c.value for c in ws[8]]
 
 
 def test_a_cumulative_report_checked_against_its_quarters_in_the_store(office: dict[str, Any], tmp_path: Path):

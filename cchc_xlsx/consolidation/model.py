@@ -22,7 +22,8 @@ class SamePeriodLastYear:
     """The same period of the year before, from the history store (the
     appendix's "Cùng kỳ năm trước" columns): ``period`` (``"2023-Q1"``),
     ``label``, ``totals`` keyed by catalogue code (as :attr:`Consolidation.totals`),
-    ``submitted`` of ``expected`` units, ``partial`` (a unit or a quarter missing)."""
+    ``submitted`` of ``expected`` units, ``partial`` (a unit or a quarter missing),
+    ``units``: the codes of the units it adds up."""
 
     period: str
     label: str
@@ -30,6 +31,7 @@ class SamePeriodLastYear:
     submitted: int
     expected: int
     partial: bool
+    units: tuple[str, ...] = ()
 
     def change(self, code: str, now: object) -> tuple[float | None, float | None]:
         """(difference, percent change) of ``now`` against last year's total of
@@ -49,6 +51,7 @@ class SamePeriodLastYear:
             "submitted": self.submitted,
             "expected": self.expected,
             "partial": self.partial,
+            "units": list(self.units),
             "totals": {k: _finite(v) for k, v in self.totals.items()},
         }
 
@@ -144,6 +147,10 @@ class Consolidation:
     timeliness: PeriodStatus | None = None
     # with a history store that knows it: the same period of the year before
     last_year: SamePeriodLastYear | None = None
+    # per code, what the Ghi chú column adds (an appendix rolled up across periods)
+    row_notes: dict[str, str] = field(default_factory=dict)
+    # an appendix rolled up across periods: the units whose figures lack a period
+    short_units: int = 0
 
     def values_of(self, col: UnitColumn) -> tuple[dict[str, object], dict[str, str]]:
         """A submitted column's values and notes (read back from disk)."""

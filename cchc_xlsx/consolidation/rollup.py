@@ -27,9 +27,14 @@ from cchc_xlsx.errors import UsageError
 from cchc_xlsx.history.store import Store, Version
 from cchc_xlsx.issues import Issue, IssueCode, issue
 from cchc_xlsx.layout.form import build_layout
-from cchc_xlsx.periods import Cover, Period, cover, parse_period
+from cchc_xlsx.periods import Cover, Period, cover, parse_period, quarters_of
 from cchc_xlsx.read.record import FileResult
-from cchc_xlsx.semantics.period_aggregation import RolledUp, disagreements, roll_up
+from cchc_xlsx.semantics.period_aggregation import (
+    RolledUp,
+    disagreements,
+    mismatch_text,
+    roll_up,
+)
 from cchc_xlsx.units import Unit, Units
 
 STORE_PATH_PREFIX = "kho lưu"
@@ -49,17 +54,39 @@ class UnitPeriods:
     rolled: RolledUp
     issues: list[Issue] = field(default_factory=list)
     why_missing: dict[str, str] = field(default_factory=dict)  # period code → reason
+    prefix: str = STORE_PATH_PREFIX
 
     @property
     def label(self) -> str:
         """What the column was made of: ``kho lưu · X02 · 2024-H1 + 2024-Q4 (thiếu 2024-Q3)``
-        (the unit's code in it: the batch keeps one record per path)."""
-        text = f"{STORE_PATH_PREFIX} · {self.unit} · " + (
+        (the unit's code in it: the batch keeps one record per path); a period
+        missing for a reason other than not sent says why."""
+        text = f"{self.prefix} · {self.unit} · " + (
             " + ".join(p.code for p in self.cover.pieces) or "—"
         )
         if self.cover.missing:
-            text += f" (thiếu {', '.join(p.code for p in self.cover.missing)})"
+            text += f" (thiếu {missing_text(self.cover.missing, self.why_missing)})"
         return text
+
+    @property
+    def flagged(self) -> dict[str, str]:
+        """Per catalogue code, the messages of the issues on it (a period missing,
+        a cumulative report against its quarters, the returns' own problems)."""
+        out: dict[str, str] = {}
+        for i in self.issues:
+            if i.indicator:
+                out[i.indicator] = (
+                    f"{out[i.indicator]}\n{i.message}" if i.indicator in out else i.message
+                )
+        return out
+
+
+def missing_text(periods: Sequence[Period], why: dict[str, str]) -> str:
+    """``2024-Q3`` or ``2024-Q1: có nhiều bản khác nhau, chưa chọn bản dùng``."""
+    return ", ".join(
+        p.code if why.get(p.code, "chưa nộp") == "chưa nộp" else f"{p.code}: {why[p.code]}"
+        for p in periods
+    )
 
 
 def _short(period: Period) -> str:
@@ -70,8 +97,16 @@ def _short(period: Period) -> str:
 class PeriodVersions:
     """The store's current versions of the periods of one year, looked up once."""
 
-    def __init__(self, store: Store, target: Period, level: str, catalog: Catalog):
+    def __init__(
+        self,
+        store: Store,
+        target: Period,
+        level: str,
+        catalog: Catalog,
+        prefix: str = STORE_PATH_PREFIX,
+    ):
         self.store = store
+        self.prefix = prefix
         self.level = level
         self.catalog = catalog
         self.by_period: dict[str, dict[str, Version]] = {}
@@ -103,6 +138,15 @@ class PeriodVersions:
             for u, v in current.items():
                 out.setdefault(u, v.unit_name or u)
         return sorted(out.items())
+
+    def why_none(self, unit: str, target: Period) -> str:
+        """Why the store has nothing of ``unit`` for ``target`` (as a column says it)."""
+        reasons = [
+            f"{code}: {r[unit]}"
+            for code, r in sorted(self.reasons.items())
+            if unit in r and code in {p.code for p in (target, *quarters_of(target))}
+        ]
+        return "; ".join(reasons) if reasons else f"{self.prefix} chưa có"
 
     def of_unit(self, unit: str, name: str, target: Period) -> UnitPeriods | None:
         """``unit``'s figures for ``target`` (None when the store has no return of it)."""
@@ -144,11 +188,13 @@ class PeriodVersions:
         for p in cov.missing:
             why[p.code] = self.reasons.get(p.code, {}).get(unit, "chưa nộp")
         if cov.missing:
+            # NOTE: an error, as a missing return is: the unit's figure for the period is short
             out.append(
                 issue(
                     IssueCode.PERIOD_INCOMPLETE,
                     f"Kho lưu chưa có số liệu {', '.join(f'{p.label} ({why[p.code]})' for p in cov.missing)} "
                     f"của {name}: số của {target.label} chưa đầy đủ (ô vàng).",
+                    severity="error",
                 )
             )
         for code, message in rolled.incomplete.items():
@@ -158,11 +204,13 @@ class PeriodVersions:
                 continue
             parts = roll_up(self.catalog, codes, pieces(quarters))
             for code, a, b in disagreements(self.catalog, codes, returns[whole.code].values, parts):
+                text = mismatch_text(
+                    self.catalog.row(code), whole.label, a, [_short(q) for q in quarters], b
+                )
                 out.append(
                     issue(
                         IssueCode.CUMULATIVE_MISMATCH,
-                        f"Báo cáo {whole.label} ghi {_fmt(a)}, nhưng {' + '.join(_short(q) for q in quarters)} "
-                        f"cộng lại được {_fmt(b)}; số của báo cáo {_short(whole)} được dùng.",
+                        f"{text}; số của báo cáo {_short(whole)} được dùng.",
                         indicator=code,
                     )
                 )
@@ -187,6 +235,7 @@ class PeriodVersions:
             rolled,
             out,
             why,
+            self.prefix,
         )
 
 
@@ -197,12 +246,6 @@ def _periods_in(cov: Cover) -> list[Period]:
         for q in quarters:
             seen.setdefault(q.code, q)
     return list(seen.values())
-
-
-def _fmt(v: object) -> str:
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return f"{v:,}".replace(",", ".") if isinstance(v, int) else str(v).replace(".", ",")
 
 
 def expected_units(
@@ -238,14 +281,18 @@ def rollup_consolidation(
     unit: str | None = None,
     units: Units | None = None,
     exclude_errors: bool = False,
+    prefix: str = STORE_PATH_PREFIX,
 ) -> tuple[Consolidation, list[UnitPeriods]]:
     """The consolidation of ``target`` from the store's shorter periods: one
     column per expected unit of ``level`` (under ``unit``), each unit's
     figures rolled up by :class:`PeriodVersions`. Returns the consolidation
     (its ``batch`` holds one record per unit, path ``kho lưu · …``) and each
-    unit's :class:`UnitPeriods`. Raises :class:`UsageError` when the store has
-    no return of the period's year at ``level``."""
-    versions = PeriodVersions(store, target, level, catalog)
+    unit's :class:`UnitPeriods`. A unit with returns in the store that the
+    units file does not list (under ``unit``, as the store's registers say) is
+    a rejected record (``unit-unexpected``), never silently left out. Raises
+    :class:`UsageError` when the store has no return of the period's year at
+    ``level``."""
+    versions = PeriodVersions(store, target, level, catalog, prefix)
     if not any(versions.by_period.values()):
         raise UsageError(
             f"Kho lưu chưa có báo cáo cấp {level} nào của {target.label} "
@@ -281,6 +328,24 @@ def rollup_consolidation(
                 notes=dict(got.rolled.notes),
             )
         )
+    if units is not None:
+        for code, name in _unexpected(store, versions, level, unit, names):
+            records.append(
+                FileResult(
+                    path=f"{prefix} · {code} · {target.code}",
+                    sha256=hashlib.sha256(f"{code} {target.code}".encode()).hexdigest(),
+                    level=level,
+                    unit=code,
+                    unit_name=name,
+                    unit_level=level,
+                    period=target.code,
+                ).reject(
+                    IssueCode.UNIT_UNEXPECTED,
+                    f"Kho lưu có báo cáo của {name} ({code}), nhưng tệp danh sách đơn vị không có "
+                    "đơn vị này: số liệu của nó không được cộng. Hãy bổ sung vào tệp danh sách đơn vị "
+                    "nếu đơn vị này thuộc diện báo cáo.",
+                )
+            )
     batch = CheckResult(
         FileStore(records), level=level, form_level=level, period=target.code, expected=list(names)
     )
@@ -293,9 +358,56 @@ def rollup_consolidation(
         exclude_errors=exclude_errors,
     )
     batch.settle(result.settlements)
-    if any(not u.cover.complete for u in made):
+    result.short_units = sum(1 for u in made if not u.cover.complete)
+    if result.short_units:
         result.partial = True
+    result.row_notes = _row_notes(catalog, level)
     return result, made
+
+
+def _unexpected(
+    store: Store,
+    versions: PeriodVersions,
+    level: str,
+    parent: str | None,
+    names: dict[str, str],
+) -> list[tuple[str, str]]:
+    """Units with returns in the store that the units file does not list:
+    under ``parent`` (as a register the store kept says), or any when no
+    ``parent`` is given."""
+    under: set[str] | None = None
+    if parent is not None:
+        under = set()
+        for code in versions.by_period:
+            under |= {u for u, _n in store.expected(code, level, parent) or ()}
+    return [
+        (code, name)
+        for code, name in versions.units()
+        if code not in names and (under is None or code in under)
+    ]
+
+
+_HOW = {
+    "flow": "Cộng dồn các kỳ: tổng các quý",
+    "stock": "Cộng dồn các kỳ: số cuối kỳ",
+    "cumulative": "Cộng dồn các kỳ: số lũy kế cuối kỳ",
+}
+
+
+def _row_notes(catalog: Catalog, level: str) -> dict[str, str]:
+    """How each input row of an appendix rolled up across periods was added up (Ghi chú)."""
+    out: dict[str, str] = {}
+    for rl in build_layout(catalog, level).rows:
+        row = rl.row
+        if not row.is_input:
+            continue
+        if row.period_agg == "flow" and row.type == "boolean":
+            out[row.code] = "Cộng dồn các kỳ: Có nếu một quý bất kỳ ghi Có"
+        elif row.period_agg == "flow" and row.type not in ("count", "decimal"):
+            out[row.code] = _HOW["stock"]
+        else:
+            out[row.code] = _HOW[row.period_agg]
+    return out
 
 
 def same_period_last_year(
@@ -328,4 +440,5 @@ def same_period_last_year(
         res.submitted,
         len(res.columns),
         res.partial,
+        tuple(c.code for c in res.columns if c.status == "submitted"),
     )

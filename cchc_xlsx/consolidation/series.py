@@ -13,8 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from cchc_xlsx.batch.result import CheckResult
 from cchc_xlsx.catalog.model import Catalog
-from cchc_xlsx.consolidation.rollup import PeriodVersions, rollup_consolidation
+from cchc_xlsx.consolidation.rollup import (
+    STORE_PATH_PREFIX,
+    PeriodVersions,
+    rollup_consolidation,
+)
 from cchc_xlsx.errors import UsageError
 from cchc_xlsx.history.store import Store
 from cchc_xlsx.layout.form import build_layout
@@ -28,15 +33,19 @@ class SeriesColumn:
     (tính đến 14/3/2025)`` when the store holds the year only up to then);
     ``values`` by catalogue code (a unit's figures, or a consolidating unit's
     totals: counts, percent points, Có as 1 or a count of units answering Có,
-    a choice as its option value or ``{option: units}``); ``incomplete``: codes
-    whose value lacks a period or a unit, with the reason; ``sources``: what
-    the column was made of, as printed in the notes sheet."""
+    a choice as its option value or ``{option: units}``); ``flagged``: codes
+    whose value is to be looked at, with the reasons (a period or a unit
+    missing, a cumulative report that disagrees with its quarters, an error
+    or warning of a return used); ``complete``: no period and no unit is
+    missing; ``sources``: what the column was made of, as printed in the notes
+    sheet."""
 
     period: Period
     label: str
     values: dict[str, object]
-    incomplete: dict[str, str] = field(default_factory=dict)
+    flagged: dict[str, str] = field(default_factory=dict)
     sources: str = ""
+    complete: bool = True
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,12 @@ class Series:
     level: str
     consolidated: bool
     columns: list[SeriesColumn]
+    read: CheckResult | None = None  # the returns read, when made from files rather than a store
+
+    @property
+    def complete(self) -> bool:
+        """Every column has every period and unit it needs."""
+        return all(c.complete for c in self.columns)
 
     @property
     def codes(self) -> list[str]:
@@ -80,6 +95,7 @@ def unit_series(
     *,
     level: str | None = None,
     units: Units | None = None,
+    prefix: str = STORE_PATH_PREFIX,
 ) -> Series:
     """The series of ``unit`` over ``periods`` from ``store``.
 
@@ -124,45 +140,52 @@ def unit_series(
         if consolidated:
             try:
                 res, made = rollup_consolidation(
-                    store, catalog, period, level, unit=unit, units=units
+                    store, catalog, period, level, unit=unit, units=units, prefix=prefix
                 )
             except UsageError:
                 columns.append(
-                    SeriesColumn(period, _column_label(period, None), {}, {}, "kho lưu chưa có")
+                    SeriesColumn(
+                        period, _column_label(period, None), {}, {}, f"{prefix} chưa có", False
+                    )
                 )
                 continue
             name = res.unit_name or name
-            incomplete: dict[str, str] = {}
             missing = [c.name for c in res.columns if c.status != "submitted"]
-            short = [u.name for u in made if not u.cover.complete]
-            if missing or short:
-                why = []
-                if missing:
-                    why.append(
-                        f"chưa có số liệu của {len(missing)} đơn vị: {', '.join(missing[:5])}"
-                    )
-                if short:
-                    why.append(f"thiếu kỳ ở {len(short)} đơn vị: {', '.join(short[:5])}")
-                for code in res.totals:
-                    incomplete[code] = "Tổng chưa đầy đủ: " + "; ".join(why) + "."
+            flagged: dict[str, str] = {}
+            if missing:  # a total without some units: every total is short
+                why = f"Tổng chưa đủ: chưa có số liệu của {len(missing)} đơn vị: {', '.join(missing[:5])}."
+                flagged = {code: why for code in res.totals}
+            for u in made:  # else only the rows a unit's missing period touches
+                for code, message in u.flagged.items():
+                    text = f"{u.name}: {message}"
+                    flagged[code] = f"{flagged[code]}\n{text}" if code in flagged else text
             ends = [u.cover.pieces[-1].end for u in made if u.cover.pieces]
             columns.append(
                 SeriesColumn(
                     period,
                     _column_label(period, max(ends) if ends else None),
                     dict(res.totals),
-                    incomplete,
-                    f"tổng của {res.submitted}/{len(res.columns)} đơn vị cấp {level}",
+                    flagged,
+                    f"tổng của {res.submitted}/{len(res.columns)} đơn vị cấp {level}"
+                    + (f"; {res.short_units} đơn vị thiếu kỳ" if res.short_units else ""),
+                    not missing and not res.short_units,
                 )
             )
             continue
-        versions = PeriodVersions(store, period, level, catalog)
+        versions = PeriodVersions(store, period, level, catalog, prefix)
         if units is None or unit not in units:
             name = dict(versions.units()).get(unit, name)
         got = versions.of_unit(unit, name, period)
         if got is None:
             columns.append(
-                SeriesColumn(period, _column_label(period, None), {}, {}, "kho lưu chưa có")
+                SeriesColumn(
+                    period,
+                    _column_label(period, None),
+                    {},
+                    {},
+                    versions.why_none(unit, period),
+                    False,
+                )
             )
             continue
         name = got.name
@@ -172,8 +195,9 @@ def unit_series(
                 period,
                 _column_label(period, last),
                 dict(got.rolled.values),
-                dict(got.rolled.incomplete),
+                got.flagged,
                 got.label,
+                got.cover.complete,
             )
         )
     return Series(catalog, unit, name, level, consolidated, columns)

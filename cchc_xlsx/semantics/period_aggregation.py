@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from cchc_xlsx.catalog.model import Catalog, Row
 from cchc_xlsx.semantics.derived import compute_derived
+from cchc_xlsx.semantics.numbers import format_vn
 
 
 @dataclass(frozen=True)
@@ -142,3 +143,27 @@ def disagreements(
         elif a != b:
             out.append((code, a, b))
     return out
+
+
+def shown(row: Row, v: object) -> str:
+    """A value as a message shows it: ``1.594``, ``47,37``, ``Có``, a choice's label."""
+    if row.type == "boolean" and v in (0, 1):
+        return "Có" if v == 1 else "Không"
+    if row.type == "choice" and isinstance(v, (int, float)) and not isinstance(v, bool):
+        opt = row.option_by_value(int(v))
+        return opt.label if opt else str(v)
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return format_vn(v)
+    return str(v)
+
+
+def mismatch_text(row: Row, whole: str, a: object, parts: Sequence[str], b: object) -> str:
+    """``Báo cáo 6 tháng ghi 1.1 = 9, nhưng Quý I + Quý II cộng lại được 8`` —
+    worded by the row's ``period_agg``: a flow row's quarters add up, a stock
+    or "lũy kế" row's figure is the last quarter's."""
+    head = f"Báo cáo {whole} ghi {row.code} = {shown(row, a)}, nhưng "
+    if row.period_agg == "flow" and row.type in ("count", "decimal"):
+        return head + f"{' + '.join(parts)} cộng lại được {shown(row, b)}"
+    if row.period_agg == "flow" and row.type == "boolean":
+        return head + f"theo {', '.join(parts)} là {shown(row, b)}"
+    return head + f"{parts[-1]} (số cuối kỳ) ghi {shown(row, b)}"

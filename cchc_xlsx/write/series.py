@@ -104,7 +104,7 @@ def _fill(wb: Any, series: Series) -> None:
         for i, col in enumerate(series.columns):
             c = FIRST_COL + i
             v = col.values.get(code)
-            warn = code in col.incomplete
+            warn = code in col.flagged
             if heading:
                 ws.write_blank(r, c, None, fmts["blank"])
                 continue
@@ -126,15 +126,16 @@ def _fill(wb: Any, series: Series) -> None:
                         r, c, str(shown), fmts["value_text" + ("_warning" if warn else "")]
                     )
             if warn:
-                ws.write_comment(r, c, col.incomplete[code], {"x_scale": 2, "y_scale": 1.5})
-                notes.append(f"{col.period.code}: chưa đầy đủ")
-        ws.write_string(r, last_col, "; ".join(notes), fmts["blank"])
+                ws.write_comment(r, c, col.flagged[code][:2000], {"x_scale": 2.5, "y_scale": 2})
+                notes.append(f"{col.period.code}: xem lại (ô vàng)")
+        ws.write_string(r, last_col, "; ".join(notes), fmts["label"])
     end = FIRST_ROW + len(codes)
     ws.write_string(
         end + 1,
         1,
         "Tỷ lệ của mỗi kỳ tính lại từ tử số và mẫu số của chính kỳ đó (không lấy trung bình). "
-        "Ô vàng: số liệu chưa đủ kỳ hoặc chưa đủ đơn vị (xem ghi chú của ô và trang "
+        "Ô vàng: số liệu cần xem lại — chưa đủ kỳ hoặc đơn vị, báo cáo lũy kế khác các quý, "
+        "hoặc biểu gốc có lỗi (xem ghi chú của ô và trang "
         f"“{SOURCES_SHEET}”).",
         fmts["italic"],
     )

@@ -93,6 +93,7 @@ def _write_title_block(ws: Any, fmts: dict[str, Any], res: Consolidation, note_c
         excluded=res.exclude_errors,
         submitted=res.submitted,
         expected=len(res.columns),
+        short_units=res.short_units,
         sheet_title="",
     )
     # the title block spans what is printed on the first page: with more than a
@@ -141,6 +142,18 @@ def _write_unit_headers(ws: Any, fmts: dict[str, Any], res: Consolidation, note_
         )
         for k, text in enumerate(heads, start=1):
             ws.write_string(ROW_HEAD1, note_col + k, text, h)
+        now = {c.code for c in res.columns if c.status == "submitted"}
+        if last.partial or res.partial or set(last.units) != now:
+            ws.write_comment(
+                ROW_HEAD1,
+                note_col + 2,
+                f"Năm nay {len(now)}/{len(res.columns)} đơn vị, cùng kỳ năm trước "
+                f"{last.submitted}/{last.expected} đơn vị"
+                + (" (thiếu kỳ)" if last.partial and last.submitted == last.expected else "")
+                + ": hai tổng không cùng các đơn vị, hoặc có tổng chưa đầy đủ; mức tăng/giảm "
+                "(ô vàng) chưa so sánh được đúng nghĩa.",
+                {"x_scale": 2.5, "y_scale": 2},
+            )
     longest = max((len(header_name(c.name)) for c in res.columns), default=8)
     ws.set_row(ROW_HEAD1, header_height(longest))
     for c, _text in merged:
@@ -149,13 +162,21 @@ def _write_unit_headers(ws: Any, fmts: dict[str, Any], res: Consolidation, note_
         ws.write_string(ROW_HEAD2, FIRST_UNIT_COL + i, col.code, h)
     ws.write_blank(ROW_HEAD2, note_col, None, h)
     if last is not None:
+        same = not (last.partial or res.partial) and set(last.units) == {
+            c.code for c in res.columns if c.status == "submitted"
+        }
         ws.write_string(
             ROW_HEAD2,
             note_col + 1,
             f"{last.submitted}/{last.expected} đơn vị" + (" (chưa đủ)" if last.partial else ""),
             h,
         )
-        ws.write_blank(ROW_HEAD2, note_col + 2, None, h)
+        ws.write_string(
+            ROW_HEAD2,
+            note_col + 2,
+            "" if same else "chưa cùng đơn vị — xem ghi chú",
+            h,
+        )
         ws.write_blank(ROW_HEAD2, note_col + 3, None, h)
 
 

@@ -63,6 +63,13 @@ class SummaryContext:
         self.first = col_letter(FIRST_UNIT_COL)
         self.last = col_letter(FIRST_UNIT_COL + max(n, 1) - 1)
         self.letters = [col_letter(FIRST_UNIT_COL + i) for i in range(n)]
+        # the "Cùng kỳ" columns compare the same units, complete both years (else yellow)
+        last = res.last_year
+        self.same_units = last is None or (
+            not last.partial
+            and not res.partial
+            and set(last.units) == {c.code for c in res.columns if c.status == "submitted"}
+        )
         # the units that count (their index in res.columns); the others stay blank.
         # NOTE: arrays, not a tuple per unit: a unit's column costs 4 bytes here
         self.counted = array(
@@ -151,6 +158,8 @@ def write_summary_row(ws: Any, weights: Any, ctx: SummaryContext, row: Row, r: i
     wrng = f"{quote_sheet(WEIGHTS_SHEET)}!{rng}"
     tot = res.totals.get(row.code)
     note = row.note
+    if row.code in res.row_notes:
+        note = _join(note, res.row_notes[row.code])
     blank = fmts["blank"]
     # unit columns: blank for the units that do not count (their weight is a blank, i.e. 0)
     cells = UnitCells(ws, r, ctx.letters, FIRST_UNIT_COL, gap=blank)
@@ -311,6 +320,8 @@ def _write_last_year(ws: Any, ctx: SummaryContext, row: Row, r: int) -> None:
         return
     rate = row.type in ("ratio", "percent") or row.agg in ("mean", "weighted_mean")
     assert isinstance(before, (int, float))
+    if not ctx.same_units:
+        fmts = {**fmts, "value": fmts["value_warning"], "value_ratio": fmts["value_ratio_warning"]}
     ws.write_number(r, c0, before, fmts["value_ratio" if rate else "value"])
     cur, prev = a1(r, COL_TOTAL), a1(r, c0)
     diff, pct = last.change(row.code, now)
