@@ -81,6 +81,7 @@ FORMATS: dict[str, dict[str, Any]] = {
         bg_color=REFERENCE_FILL,
         font_color=REFERENCE_FONT,
         num_format=RATIO_FORMAT,
+        align="right",
         indent=1,
     ),
     "previous_sum": base(
@@ -88,6 +89,7 @@ FORMATS: dict[str, dict[str, Any]] = {
         bg_color=REFERENCE_FILL,
         font_color=REFERENCE_FONT,
         num_format=NUMBER_FORMAT,
+        align="right",
         indent=1,
     ),
     "previous_text": base(
