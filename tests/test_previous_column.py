@@ -137,7 +137,9 @@ def test_cumulative_reports_show_the_same_period_of_the_previous_year(tmp_path: 
     (tmp_path / "nop").mkdir()
     (tmp_path / "nop" / "x01.xlsx").write_bytes(fill_template(old.path.read_bytes(), layout, {"1.1": 7}))
     cx.check(tmp_path / "nop", catalog, level="xa", period="2023-H1", units=units, store=tmp_path / "kho.sqlite")
-    files = cx.generate(catalog, "xa", "2024-H1", tmp_path / "out", units, with_previous=True, store=tmp_path / "kho.sqlite")
+    with cx.Store(tmp_path / "kho.sqlite") as store:  # a Store given is used, and left open
+        files = cx.generate(catalog, "xa", "2024-H1", tmp_path / "out", units, with_previous=True, store=store)
+        assert store.periods() == ["2023-H1"]
     x01 = next(f for f in files if f.unit and f.unit.code == "X01")
     assert x01.previous == "found" and _column_i(x01.path, layout)["1.1"] == 7
     ws = openpyxl.load_workbook(x01.path).worksheets[0]
