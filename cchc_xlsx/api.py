@@ -49,19 +49,21 @@ from cchc_xlsx.consolidation.model import Consolidation
 from cchc_xlsx.consolidation.rollup import rollup_consolidation, same_period_last_year
 from cchc_xlsx.consolidation.series import Series, unit_series
 from cchc_xlsx.errors import UsageError
+from cchc_xlsx.history.previous import previous_figures
 from cchc_xlsx.history.run import DeadlinesArg, History, StoreArg, WhenArg
 from cchc_xlsx.history.store import Store
 from cchc_xlsx.layout.summary import check_unit_count
 from cchc_xlsx.outputs.feedback import FeedbackResult, write_feedback
 from cchc_xlsx.outputs.json_report import write_report_json
 from cchc_xlsx.outputs.tidy_csv import write_tidy_csv
-from cchc_xlsx.periods import Period
+from cchc_xlsx.periods import Period, previous_period
 from cchc_xlsx.units import Units
 from cchc_xlsx.write.consolidated import write_consolidated_file
-from cchc_xlsx.write.generate import GeneratedFile, write_templates
+from cchc_xlsx.write.generate import GENERIC_WITH_PREVIOUS, GeneratedFile, write_templates
 from cchc_xlsx.write.own_form import write_own_form
 from cchc_xlsx.write.protection import default_password
 from cchc_xlsx.write.series import write_series_file
+from cchc_xlsx.write.template import PreviousColumn
 
 __all__ = ["check", "consolidate", "feedback", "generate", "rollup", "series"]
 
@@ -92,6 +94,8 @@ def generate(
     generic: bool = False,
     progress: Progress | None = None,
     generated_at: str | None = None,
+    with_previous: bool = False,
+    store: StoreArg = None,
 ) -> list[GeneratedFile]:
     """Write one locked, self-checking template per unit of ``level`` in ``units``
     into the folder ``out_dir`` (created when missing), named
@@ -106,8 +110,22 @@ def generate(
     :class:`UsageError` (a level the catalogue lacks, no unit at that level),
     :class:`OutputExistsError` (a file exists and ``force`` is false: nothing
     is written), :class:`OutputError`, :class:`CatalogError`,
-    :class:`UnitsError`, :class:`PeriodError`.
+    :class:`UnitsError`, :class:`PeriodError`; with ``with_previous``,
+    :class:`UsageError` without a ``store`` or for a generic template, and
+    :class:`StoreError` when the store cannot be opened.
     """
+    if store is not None and not with_previous:
+        raise UsageError(
+            "Kho lưu chỉ dùng khi tạo biểu có cột số liệu kỳ trước; hãy bỏ kho lưu, "
+            "hoặc chọn thêm cột kỳ trước.",
+            option="store",
+        )
+    if with_previous and store is None:
+        raise UsageError(
+            "Cột số liệu kỳ trước lấy từ kho lưu lịch sử: hãy nêu kho lưu (tệp SQLite đã ghi "
+            "khi kiểm tra, tổng hợp các kỳ trước).",
+            option="store",
+        )
     cat = as_catalog(catalog)
     check_level(level, cat)
     per = as_period(period)
@@ -119,6 +137,11 @@ def generate(
             f"“{out}” là một tệp, không phải thư mục; hãy nêu thư mục để ghi các biểu mẫu.",
             option="out",
         )
+    previous = None
+    if with_previous:
+        if reg is None or generic:
+            raise UsageError(GENERIC_WITH_PREVIOUS, option="with_previous")
+        previous = previous_columns(store, cat, level, per, reg)
     return write_templates(
         cat,
         level,
@@ -130,7 +153,29 @@ def generate(
         progress=progress,
         generated_at=generated_at,
         generic=generic,
+        previous=previous,
     )
+
+
+def previous_columns(
+    store: StoreArg, catalog: Catalog, level: str, period: Period, units: Units
+) -> dict[str, PreviousColumn]:
+    """Each unit's reference column: its figures of the period before ``period``,
+    from the store (opened, never created, and closed again when given as a path)."""
+    before = previous_period(period)
+    db = store if isinstance(store, Store) else Store(store, create=False)
+    try:
+        found = previous_figures(
+            db,
+            before.code,
+            form_id=catalog.id,
+            level=level,
+            units=[u.code for u in units.at_level(level)],
+        )
+    finally:
+        if db is not store:
+            db.close()
+    return {code: PreviousColumn(before, values, state) for code, (state, values) in found.items()}
 
 
 def check(

@@ -114,6 +114,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--password",
         help="mật khẩu khóa trang tính (mặc định: biến môi trường CCHC_XLSX_PASSWORD hoặc “cchc”)",
     )
+    g.add_argument(
+        "--with-previous",
+        action="store_true",
+        help="thêm cột I (khóa, nền xám): số liệu kỳ trước của chính đơn vị, lấy từ kho lưu "
+        "(quý trước; báo cáo 6 tháng, 9 tháng, năm: cùng kỳ năm trước)",
+    )
+    g.add_argument(
+        "--store",
+        metavar="TỆP",
+        help="với --with-previous: kho lưu lịch sử (mặc định: biến môi trường CCHC_XLSX_STORE)",
+    )
 
     c = sub.add_parser("consolidate", help="tổng hợp các biểu đã điền thành biểu tổng hợp")
     c.add_argument("paths", nargs="+", metavar="PATH", help="tệp hoặc thư mục chứa biểu đã điền")
@@ -273,6 +284,7 @@ _OPTIONS = {
     "deadlines": "--deadlines",
     "store": "--store",
     "periods": "--periods",
+    "with_previous": "--with-previous",
 }
 
 
@@ -357,6 +369,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
     check_level(args.level, catalog)
     units = as_units(args.units, catalog)
     n = len(units.at_level(args.level)) if units and not args.generic else 1
+    store = recording_store(args) if args.with_previous else args.store
+    if args.with_previous and store is None:
+        raise UsageError(
+            "--with-previous lấy số liệu kỳ trước từ kho lưu lịch sử: hãy nêu --store kho.sqlite "
+            "hoặc đặt biến môi trường CCHC_XLSX_STORE. Không có tệp nào được ghi."
+        )
     files = generate(
         catalog,
         args.level,
@@ -367,6 +385,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         password=args.password,
         progress=progress_bar(n, "Tạo biểu"),
         generic=args.generic,
+        with_previous=args.with_previous,
+        store=store,
     )
     label = as_period(args.period).label  # type: ignore[union-attr]
     if units is None or args.generic:
@@ -377,6 +397,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print(
             f"Đã tạo {len(files)} biểu {label}, {LEVELS.get(args.level, args.level)}, trong thư mục {Path(args.out)}"
         )
+    if args.with_previous:
+        from cchc_xlsx.periods import parse_period, previous_period
+
+        before = previous_period(parse_period(args.period)).label
+        shown = sum(1 for f in files if f.previous == "found")
+        print(
+            f"Cột I (kỳ trước, {before}): số liệu của {shown}/{len(files)} đơn vị, từ kho lưu {store}."
+        )
+        absent = [f.unit.code for f in files if f.unit is not None and f.previous != "found"]
+        if absent:
+            more = f" … và {len(absent) - 10} đơn vị khác" if len(absent) > 10 else ""
+            print(f"  Không có số liệu kỳ trước: {', '.join(absent[:10])}{more}.")
     return 0
 
 

@@ -266,3 +266,21 @@ def period_from_label(text: str) -> Period | None:
         code = m.group(1) if kind == "Y" else f"{m.group(1)}-{kind}"
         return parse_period(code)
     return None
+
+
+def same_period_last_year(period: Period) -> Period:
+    """The same kind of period one year earlier (2024-H1 → 2023-H1, 2024-Q1 → 2023-Q1),
+    with the same cut-off day; :class:`PeriodError` before 2000."""
+    code = str(period.year - 1) if period.kind == "Y" else f"{period.year - 1}-{period.kind}"
+    return parse_period(code, cutoff_day=period.end.day)
+
+
+def previous_period(period: Period) -> Period:
+    """The period a unit reported just before, of the same kind: the quarter before
+    for a quarter (2024-Q1 → 2023-Q4), and for the cumulative 6-month, 9-month and
+    annual reports (one a year) the same period of the previous year."""
+    if not period.kind.startswith("Q"):
+        return same_period_last_year(period)
+    q = int(period.kind[1])
+    code = f"{period.year}-Q{q - 1}" if q > 1 else f"{period.year - 1}-Q4"
+    return parse_period(code, cutoff_day=period.end.day)

@@ -87,5 +87,11 @@ COLUMN_STATUS_TEXT: dict[ColumnStatus, str] = {
 #: what a workbook says it is (its identity sheet), or how it was recognised
 FileKind = Literal["template", "consolidated", "recovered"]
 
+#: what the history store holds of a unit's return of a previous period (a
+#: template's reference column): ``found`` (its current version), ``blank`` (a
+#: return without figures), ``conflict`` (several versions, none chosen),
+#: ``missing`` (no usable return)
+PreviousState = Literal["found", "blank", "conflict", "missing"]
+
 #: ``PRAGMA application_id`` of a history store ("CCHC"), so that the tool knows its own file
 STORE_APPLICATION_ID = 0x43434843

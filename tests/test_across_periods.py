@@ -23,7 +23,6 @@ import pytest
 
 import cchc_xlsx as cx
 from cchc_xlsx.cli import main
-from cchc_xlsx.history.checks import previous_of
 from cchc_xlsx.layout.form import build_layout
 from cchc_xlsx.periods import cover, parse_period, period_range
 from cchc_xlsx.testing import fill_template
@@ -131,10 +130,6 @@ def test_period_ranges_and_previous_periods():
     for bad in ("2025..2021", "2021..2024-Q2", "2024-H1..2024", "", "2000..2100"):
         with pytest.raises(cx.PeriodError):
             period_range(bad)
-    assert previous_of(parse_period("2024-Q1")).code == "2023-Q4"
-    assert previous_of(parse_period("2024-Q3")).code == "2024-Q2"
-    assert previous_of(parse_period("2024-H1")).code == "2023-H1"
-    assert previous_of(parse_period("2024")).code == "2023"
 
 
 # -- the year from its quarters ------------------------------------------------------------

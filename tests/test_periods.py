@@ -13,7 +13,7 @@ from itertools import pairwise
 import pytest
 
 from cchc_xlsx.errors import PeriodError
-from cchc_xlsx.periods import parse_period, quarters_of
+from cchc_xlsx.periods import parse_period, previous_period, quarters_of, same_period_last_year
 
 D = dt.date
 
@@ -136,3 +136,36 @@ def test_quarters_of_a_period_keep_its_cutoff_day():
     half = parse_period("2024-H1", cutoff_day=20)
     first, second = quarters_of(half)
     assert (first.start, second.end) == (half.start, half.end)
+
+
+@pytest.mark.parametrize(
+    ("text", "previous", "last_year"),
+    [
+        ("2024-Q1", "2023-Q4", "2023-Q1"),
+        ("2024-Q2", "2024-Q1", "2023-Q2"),
+        ("2024-Q3", "2024-Q2", "2023-Q3"),
+        ("2024-Q4", "2024-Q3", "2023-Q4"),
+        ("2024-H1", "2023-H1", "2023-H1"),
+        ("2024-9M", "2023-9M", "2023-9M"),
+        ("2024", "2023", "2023"),
+    ],
+)
+def test_previous_period_and_same_period_last_year(text, previous, last_year):
+    period = parse_period(text)
+    assert previous_period(period).code == previous
+    assert same_period_last_year(period).code == last_year
+    # the previous period ends where this one's data window starts (a quarter), or a year before
+    if period.kind.startswith("Q"):
+        assert previous_period(period).end + dt.timedelta(days=1) == period.start
+    else:
+        assert previous_period(period).end.replace(year=period.year) == period.end
+
+
+def test_previous_period_keeps_the_cutoff_day_and_stops_at_2000():
+    period = parse_period("2024-Q1", cutoff_day=10)
+    assert previous_period(period) == parse_period("2023-Q4", cutoff_day=10)
+    assert same_period_last_year(parse_period("2024-9M", cutoff_day=10)).end == D(2023, 9, 10)
+    with pytest.raises(PeriodError):
+        previous_period(parse_period("2000-Q1"))
+    with pytest.raises(PeriodError):
+        same_period_last_year(parse_period("2000"))

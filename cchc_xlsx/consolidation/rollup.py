@@ -23,11 +23,12 @@ from cchc_xlsx.batch.store import FileStore
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.build import build_consolidation
 from cchc_xlsx.consolidation.model import Consolidation, SamePeriodLastYear
-from cchc_xlsx.errors import UsageError
+from cchc_xlsx.errors import PeriodError, UsageError
 from cchc_xlsx.history.store import Store, Version
 from cchc_xlsx.issues import Issue, IssueCode, issue
 from cchc_xlsx.layout.form import build_layout
 from cchc_xlsx.periods import Cover, Period, cover, parse_period, quarters_of
+from cchc_xlsx.periods import same_period_last_year as last_year
 from cchc_xlsx.read.record import FileResult
 from cchc_xlsx.semantics.period_aggregation import (
     RolledUp,
@@ -423,10 +424,10 @@ def same_period_last_year(
     2024 → 2023), consolidated from the store as :func:`rollup_consolidation`
     does, for the same units; None when the store has no return of it."""
     now = period if isinstance(period, Period) else parse_period(period)
-    before = parse_period(
-        str(now.year - 1) if now.kind == "Y" else f"{now.year - 1}-{now.kind}",
-        cutoff_day=now.end.day,
-    )
+    try:
+        before = last_year(now)
+    except PeriodError:  # before 2000: nothing to compare with
+        return None
     try:
         res, _made = rollup_consolidation(store, catalog, before, level, unit=unit, units=units)
     except UsageError:

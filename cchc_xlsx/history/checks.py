@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.history.store import Store, Version
 from cchc_xlsx.issues import Issue, IssueCode, issue
-from cchc_xlsx.periods import Period, parse_period, quarters_of
+from cchc_xlsx.periods import Period, parse_period, previous_period, quarters_of
 from cchc_xlsx.semantics.period_aggregation import disagreements, roll_up
 
 JUMP_FACTOR = 3.0  # default: more than 3× (or less than a third of) the median
@@ -37,17 +37,6 @@ MIN_HISTORY = 4  # earlier periods of the same kind with a value
 MIN_CHANGE = 10  # and at least this far from the median (counts)
 COPY_SHARE = 0.9  # share of comparable input rows equal to the previous period
 MIN_COPY_ROWS = 5  # comparable rows needed to call it a copy
-
-
-def previous_of(period: Period) -> Period:
-    """The period a return is compared with for a copy: the quarter before
-    (2024-Q1 → 2023-Q4), or the same cumulative period of the year before."""
-    if period.kind.startswith("Q"):
-        q = int(period.kind[1])
-        code = f"{period.year - 1}-Q4" if q == 1 else f"{period.year}-Q{q - 1}"
-    else:
-        code = str(period.year - 1) if period.kind == "Y" else f"{period.year - 1}-{period.kind}"
-    return parse_period(code, cutoff_day=period.end.day)
 
 
 def _num(v: object) -> float | None:
@@ -103,7 +92,7 @@ class HistoryChecks:
         ]
         numeric = [r for r in rows if r.type in ("count", "decimal", "percent")]
         # a copy of the previous period
-        prev = previous_of(self.period)
+        prev = previous_period(self.period)
         v = self._version(prev, unit)
         if v is not None and v.level == level:
             old = self.store.values(v.sha256)

@@ -20,6 +20,9 @@ from cchc_xlsx.semantics.valuetypes.base import MARKS, count_marks
 
 # columns of the form (zero-based)
 COL_STT, COL_LABEL, COL_UNIT, COL_VALUE, COL_NOTE, COL_CHECK, COL_NERR, COL_NWARN = range(8)
+# optional, locked: the unit's own figures of the previous period, for reference
+# (only in templates generated with them; the identity sheet then names the period)
+COL_PREVIOUS = 8
 # rows of the title block and header (zero-based)
 ROW_UNIT, ROW_TITLE, ROW_PERIOD, ROW_ATTACHED, ROW_WINDOW, ROW_STATUS = range(6)
 ROW_HEAD1, ROW_HEAD2 = 6, 7

@@ -52,6 +52,10 @@ META_KEYS = (
     "generated_at",
 )
 
+#: the identity key of a template that shows the unit's previous-period figures in
+#: column I (:data:`~cchc_xlsx.layout.form.COL_PREVIOUS`): that period's code
+PREVIOUS_PERIOD_KEY = "previous_period"
+
 #: characters of the states' JSON per identity cell (a cell holds 32,767)
 STATE_CHUNK = 30000
 

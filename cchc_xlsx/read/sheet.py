@@ -322,8 +322,8 @@ def fast_sheet(
         len(data) if closed < 0 else closed
     )  # <sheetData/>: no cells, and the rest is not cells either
     body_all = data[start:end]
-    if max_col > 7:
-        return None
+    if max_col > 8:
+        return None  # the patterns name columns by one letter: the form's, A to I
     # NOTE: XML turns a raw CR LF into LF in text, and a value may be written as
     # character references (<v>&#49;</v>): expat applies both rules. "#" is
     # rare in a sheet's cells, "&" everywhere: found by the rare byte. Markup

@@ -20,6 +20,7 @@ from cchc_xlsx.layout.form import (
     COL_LABEL,
     COL_NOTE,
     COL_NWARN,
+    COL_PREVIOUS,
     COL_STT,
     COL_UNIT,
     COL_VALUE,
@@ -28,7 +29,7 @@ from cchc_xlsx.layout.form import (
     RowLayout,
     label_text,
 )
-from cchc_xlsx.layout.meta import META_KEY_COL, META_SHEET, META_VALUE_COL
+from cchc_xlsx.layout.meta import META_KEY_COL, META_SHEET, META_VALUE_COL, PREVIOUS_PERIOD_KEY
 from cchc_xlsx.read.consolidated import read_consolidated
 from cchc_xlsx.read.model import SheetData, XlsxError
 from cchc_xlsx.read.package import Package
@@ -191,7 +192,10 @@ def _read_package(
                 severity="warning",
             )
         )
-    sheets = _read_form_sheets(pkg, layout)
+    # NOTE: a template issued with the previous period's figures (column I) is
+    # read as one without: I is the form's, never read, and data beyond it is outside
+    last_col = COL_PREVIOUS if meta.get(PREVIOUS_PERIOD_KEY) else COL_NWARN
+    sheets = _read_form_sheets(pkg, layout, last_col)
     if not res.unit:
         name = cell_text(sheets[0].cells.get(UNIT_INPUT_CELL, EMPTY)).strip()
         res.unit_name = name or None
@@ -201,7 +205,9 @@ def _read_package(
     _read_values(res, sheets, layout, catalog, pkg)
 
 
-def _read_form_sheets(pkg: Package, layout: FormLayout) -> list[SheetData]:
+def _read_form_sheets(
+    pkg: Package, layout: FormLayout, last_col: int = COL_NWARN
+) -> list[SheetData]:
     out = []
     for sl in layout.sheets:
         info = pkg.sheet(sl.name)
@@ -210,7 +216,7 @@ def _read_form_sheets(pkg: Package, layout: FormLayout) -> list[SheetData]:
                 IssueCode.LAYOUT_CHANGED,
                 f"Thiếu trang tính “{sl.name}” của biểu mẫu (đã bị xóa hoặc đổi tên).",
             )
-        out.append(pkg.read_sheet(info, sl.last_row + EXTRA_ROWS, COL_NWARN, keep_col=COL_NOTE))
+        out.append(pkg.read_sheet(info, sl.last_row + EXTRA_ROWS, last_col, keep_col=COL_NOTE))
     return out
 
 

@@ -24,10 +24,9 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from cchc_xlsx.catalog.model import Catalog, Row
+from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.errors import UsageError
 from cchc_xlsx.issues import Issue, IssueCode
 from cchc_xlsx.layout.a1 import a1, col_index, quote_sheet
@@ -51,7 +50,7 @@ from cchc_xlsx.write.style import (
     base,
     print_setup,
 )
-from cchc_xlsx.write.template import CellMark, render_template
+from cchc_xlsx.write.template import CellMark, render_template, typed_value
 
 FEEDBACK_SHEET = "Phản hồi"
 TEXT_MAX = 2000  # characters of one message in a cell or comment (Excel allows 32,767)
@@ -192,7 +191,7 @@ def feedback_workbook(
     prefill: dict[str, Any] = {}
     for code, value in ret.values.items():
         if code in layout and layout[code].is_input:
-            typed = _cell_value(layout[code].row, value)
+            typed = typed_value(layout[code].row, value)
             if typed is not None:
                 prefill[code] = typed
     received = dict(prefill)  # as read, for the list and the marks
@@ -253,28 +252,6 @@ def feedback_workbook(
 
 
 # --------------------------------------------------------------------------- values
-
-
-def _cell_value(row: Row, value: object) -> Any:
-    """A read value as the unit would type it (Có/Không and choices by label);
-    None when it cannot go back into the cell."""
-    if value is None or isinstance(value, bool):
-        return None
-    if row.type == "text":
-        return str(value)
-    if isinstance(value, str):
-        return value if row.type in ("boolean", "choice") else None
-    if not isinstance(value, (int, float, Decimal)):
-        return None
-    number = float(value) if isinstance(value, Decimal) else value
-    if not math.isfinite(number):
-        return None
-    if row.type == "boolean":
-        return {1: "Có", 0: "Không"}.get(int(number)) if number in (0, 1) else None
-    if row.type == "choice":
-        opt = row.option_by_value(int(number)) if float(number).is_integer() else None
-        return opt.label if opt is not None else None
-    return number
 
 
 def _shown_value(value: object) -> str:

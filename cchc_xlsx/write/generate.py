@@ -5,7 +5,7 @@ identity stamped into the shared strings (see ``zipstamp``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,11 +16,11 @@ from cchc_xlsx.layout.form import FormLayout, build_layout
 from cchc_xlsx.periods import Period
 from cchc_xlsx.text import escape_text
 from cchc_xlsx.units import Unit, Units, slugify
-from cchc_xlsx.vocabulary import LEVELS
+from cchc_xlsx.vocabulary import LEVELS, PreviousState
 from cchc_xlsx.write.captions import authority
 from cchc_xlsx.write.identity import now_iso
 from cchc_xlsx.write.protection import default_password
-from cchc_xlsx.write.template import render_template
+from cchc_xlsx.write.template import PreviousColumn, render_template
 from cchc_xlsx.write.zipstamp import StampableZip
 
 SLUG_MAX = 60  # characters of the unit name's slug in a template's file name
@@ -28,6 +28,11 @@ _UNIT_NAME = "@@unit_name@@"  # in captions; upper-cased by the caption template
 _META_UNIT_NAME = "@@meta_unit_name@@"
 _UNIT_CODE = "@@unit_code@@"
 _UNIT_LEVEL = "@@unit_level@@"
+GENERIC_WITH_PREVIOUS = (
+    "Biểu chung (đơn vị tự chọn hoặc tự gõ) không có cột số liệu kỳ trước: số liệu kỳ trước "
+    "là của từng đơn vị. Hãy tạo biểu riêng cho từng đơn vị (cần danh sách đơn vị, không chọn "
+    "biểu chung), hoặc bỏ cột kỳ trước."
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class GeneratedFile:
 
     path: Path
     unit: Unit | None
+    previous: PreviousState | None = None  # with a reference column: what the store held
 
 
 def template_filename(period: Period, level: str, unit: Unit | None) -> str:
@@ -97,11 +103,15 @@ def write_templates(
     progress: Callable[[int, int], None] | None = None,
     generated_at: str | None = None,
     generic: bool = False,
+    previous: Mapping[str, PreviousColumn] | None = None,
 ) -> list[GeneratedFile]:
     """Write one template per unit of ``level`` in ``units`` (a single generic one without units).
 
     ``generic=True`` with ``units``: a single generic template whose unit is chosen
-    from a drop-down of the level's units (or typed).
+    from a drop-down of the level's units (or typed). ``previous``: by unit code,
+    each unit's figures of an earlier period for the reference column (every
+    unit's template then differs in more than its identity: each is rendered on
+    its own); refused for a generic template, which has no unit of its own.
 
     Nothing is written when a target exists and ``force`` is false
     (:class:`OutputError`). Every file is written atomically.
@@ -115,6 +125,8 @@ def write_templates(
     generated_at = generated_at or now_iso()
     layout = build_layout(catalog, level)
     out = Path(out_dir)
+    if previous is not None and (units is None or generic):
+        raise UsageError(GENERIC_WITH_PREVIOUS, option="with_previous")
     targets = _targets(level, units, generic)
     paths = [out / template_filename(period, level, u) for u in targets]
     _refuse_clashes(targets, paths, force)
@@ -130,7 +142,7 @@ def write_templates(
             written = _write_generic(outs, layout, period, paths[0], units, generated_at, password)
         else:
             written = _write_per_unit(
-                outs, layout, period, targets, paths, generated_at, password, progress
+                outs, layout, period, targets, paths, generated_at, password, progress, previous
             )
         outs.commit()
     if progress and (units is None or generic):
@@ -213,14 +225,32 @@ def _write_per_unit(
     generated_at: str,
     password: str,
     progress: Callable[[int, int], None] | None,
+    previous: Mapping[str, PreviousColumn] | None = None,
 ) -> list[GeneratedFile]:
-    """One template per unit: the form rendered once, each unit's identity stamped in."""
+    """One template per unit: the form rendered once, each unit's identity stamped in
+    (with ``previous``: each unit's form rendered with its own figures)."""
     written: list[GeneratedFile] = []
-    stamper = Stamper(layout, period, generated_at, password)
+    stamper = Stamper(layout, period, generated_at, password) if previous is None else None
     for i, (unit, path) in enumerate(zip(targets, paths)):
         assert unit is not None
-        outs.path(path).write_bytes(stamper.stamp(unit))
-        written.append(GeneratedFile(path, unit))
+        if stamper is not None:
+            data = stamper.stamp(unit)
+        else:
+            assert previous is not None
+            data = render_template(
+                layout,
+                period,
+                unit_name=unit.name,
+                unit_code=unit.code,
+                unit_level=unit.level,
+                generated_at=generated_at,
+                password=password,
+                meta_unit_name=unit.name,
+                previous=previous[unit.code],
+            )
+        outs.path(path).write_bytes(data)
+        shown = previous[unit.code].state if previous is not None else None
+        written.append(GeneratedFile(path, unit, shown))
         if progress:
             progress(i + 1, len(targets))
     return written

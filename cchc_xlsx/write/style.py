@@ -17,6 +17,8 @@ ERROR_FILL = "#FFC7CE"
 ERROR_FONT = "#9C0006"
 WARNING_FILL = "#FFEB9C"  # Excel's "neutral" yellow: to be looked at
 HEADER_FILL = "#D9E1F2"
+REFERENCE_FILL = "#E7E6E6"  # the previous period's figures: locked, for reference only
+REFERENCE_FONT = "#404040"
 # paper and margins per Nghị định 30/2020/NĐ-CP (inches: 20 mm top/bottom, 30 mm left, 15 mm right)
 PAPER_A4 = 9
 MARGINS = {"left": 30 / 25.4, "right": 15 / 25.4, "top": 20 / 25.4, "bottom": 20 / 25.4}
@@ -67,6 +69,36 @@ FORMATS: dict[str, dict[str, Any]] = {
     "note": base(border=1, locked=False, bg_color=INPUT_FILL, text_wrap=True, font_size=11),
     "check": base(border=1, text_wrap=True, font_color=ERROR_FONT, font_size=10),
     "hidden_count": base(),
+    # the optional reference column: the unit's previous-period figures, as column D shows them
+    "previous_header": base(
+        bold=True, align="center", text_wrap=True, border=1, bg_color=REFERENCE_FILL
+    ),
+    "previous_number": base(
+        border=1, bg_color=REFERENCE_FILL, font_color=REFERENCE_FONT, align="right", indent=1
+    ),
+    "previous_ratio": base(
+        border=1,
+        bg_color=REFERENCE_FILL,
+        font_color=REFERENCE_FONT,
+        num_format=RATIO_FORMAT,
+        align="right",
+        indent=1,
+    ),
+    "previous_sum": base(
+        border=1,
+        bg_color=REFERENCE_FILL,
+        font_color=REFERENCE_FONT,
+        num_format=NUMBER_FORMAT,
+        align="right",
+        indent=1,
+    ),
+    "previous_text": base(
+        border=1, bg_color=REFERENCE_FILL, font_color=REFERENCE_FONT, text_wrap=True
+    ),
+    "previous_choice": base(
+        border=1, bg_color=REFERENCE_FILL, font_color=REFERENCE_FONT, align="center"
+    ),
+    "previous_note": base(italic=True, font_size=10, font_color=REFERENCE_FONT),
     "total": base(border=1, bg_color=FORMULA_FILL, num_format=NUMBER_FORMAT, bold=True, indent=1),
     "total_ratio": base(
         border=1, bg_color=FORMULA_FILL, num_format=RATIO_FORMAT, bold=True, indent=1

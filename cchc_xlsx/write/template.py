@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import xlsxwriter
 
+from cchc_xlsx.catalog.model import Row
 from cchc_xlsx.layout.a1 import a1, defined_name, quote_sheet
 from cchc_xlsx.layout.form import (
     COL_CHECK,
@@ -23,6 +26,7 @@ from cchc_xlsx.layout.form import (
     COL_NERR,
     COL_NOTE,
     COL_NWARN,
+    COL_PREVIOUS,
     COL_STT,
     COL_UNIT,
     COL_VALUE,
@@ -43,10 +47,11 @@ from cchc_xlsx.layout.form import (
     RowLayout,
     label_text,
 )
-from cchc_xlsx.layout.meta import Meta
+from cchc_xlsx.layout.meta import PREVIOUS_PERIOD_KEY, Meta
 from cchc_xlsx.periods import Period
 from cchc_xlsx.semantics.cells import Validation
 from cchc_xlsx.units import Unit
+from cchc_xlsx.vocabulary import PreviousState
 from cchc_xlsx.write.captions import render_captions
 from cchc_xlsx.write.identity import write_meta_sheet
 from cchc_xlsx.write.protection import protect_structure
@@ -64,6 +69,34 @@ class CellMark:
     font_color: str | None = None
     comment: str | None = None
     author: str | None = None
+
+
+@dataclass(frozen=True)
+class PreviousColumn:
+    """The unit's own figures of an earlier ``period``, shown in a locked, grey
+    reference column (I) beside the form while it types this period's: ``values``
+    by catalogue code as read from its return (Có/Không and choices by their
+    codes, as the reader gives them), ``state`` what the store held (the line
+    above the column says so when there is nothing to show). Plain data: the
+    caller reads the store."""
+
+    period: Period
+    values: Mapping[str, object]
+    state: PreviousState = "found"
+
+    @property
+    def header(self) -> str:
+        return f"Kỳ trước\n({self.period.label})"
+
+    @property
+    def note(self) -> str:
+        label = self.period.label
+        return {
+            "found": f"Cột I: số liệu {label} của đơn vị (đã báo cáo), chỉ để đối chiếu.",
+            "blank": f"Cột I: biểu {label} của đơn vị trong kho lưu không có số liệu.",
+            "conflict": f"Cột I để trống: đơn vị có nhiều biểu {label} khác nhau, chưa chọn bản dùng.",
+            "missing": f"Cột I để trống: kho lưu chưa có biểu {label} dùng được của đơn vị.",
+        }[self.state]
 
 
 #: the house formats of each column of a form row, as :func:`_write_row` uses them
@@ -95,6 +128,7 @@ def render_template(
     notes: Mapping[str, str] | None = None,
     marks: Mapping[tuple[int, int, int], CellMark] | None = None,
     front_sheet: Callable[[Any, dict[str, Any]], None] | None = None,
+    previous: PreviousColumn | None = None,
 ) -> bytes:
     """Render one workbook and return its bytes.
 
@@ -106,6 +140,8 @@ def render_template(
     by (sheet index in ``layout.sheets``, zero-based row, zero-based column of
     A–F); a mark elsewhere is a ValueError. ``front_sheet(workbook, formats)``
     adds sheets before the form's (a feedback workbook's list of problems).
+    ``previous``: the unit's figures of an earlier period in a locked reference
+    column after the form's (I), named on the identity sheet.
     None of these changes a workbook rendered without them.
     """
     buf = io.BytesIO()
@@ -136,6 +172,8 @@ def render_template(
         sheets.append(ws)
         _write_title_block(ws, fmts, caps, sl.title, si, layout, generic)
         _write_header(ws, fmts)
+        if previous is not None:
+            _write_previous_header(ws, fmts, previous)
         for rl in sl.rows:
             row_marks = by_row.get((si, rl.r))
             row_fmts = fmts
@@ -144,6 +182,8 @@ def render_template(
             _write_row(ws, row_fmts, rl, prefill or {}, locked_codes, notes or {})
             if row_marks:
                 _write_comments(ws, rl.r, row_marks)
+            if previous is not None:
+                _write_previous(ws, fmts, rl, previous.values.get(rl.code))
         _write_rule_highlights(ws, fmts, layout, si)
         _set_columns(ws)
         ws.freeze_panes(FIRST_DATA_ROW, 0)
@@ -174,7 +214,8 @@ def render_template(
         unit_level=unit_level,
         generated_at=generated_at,
     )
-    write_meta_sheet(wb, meta, password)
+    extra = [(PREVIOUS_PERIOD_KEY, previous.period.code)] if previous is not None else []
+    write_meta_sheet(wb, meta, password, extra)
     wb.close()
     return protect_structure(buf.getvalue(), password)
 
@@ -327,6 +368,61 @@ def _write_row(
         ws.write_blank(r, COL_CHECK, None, fmts["check"])
 
 
+def _write_previous_header(ws: Any, fmts: dict[str, Any], previous: PreviousColumn) -> None:
+    ws.write_string(ROW_STATUS, COL_PREVIOUS, previous.note, fmts["previous_note"])
+    ws.merge_range(
+        ROW_HEAD1, COL_PREVIOUS, ROW_HEAD2, COL_PREVIOUS, previous.header, fmts["previous_header"]
+    )
+    ws.set_column(COL_PREVIOUS, COL_PREVIOUS, PREVIOUS_WIDTH)
+
+
+def _write_previous(ws: Any, fmts: dict[str, Any], rl: RowLayout, value: object) -> None:
+    """A row's previous-period figure in the reference column, as column D shows it
+    (a ratio with two decimals, Có/Không and choices by their labels); blank when
+    there is none."""
+    row, r = rl.row, rl.r
+    fmt = fmts[
+        "previous_ratio"
+        if row.type == "ratio"
+        else "previous_sum"
+        if row.type == "sum"
+        else "previous_text"
+        if row.type == "text"
+        else "previous_choice"
+        if row.type in ("boolean", "choice")
+        else "previous_number"
+    ]
+    shown = typed_value(row, value) if row.is_input or row.is_formula else None
+    if shown is None:
+        ws.write_blank(r, COL_PREVIOUS, None, fmt)
+    elif isinstance(shown, str):
+        ws.write_string(r, COL_PREVIOUS, shown, fmt)
+    else:
+        ws.write_number(r, COL_PREVIOUS, shown, fmt)
+
+
+def typed_value(row: Row, value: object) -> Any:
+    """A read value as the unit would type it (Có/Không and choices by label);
+    None when it cannot go back into a cell."""
+    if value is None or isinstance(value, bool):
+        return None
+    if row.type == "text":
+        return str(value)
+    if isinstance(value, str):
+        return value if row.type in ("boolean", "choice") else None
+    if not isinstance(value, (int, float, Decimal)):
+        return None
+    number = float(value) if isinstance(value, Decimal) else value
+    if not math.isfinite(number):
+        return None
+    if row.type == "boolean":
+        return {1: "Có", 0: "Không"}.get(int(number)) if number in (0, 1) else None
+    if row.type == "choice":
+        opt = row.option_by_value(int(number)) if float(number).is_integer() else None
+        return opt.label if opt is not None else None
+    return number
+
+
 def _marks_by_row(
     layout: FormLayout, marks: Mapping[tuple[int, int, int], CellMark]
 ) -> dict[tuple[int, int], dict[int, CellMark]]:
@@ -429,6 +525,7 @@ def _validation_options(v: Validation) -> dict[str, Any]:
 
 LABEL_WIDTH = 62
 UNIT_WIDTH = 16
+PREVIOUS_WIDTH = 16
 
 
 def _set_columns(ws: Any) -> None:
