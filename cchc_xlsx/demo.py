@@ -13,7 +13,8 @@
    appendix again with who reported on time;
 6. the year: the communes' returns of quarters II–IV (one commune misses
    quarter III) added to the store, the district's 2024 appendix rolled up from
-   its quarters, and xã Tân Lập's five-year table 2021–2025 (annual reports
+   its quarters, next quarter's templates showing each commune its own figures
+   of quarter IV, and xã Tân Lập's five-year table 2021–2025 (annual reports
    for 2021–2023, the quarters of 2024, 2025 up to 14/3).
 """
 
@@ -362,6 +363,22 @@ def _year_round(
     )
     print_consolidation(year, stream)
     say(f"Biểu cả năm 2024 của huyện Chợ Đồn (cộng dồn 4 quý theo từng chỉ tiêu): {year.out}")
+    # the next quarter's templates show each commune its own figures of quarter IV
+    next_forms = generate(
+        catalog,
+        "xa",
+        "2025-Q1",
+        out / "bieu_mau_2025_Q1_kem_so_quy_IV",
+        units,
+        with_previous=True,
+        store=store,
+        force=True,
+    )
+    shown = sum(1 for f in next_forms if f.previous == "found")
+    say(
+        f"Biểu mẫu quý I/2025 kèm số liệu quý IV/2024 của chính đơn vị (cột I, khóa): "
+        f"{shown}/{len(next_forms)} biểu có số kỳ trước, trong {next_forms[0].path.parent}"
+    )
     # xã Tân Lập: annual reports of 2021–2023 and the first quarter of 2025
     tan_lap = units["X0114"]
     for code, received in (
