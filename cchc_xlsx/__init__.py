@@ -30,6 +30,7 @@ returned files are :class:`Issue` values of the results)::
      ├── PeriodError(ValueError)      not a period (2024-Q1 … 2024-Q4, 2024-H1, 2024-9M, 2024)
      ├── UsageError(ValueError)       arguments that cannot work (``option`` names the one at fault)
      ├── StoreError                   the history store cannot be used (locked, newer, not a store)
+     ├── TemplateError(ValueError)    a report template's tag is broken or unknown (named)
      └── OutputError(OSError)         an output cannot be written
           └── OutputExistsError       an output exists and ``force`` was not given
 
@@ -45,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
-    from .api import FeedbackResult, check, consolidate, feedback, generate, load_units
+    from .api import FeedbackResult, check, consolidate, feedback, generate, load_units, report
     from .batch.result import CheckResult
     from .catalog.load import load_catalog
     from .catalog.model import Catalog
@@ -57,6 +58,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
         OutputExistsError,
         PeriodError,
         StoreError,
+        TemplateError,
         UnitsError,
         UsageError,
     )
@@ -64,6 +66,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from .history.store import Store, Version
     from .history.timeliness import PeriodStatus
     from .issues import Issue, IssueCode
+    from .outputs.report.make import ReportResult
     from .periods import Period, parse_period
     from .read.record import FileResult, Return
     from .resources import example_path
@@ -78,6 +81,9 @@ _WHERE = {
     "consolidate": "api",
     "generate": "api",
     "load_units": "api",
+    "report": "api",
+    "ReportResult": "outputs.report.make",
+    "TemplateError": "errors",
     "CheckResult": "batch.result",
     "Catalog": "catalog.model",
     "load_catalog": "catalog.load",
@@ -124,9 +130,11 @@ __all__ = [
     "Period",
     "PeriodError",
     "PeriodStatus",
+    "ReportResult",
     "Return",
     "Store",
     "StoreError",
+    "TemplateError",
     "Unit",
     "UnitColumn",
     "Units",
@@ -142,6 +150,7 @@ __all__ = [
     "load_catalog",
     "load_units",
     "parse_period",
+    "report",
 ]
 
 

@@ -29,6 +29,7 @@ from cchc_xlsx.cli_history import (
     prefer_arg,
     recording_store,
 )
+from cchc_xlsx.cli_report import add_report_command, cmd_report
 from cchc_xlsx.errors import CchcError, OutputExistsError, UsageError, os_error_text
 from cchc_xlsx.vocabulary import LEVELS
 
@@ -162,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     add_commands(sub)
+    add_report_command(sub)
 
     d = sub.add_parser("demo", help="chạy cả chu trình trên dữ liệu ví dụ")
     d.add_argument("--out", default="demo-output", help="thư mục kết quả (mặc định: demo-output)")
@@ -209,6 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "status": cmd_status,
         "history": cmd_history,
         "feedback": cmd_feedback,
+        "report": cmd_report,
     }
     try:
         return handlers[args.command](args)
@@ -269,6 +272,10 @@ _OPTIONS = {
     "deadlines": "--deadlines",
     "store": "--store",
     "periods": "--periods",
+    "appendix": "BIEU_TONG_HOP.xlsx",
+    "template": "--template",
+    "format": "--format",
+    "report_date": "--date",
 }
 
 

@@ -79,7 +79,17 @@ def format_percent(value: float, decimals: int | None = None) -> str:
 def format_parts(numerator: float, denominator: float, unit: str = "") -> str:
     """A ratio's parts as a report quotes them: ``6/32 nhiệm vụ``, ``1.594/1.600 hồ sơ``."""
     text = f"{format_vn(numerator)}/{format_vn(denominator)}"
-    return f"{text} {unit.strip().lower()}" if unit.strip() else text
+    word = unit_word(unit)
+    return f"{text} {word}" if word else text
+
+
+def unit_word(unit: str) -> str:
+    """A form's unit as a word inside a sentence: ``Hồ sơ`` → ``hồ sơ``; an
+    abbreviation (``TTHC``, ``PAKN``) stays as it is."""
+    unit = unit.strip()
+    if len(unit) > 1 and unit[0].isupper() and unit[1].islower():
+        return unit[0].lower() + unit[1:]
+    return unit
 
 
 def format_date_vn(day: dt.date) -> str:
