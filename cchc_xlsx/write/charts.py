@@ -16,13 +16,13 @@ from typing import Any
 from cchc_xlsx.consolidation.model import Consolidation
 from cchc_xlsx.layout.form import ROW_HEAD1
 from cchc_xlsx.layout.summary import FIRST_UNIT_COL, SUMMARY_SHEET, row_index
-from cchc_xlsx.semantics.targets import Grade
+from cchc_xlsx.semantics.targets import Grade, threshold_text
 from cchc_xlsx.vocabulary import COLUMN_STATUS_TEXT
 from cchc_xlsx.write.style import FONT
 
 CHART_WIDTH, CHART_HEIGHT = 760, 320  # pixels
 STATUS_ROW = 2  # the submission table's header row (0-based)
-CHART_COL = 4  # charts are placed from column E
+ROWS_PER_CHART = 17  # a chart of CHART_HEIGHT pixels, in rows of the default height
 
 
 def charted_ratios(res: Consolidation, grades: list[Grade]) -> list[Grade]:
@@ -41,6 +41,9 @@ def write_charts(
     column chart per charted ratio (its units' values against the target line)."""
     ws.set_column(0, 0, 24)
     ws.set_column(1, 1, 12)
+    ws.set_paper(9)  # A4, landscape, one page wide: the charts print as they show
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
     ws.write_string(0, 0, "Biểu đồ số liệu tổng hợp (vẽ từ trang “Tổng hợp”)", fmts["bold"])
     # the submission status: how many units in each state
     counts = Counter(col.status for col in res.columns)
@@ -73,16 +76,18 @@ def write_charts(
     status_chart.set_x_axis({"num_font": _font(10), "min": 0, "major_gridlines": {"visible": True}})
     status_chart.set_y_axis({"num_font": _font(10), "reverse": True})
     status_chart.set_size({"width": CHART_WIDTH, "height": 220})
-    ws.insert_chart(STATUS_ROW, CHART_COL, status_chart)
-
     n = len(res.columns)
-    if res.layout is None or n == 0:
+    ratios = charted_ratios(res, grades) if res.layout is not None and n else []
+    table_row = last_status + 2
+    # the charts below the tables (the target rows run as wide as the units)
+    chart_row = table_row + len(ratios) + 2
+    ws.insert_chart(chart_row, 0, status_chart)
+    chart_row += 12
+    if res.layout is None or not ratios:
         return
     at = row_index(res.layout)
-    table_row = last_status + 2
-    chart_row = max(table_row, 13)
     ws.write_string(table_row, 0, "Đường mục tiêu (ngưỡng, lặp lại cho mỗi đơn vị)", fmts["italic"])
-    for k, g in enumerate(charted_ratios(res, grades)):
+    for k, g in enumerate(ratios):
         r = table_row + 1 + k
         row = res.catalog.row(g.target.code)
         ws.write_string(r, 0, f"Mục tiêu {g.target.code}", fmts["label"])
@@ -113,7 +118,7 @@ def write_charts(
         line = wb.add_chart({"type": "line"})
         line.add_series(
             {
-                "name": f"Mục tiêu: {g.target.compare} {g.target.threshold:g}%",
+                "name": f"Mục tiêu: {threshold_text(g.target, True)}",
                 "categories": [
                     SUMMARY_SHEET,
                     ROW_HEAD1,
@@ -139,4 +144,4 @@ def write_charts(
         )
         chart.set_legend({"position": "bottom", "font": _font(10)})
         chart.set_size({"width": CHART_WIDTH, "height": CHART_HEIGHT})
-        ws.insert_chart(chart_row + 17 * k, CHART_COL, chart)
+        ws.insert_chart(chart_row + ROWS_PER_CHART * k, 0, chart)

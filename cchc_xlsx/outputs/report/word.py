@@ -118,7 +118,7 @@ def _rich(tpl_module: Any, para: Para) -> Any:
         rt.add(
             span.text,
             bold=span.bold or para.kind != "text",
-            highlight="yellow" if span.placeholder else None,
+            highlight="FFFF00" if span.placeholder else None,
             italic=span.placeholder,
         )
     return rt
