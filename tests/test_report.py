@@ -263,3 +263,25 @@ def test_the_template_ships_with_the_package() -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         xml = z.read("word/document.xml").decode("utf-8")
     assert "{{ issuer_name }}" in xml and "{%p for p in body %}" in xml
+
+
+def test_with_the_store_the_draft_compares_with_the_same_period_last_year(
+    district: tuple[cx.Consolidation, Path], tmp_path: Path
+) -> None:
+    res, book = district
+    catalog = res.catalog
+    units = cx.load_units(cx.example_path("units_cho_don.csv"), catalog)
+    store = tmp_path / "kho.sqlite"
+    # last year's returns: the same communes, the same example figures
+    _fill_returns(catalog, units, cx.parse_period("2023-Q1"), tmp_path / "nam_truoc")
+    cx.check(tmp_path / "nam_truoc" / "H01", catalog, level="xa", period="2023-Q1", units=units, store=store)
+    result = cx.report(book, tmp_path / "bc.md", store=store)
+    assert result.compared_with == "2023-Q1"
+    text = result.out.read_text("utf-8")
+    v = res.totals["1.4.1"]
+    assert f"Tổng số nhiệm vụ được giao: {format_vn(v)} nhiệm vụ, bằng cùng kỳ năm trước ({format_vn(v)})." in text
+    ratio = format_percent(res.totals["1.2"])
+    assert f"({format_parts(res.totals['1.2.2'], res.totals['1.2.1'], 'Nhiệm vụ')}), bằng cùng kỳ năm trước ({ratio})" in text
+    # without the store: nothing is compared
+    result = cx.report(book, tmp_path / "bc2.md")
+    assert result.compared_with == "" and "cùng kỳ năm trước" not in result.out.read_text("utf-8")
