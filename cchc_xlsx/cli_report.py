@@ -64,7 +64,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     kind = "Word" if result.format == "docx" else "Markdown"
     print(f"Đã ghi dự thảo báo cáo ({kind}): {result.out}")
     print(
-        f"  {result.figures} đoạn viết từ số liệu của biểu tổng hợp; "
+        f"  {result.figures} đoạn viết từ số liệu của biểu; "
         f"{result.targets_met}/{result.targets} mục tiêu đạt; {result.charts} biểu đồ."
     )
     if result.compared_with:

@@ -285,3 +285,14 @@ def test_with_the_store_the_draft_compares_with_the_same_period_last_year(
     # without the store: nothing is compared
     result = cx.report(book, tmp_path / "bc2.md")
     assert result.compared_with == "" and "cùng kỳ năm trước" not in result.out.read_text("utf-8")
+
+
+def test_a_communes_own_return_is_written_up_as_seed_000_should_have_been(
+    district: tuple[cx.Consolidation, Path], tmp_path: Path
+) -> None:
+    """Seed 000 printed "đạt 19% kế hoạch (6/32 nhiệm vụ)"; its own figures give 18,75%."""
+    _res, book = district
+    (tan_lap,) = (book.parent / "returns" / "H01").glob("*_X0114_*.xlsx")
+    text = cx.report(tan_lap, tmp_path / "tan_lap.md").out.read_text("utf-8")
+    assert "Tỷ lệ hoàn thành Kế hoạch CCHC năm: đạt 18,75% (6/32 nhiệm vụ)." in text
+    assert "UBND xã Tân Lập báo cáo" in text and "đã gửi báo cáo" not in text

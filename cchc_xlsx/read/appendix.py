@@ -71,19 +71,32 @@ class Appendix:
 
 def read_appendix(path: str | os.PathLike[str], catalog: Catalog) -> Appendix:
     """Read the consolidated workbook ``path`` written by ``consolidate`` with
-    ``catalog``. Raises :class:`UsageError` (option ``appendix``) naming the
+    ``catalog`` (or a unit's own filled form: its figures, no units under it). Raises :class:`UsageError` (option ``appendix``) naming the
     file when it cannot be read or is not such a workbook."""
     name = os.fspath(path)
     res = read_workbook(name, catalog)
-    if res.status == "rejected" or res.kind != "consolidated":
+    if res.status == "rejected" or res.kind not in ("consolidated", "template"):
         why = "; ".join(i.message for i in res.issues if i.severity == "error")
         if res.status != "rejected":
-            why = (
-                "đây là biểu của một đơn vị, không phải biểu tổng hợp (hãy chạy consolidate trước)"
-            )
+            why = "không phải biểu mẫu hay biểu tổng hợp do cchc-xlsx tạo"
         raise UsageError(
             f"Không dùng được “{name}” để viết báo cáo: {why or 'không đọc được tệp'}.",
             option="appendix",
+        )
+    if res.kind == "template":
+        # NOTE: a unit's own filled form: its report quotes its own figures (seed 000)
+        return Appendix(
+            path=name,
+            catalog=catalog,
+            unit=res.unit,
+            unit_name=res.unit_name or res.unit or "",
+            level=res.level or "",
+            units_level=res.level or "",
+            period=res.period or "",
+            totals=dict(res.values),
+            submitted=0,
+            expected=0,
+            issues=list(res.issues),
         )
     try:
         data, _st = read_bytes_safely(name)

@@ -322,7 +322,8 @@ def build_draft(
     )
 
     paras.append(_heading("heading1", "I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CCHC"))
-    paras.append(_submission(appendix))
+    if appendix.expected:
+        paras.append(_submission(appendix))
     if first is not None:
         paras += _section_paras(appendix, first[1], previous)
     paras.append(
@@ -376,7 +377,7 @@ def build_draft(
     missed = [g for g in grades if g.status == "khong_dat"]
     for g in missed:
         paras.append(_text(f"- Chưa đạt mục tiêu “{g.target.text}” (đạt {g.achieved})."))
-    if appendix.missing:
+    if appendix.expected and appendix.missing:
         word = _UNIT_WORD.get(appendix.units_level, "đơn vị")
         paras.append(
             _text(
