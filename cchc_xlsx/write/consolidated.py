@@ -74,7 +74,10 @@ def _fill_workbook(wb: Any, res: Consolidation, password: str) -> None:
     )
     if grades:
         write_targets(wb.add_worksheet(TARGETS_SHEET), fmts, res, grades)
-    write_charts(wb, wb.add_worksheet(CHARTS_SHEET), fmts, res, grades)
+    # NOTE: streamed: the target lines hold one cell per unit
+    write_charts(
+        wb, wb.add_worksheet(CHARTS_SHEET, worksheet_class=StreamedSheet), fmts, res, grades
+    )
     meta = Meta(
         kind="consolidated",
         catalog_id=res.catalog.id,
