@@ -296,3 +296,11 @@ def test_a_communes_own_return_is_written_up_as_seed_000_should_have_been(
     text = cx.report(tan_lap, tmp_path / "tan_lap.md").out.read_text("utf-8")
     assert "Tỷ lệ hoàn thành Kế hoạch CCHC năm: đạt 18,75% (6/32 nhiệm vụ)." in text
     assert "UBND xã Tân Lập báo cáo" in text and "đã gửi báo cáo" not in text
+
+
+def test_the_same_appendix_gives_the_same_bytes(
+    district: tuple[cx.Consolidation, Path], tmp_path: Path
+) -> None:
+    _res, book = district
+    first = cx.report(book, tmp_path / "a.docx").out.read_bytes()
+    assert cx.report(book, tmp_path / "b.docx").out.read_bytes() == first

@@ -174,4 +174,17 @@ def render_docx(draft: Draft, pictures: list[Picture], template: Path | None) ->
         raise TemplateError(f"Mẫu báo cáo “{name}” không dùng được: {_jinja_text(exc)}.") from exc
     buf = io.BytesIO()
     tpl.save(buf)
-    return buf.getvalue()
+    return _stable(buf.getvalue())
+
+
+def _stable(data: bytes) -> bytes:
+    """The same .docx with every part dated 2000-01-01 (python-docx dates them
+    now): the same appendix and template give the same bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zout.writestr(info, zin.read(item.filename))
+    return out.getvalue()
