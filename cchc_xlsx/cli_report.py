@@ -67,6 +67,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         f"  {result.figures} đoạn viết từ số liệu của biểu; "
         f"{result.targets_met}/{result.targets} mục tiêu đạt; {result.charts} biểu đồ."
     )
+    if result.to_check:
+        print(
+            f"  {result.to_check} số liệu đánh dấu “[Cần kiểm tra: …]”: tổng gồm giá trị có lỗi của đơn vị cấp dưới "
+            "(ô đỏ trong biểu tổng hợp); hãy kiểm tra trước khi dùng."
+        )
     if result.compared_with:
         print(f"  So sánh với cùng kỳ năm trước ({result.compared_with}) theo kho lưu.")
     print(

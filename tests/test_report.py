@@ -87,6 +87,9 @@ def test_the_draft_quotes_every_figure_of_the_appendix_the_vietnamese_way(
     assert re.search(r"đạt \d+,\d\d% \(\d\.\d{3}/\d\.\d{3} hồ sơ\)", text)
     assert "ngày 15 tháng 12 năm 2023 đến ngày 14 tháng 3 năm 2024" in text
     assert text.count("[Cần bổ sung") == result.placeholders > 5
+    # a total that includes values in error is quoted, and marked to be checked
+    assert text.count("[Cần kiểm tra") == result.to_check > 0
+    assert re.search(r"3\.394/4\.621 hồ sơ\)\. \*\*\[Cần kiểm tra: tổng gồm giá trị có lỗi của Xã Bản Thi", text)
     # the targets graded as in the workbook's targets sheet
     grades = grade_targets(res.catalog, res.totals, year=2024, level="xa")
     for g in grades:

@@ -18,6 +18,7 @@ nhân); V. phương hướng; VI. đề xuất, kiến nghị.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -114,9 +115,32 @@ class Draft:
         return self.paragraphs[self.split :]
 
 
+#: how a figure to verify is marked (a total that includes values in error)
+TO_CHECK = "[Cần kiểm tra"
+_SENDERS = re.compile(r"đơn vị cấp dưới \(([^)]*)\)")
+
+
 def placeholder(what: str) -> Span:
     """A marked place for the officer to write ``what``."""
     return Span(f"{PLACEHOLDER}: {what}]", placeholder=True)
+
+
+def doubts(appendix: Appendix) -> dict[str, str]:
+    """Per catalogue code, why its figure must be checked before it is quoted:
+    the appendix's total includes values in error (red cells), or the unit's
+    own value is in error."""
+    names = {u.code: u.name for u in appendix.units}
+    out: dict[str, str] = {}
+    for i in appendix.issues:
+        if i.severity != "error" or not i.indicator or i.indicator in out:
+            continue
+        m = _SENDERS.search(i.message)
+        if m:
+            who = ", ".join(names.get(c.strip(), c.strip()) for c in m.group(1).split(","))
+            out[i.indicator] = f"tổng gồm giá trị có lỗi của {who} (ô đỏ trong biểu tổng hợp)"
+        else:
+            out[i.indicator] = i.message.rstrip(". ")
+    return out
 
 
 def _text(*spans: Span | str) -> Para:
@@ -211,6 +235,7 @@ def _section_paras(
     """The statements of one section of the catalogue, sub-headings as lead-ins."""
     catalog = appendix.catalog
     parts = _parts_of_ratios(catalog)
+    doubt = doubts(appendix)
     out: list[Para] = []
     lead: str | None = None
     for row in rows:
@@ -226,7 +251,14 @@ def _section_paras(
             out.append(_text(f"- {lead}:"))
             lead = None
         indent = "+ " if row.depth > 2 else "- "
-        out.append(_text(indent + text))
+        why = next(
+            (doubt[c] for c in (row.code, row.numerator, row.denominator) if c and c in doubt),
+            None,
+        )
+        if why is None:
+            out.append(_text(indent + text))
+        else:
+            out.append(_text(indent + text + " ", Span(f"{TO_CHECK}: {why}]", placeholder=True)))
     return out
 
 
@@ -342,6 +374,7 @@ def build_draft(
         paras.append(_text("- ", placeholder(f"kết quả khác, đánh giá về {head.label.lower()}")))
 
     grade_lines: list[GradeLine] = []
+    doubt = doubts(appendix)
     n = len(_ROMAN)
     part = 3
     if grades:
@@ -367,7 +400,15 @@ def build_draft(
                 )
             )
             what = f"đạt {g.achieved}" if g.value is not None else g.achieved
-            paras.append(_text(f"+ {g.target.text}: {what} — {g.status_text.lower()}."))
+            line = f"+ {g.target.text}: {what} — {g.status_text.lower()}."
+            why = next(
+                (doubt[c] for c in (row.code, row.numerator, row.denominator) if c and c in doubt),
+                None,
+            )
+            if why is None:
+                paras.append(_text(line))
+            else:
+                paras.append(_text(line + " ", Span(f"{TO_CHECK}: {why}]", placeholder=True)))
         part += 1
     split = len(paras)
     paras.append(_heading("heading1", f"{_ROMAN[part - 1]}. ĐÁNH GIÁ CHUNG"))

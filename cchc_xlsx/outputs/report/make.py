@@ -12,7 +12,7 @@ from typing import Literal
 from cchc_xlsx.atomic import atomic_write_bytes
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.history.store import Store
-from cchc_xlsx.outputs.report.draft import PLACEHOLDER, Draft, build_draft
+from cchc_xlsx.outputs.report.draft import PLACEHOLDER, TO_CHECK, Draft, build_draft
 from cchc_xlsx.periods import parse_period
 from cchc_xlsx.read.appendix import Appendix, read_appendix
 
@@ -23,13 +23,15 @@ ReportFormat = Literal["docx", "md"]
 class ReportResult:
     """What :func:`~cchc_xlsx.report` wrote: ``out`` (the draft), its ``format``,
     how many ``placeholders`` are left for the officer, the ``figures`` quoted
-    (statements written from the appendix), the targets graded
+    (statements written from the appendix), the figures marked ``to_check``
+    (a total that includes values in error), the targets graded
     (``targets_met`` of ``targets``), ``charts`` drawn, and the period of the
     previous year it was compared with (``compared_with``; "" when none)."""
 
     out: Path
     format: ReportFormat
     placeholders: int
+    to_check: int
     figures: int
     targets: int
     targets_met: int
@@ -120,6 +122,7 @@ def write_report(
         out=out,
         format=format,
         placeholders=sum(1 for s in spans if s.placeholder and s.text.startswith(PLACEHOLDER)),
+        to_check=sum(1 for s in spans if s.placeholder and s.text.startswith(TO_CHECK)),
         figures=sum(
             1
             for p in draft.paragraphs
