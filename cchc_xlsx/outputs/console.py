@@ -301,7 +301,7 @@ def catalog_listing(catalog: Catalog, level: str | None) -> str:
     out.append(format_table(headers, table, widths))
     targets = [t for t in catalog.targets if t.applies(None, level)]
     if targets:
-        out.append(f"\n{len(targets)} mục tiêu (đánh giá Đạt/Không đạt từ số liệu):")
+        out.append(f"\nMục tiêu đánh giá Đạt/Không đạt từ số liệu ({len(targets)}):")
         for t in targets:
             years = (
                 f", năm {t.from_year or '…'}–{t.to_year or '…'}" if t.from_year or t.to_year else ""
