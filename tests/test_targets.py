@@ -123,3 +123,18 @@ def test_the_default_catalogue_grades_seed_003s_computable_targets(
     assert {"7.2.5", "7.2.3", "7.2.4", "3.3.1"} <= codes
     online = next(t for t in default_catalog.targets if t.code == "7.2.5")
     assert online.threshold == 80 and online.compare == ">=" and online.to_year == 2025
+
+
+def test_each_default_target_at_just_above_and_just_below_its_threshold(
+    default_catalog: Catalog,
+) -> None:
+    for target in default_catalog.targets:
+        row = default_catalog.row(target.code)
+        assert row.type == "ratio" and row.numerator and row.denominator
+        den = 10_000
+        at = round(target.threshold * den / 100)
+        for num, status in ((at, "dat"), (at + 1, "dat"), (at - 1, "khong_dat")):
+            g = grade(default_catalog, target, {row.numerator: num, row.denominator: den})
+            assert g.status == status, (target.id, num, g.achieved)
+        g = grade(default_catalog, target, {row.numerator: at})
+        assert g.status == "thieu" and row.denominator in g.achieved
