@@ -307,3 +307,17 @@ def test_the_same_appendix_gives_the_same_bytes(
     _res, book = district
     first = cx.report(book, tmp_path / "a.docx").out.read_bytes()
     assert cx.report(book, tmp_path / "b.docx").out.read_bytes() == first
+
+
+def test_a_template_that_is_not_word_or_is_the_output_is_refused(
+    district: tuple[cx.Consolidation, Path], tmp_path: Path
+) -> None:
+    _res, book = district
+    fake = tmp_path / "mau.docx"
+    fake.write_text("không phải Word", "utf-8")
+    with pytest.raises(cx.TemplateError, match="không phải tệp Word"):
+        cx.report(book, tmp_path / "bc.docx", template=fake)
+    assert not (tmp_path / "bc.docx").exists()
+    with pytest.raises(cx.UsageError, match="tệp đầu vào"):
+        cx.report(book, fake, template=fake, force=True)
+    assert fake.read_text("utf-8") == "không phải Word"

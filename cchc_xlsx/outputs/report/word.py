@@ -130,6 +130,7 @@ def render_docx(draft: Draft, pictures: list[Picture], template: Path | None) ->
     Raises :class:`TemplateError` when the template is not a Word document or
     has a broken or unknown tag."""
     import docxtpl
+    from docx.opc.exceptions import PackageNotFoundError
     from docx.shared import Cm
 
     path = template if template is not None else default_template()
@@ -137,7 +138,7 @@ def render_docx(draft: Draft, pictures: list[Picture], template: Path | None) ->
     try:
         tpl = docxtpl.DocxTemplate(str(path))
         tpl.init_docx()
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, PackageNotFoundError) as exc:
         raise TemplateError(
             f"“{name}” không phải tệp Word (.docx) dùng được làm mẫu báo cáo."
         ) from exc
