@@ -321,3 +321,22 @@ def test_a_template_that_is_not_word_or_is_the_output_is_refused(
     with pytest.raises(cx.UsageError, match="tệp đầu vào"):
         cx.report(book, fake, template=fake, force=True)
     assert fake.read_text("utf-8") == "không phải Word"
+
+
+def test_a_catalogue_of_several_forms_gets_one_part_per_form(tmp_path: Path) -> None:
+    """The department form (Biểu mẫu 1–7, one sheet each): each sheet's title is a part of II."""
+    from cchc_xlsx.testing import fill_template
+
+    catalog = cx.load_catalog(cx.example_path("catalogs/so_bieu_mau_1_7.yaml"))
+    units = cx.load_units(cx.example_path("units_cho_don.csv"), catalog)
+    files = cx.generate(catalog, "so", PERIOD, tmp_path / "bm", units)
+    layout = build_layout(catalog, "so")
+    values = {r.code: 3 for r in catalog.rows_for_level("so") if r.type == "count"}
+    for f in files:
+        Path(f.path).write_bytes(fill_template(Path(f.path).read_bytes(), layout, values))
+    cx.consolidate(tmp_path / "bm", catalog, tmp_path / "th.xlsx", level="so", period=PERIOD, units=units)
+    text = cx.report(tmp_path / "th.xlsx", tmp_path / "bc.md", catalog).out.read_text("utf-8")
+    assert "3/3 sở, ngành đã gửi báo cáo" in text
+    for k, sheet in enumerate(catalog.sheets[1:], start=1):
+        assert f"### {k}. {sheet.title}" in text
+    assert "đạt 100% (9/9 nhiệm vụ)" in text

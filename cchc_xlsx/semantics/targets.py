@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from cchc_xlsx.catalog.model import Catalog, Target
+from cchc_xlsx.catalog.model import Catalog, Row, Target
 from cchc_xlsx.semantics.numbers import format_parts, format_percent, format_vn
 
 GradeStatus = Literal["dat", "khong_dat", "thieu"]
@@ -52,6 +52,13 @@ class Grade:
     def status_text(self) -> str:
         """``Đạt``, ``Không đạt`` or ``Chưa đủ số liệu``."""
         return GRADE_TEXT[self.status]
+
+
+def is_percent(row: Row) -> bool:
+    """Whether the row's figure is quoted as a percentage: a ratio or percent
+    row, or a decimal in "%" (a count whose unit says "%" is a mislabelled
+    count, as in seed 001, and quoted as a number)."""
+    return row.type in ("ratio", "percent") or (row.type == "decimal" and row.unit.strip() == "%")
 
 
 def _number(x: object) -> float | None:
@@ -103,7 +110,7 @@ def grade(catalog: Catalog, target: Target, values: Mapping[str, object]) -> Gra
     v = _number(values.get(target.code))
     if v is None:
         return Grade(target, "thieu", None, None, None, f"chưa có số liệu {target.code}")
-    if row.type == "percent" or row.unit.strip() == "%":
+    if is_percent(row):
         achieved = format_percent(v)
     else:
         achieved = f"{format_vn(v)} {row.unit.strip().lower()}".strip()

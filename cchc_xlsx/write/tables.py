@@ -11,7 +11,7 @@ from cchc_xlsx.history.deadlines import local_time
 from cchc_xlsx.history.timeliness import STATE_TEXT
 from cchc_xlsx.issues import IssueCode
 from cchc_xlsx.layout.summary import NOTES_HEADERS
-from cchc_xlsx.semantics.targets import Grade, threshold_text
+from cchc_xlsx.semantics.targets import Grade, is_percent, threshold_text
 from cchc_xlsx.vocabulary import COLUMN_STATUS_TEXT, SEVERITY_TEXT
 from cchc_xlsx.write.style import print_setup
 
@@ -238,7 +238,7 @@ def write_targets(ws: Any, fmts: dict[str, Any], res: Consolidation, grades: lis
     def rows() -> Iterator[list[object]]:
         for i, g in enumerate(grades, start=1):
             row = res.catalog.row(g.target.code)
-            percent = row.type in ("ratio", "percent") or row.unit.strip() == "%"
+            percent = is_percent(row)
             yield [
                 i,
                 g.target.text,

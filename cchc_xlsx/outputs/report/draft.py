@@ -33,7 +33,7 @@ from cchc_xlsx.semantics.numbers import (
     format_vn,
     unit_word,
 )
-from cchc_xlsx.semantics.targets import Grade, grade_targets, threshold_text
+from cchc_xlsx.semantics.targets import Grade, grade_targets, is_percent, threshold_text
 
 ParaKind = Literal["heading1", "heading2", "text"]
 #: how a placeholder starts, in every format (the officer searches for it)
@@ -210,7 +210,7 @@ def statement(
         if submitted:
             return f"{label}: {format_vn(v)}/{submitted} đơn vị có thực hiện."
         return f"{label}: {'có' if v else 'không'}."
-    if row.type == "percent" or row.unit.strip() == "%":
+    if is_percent(row):
         return f"{label}: {format_percent(v)}."
     if row.type in ("count", "decimal", "sum"):
         if v == 0:
@@ -262,12 +262,23 @@ def _section_paras(
     return out
 
 
-def _sections(catalog: Catalog, level: str) -> list[tuple[Row, list[Row]]]:
-    """The catalogue's top-level sections (a depth-1 heading and the rows under it)."""
-    out: list[tuple[Row, list[Row]]] = []
-    for row in catalog.rows_for_level(level) if level else catalog.rows:
+def _sections(catalog: Catalog, level: str) -> list[tuple[str, list[Row]]]:
+    """The catalogue's sections, (title, rows): one per sheet of a catalogue
+    made of several forms (Biểu mẫu 1–7: the sheet's title), else one per
+    top-level heading (seed 000's 1 … 7) and the rows under it."""
+    wanted = set(catalog.rows_for_level(level)) if level else set(catalog.rows)
+    if len(catalog.sheets) > 1:
+        return [
+            (sheet.title or sheet.name, [r for r in sheet.rows if r in wanted])
+            for sheet in catalog.sheets
+            if any(r in wanted for r in sheet.rows)
+        ]
+    out: list[tuple[str, list[Row]]] = []
+    for row in catalog.rows:
+        if row not in wanted:
+            continue
         if row.type == "heading" and row.depth == 1:
-            out.append((row, []))
+            out.append((row.label, []))
         elif out:
             out[-1][1].append(row)
     return out
@@ -369,9 +380,11 @@ def build_draft(
 
     paras.append(_heading("heading1", "II. KẾT QUẢ THỰC HIỆN CÔNG TÁC CCHC"))
     for k, (head, rows) in enumerate(sections[1:], start=1):
-        paras.append(_heading("heading2", f"{k}. {head.label}"))
+        paras.append(_heading("heading2", f"{k}. {head}"))
         paras += _section_paras(appendix, rows, previous)
-        paras.append(_text("- ", placeholder(f"kết quả khác, đánh giá về {head.label.lower()}")))
+        paras.append(
+            _text("- ", placeholder(f"kết quả khác, đánh giá về {head[0].lower() + head[1:]}"))
+        )
 
     grade_lines: list[GradeLine] = []
     doubt = doubts(appendix)
@@ -388,7 +401,7 @@ def build_draft(
         )
         for i, g in enumerate(grades, start=1):
             row = catalog.row(g.target.code)
-            percent = row.type in ("ratio", "percent") or row.unit.strip() == "%"
+            percent = is_percent(row)
             grade_lines.append(
                 GradeLine(
                     i,
