@@ -31,16 +31,17 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest
 
 # The real-client tests need LibreOffice (with its Python bridge, to type into
-# cells as a person would) and Gnumeric's ssconvert; install what is missing
-# when we are root.
-CLIENT_PACKAGES := libreoffice-calc-nogui gnumeric python3-uno
+# cells as a person would; Writer, to open the report draft), Gnumeric's
+# ssconvert and poppler's pdftotext (the draft's PDF read back); install what
+# is missing when we are root.
+CLIENT_PACKAGES := libreoffice-calc-nogui libreoffice-writer-nogui gnumeric python3-uno poppler-utils
 clients:
-	@if [ -n "$$CCHC_SKIP_LIBREOFFICE" ] || { command -v soffice >/dev/null 2>&1 && command -v ssconvert >/dev/null 2>&1 && /usr/bin/python3 -c "import uno" >/dev/null 2>&1; }; then :; \
+	@if [ -n "$$CCHC_SKIP_LIBREOFFICE" ] || { command -v soffice >/dev/null 2>&1 && command -v ssconvert >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 && ls /usr/lib/libreoffice/program/libswlo.so >/dev/null 2>&1 && /usr/bin/python3 -c "import uno" >/dev/null 2>&1; }; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 		echo "Cài các ứng dụng thật cho kiểm thử: $(CLIENT_PACKAGES)…"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(CLIENT_PACKAGES) >/dev/null; \
 	else \
-		echo "Thiếu LibreOffice/Gnumeric: chạy 'make test' với quyền root, hoặc 'sudo apt-get install --no-install-recommends $(CLIENT_PACKAGES)'." >&2; \
+		echo "Thiếu LibreOffice (Calc, Writer)/Gnumeric/pdftotext: chạy 'make test' với quyền root, hoặc 'sudo apt-get install --no-install-recommends $(CLIENT_PACKAGES)'." >&2; \
 	fi
 
 bench: $(STAMP)

@@ -30,6 +30,7 @@ returned files are :class:`Issue` values of the results)::
      ├── PeriodError(ValueError)      not a period (2024-Q1 … 2024-Q4, 2024-H1, 2024-9M, 2024)
      ├── UsageError(ValueError)       arguments that cannot work (``option`` names the one at fault)
      ├── StoreError                   the history store cannot be used (locked, newer, not a store)
+     ├── TemplateError(ValueError)    a report template's tag is broken or unknown (named)
      └── OutputError(OSError)         an output cannot be written
           └── OutputExistsError       an output exists and ``force`` was not given
 
@@ -52,6 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
         feedback,
         generate,
         load_units,
+        report,
         rollup,
         series,
     )
@@ -67,6 +69,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
         OutputExistsError,
         PeriodError,
         StoreError,
+        TemplateError,
         UnitsError,
         UsageError,
     )
@@ -74,6 +77,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from .history.store import Store, Version
     from .history.timeliness import PeriodStatus
     from .issues import Issue, IssueCode
+    from .outputs.report.make import ReportResult
     from .periods import Period, parse_period
     from .read.record import FileResult, Return
     from .resources import example_path
@@ -91,6 +95,9 @@ _WHERE = {
     "series": "api",
     "Series": "consolidation.series",
     "load_units": "api",
+    "report": "api",
+    "ReportResult": "outputs.report.make",
+    "TemplateError": "errors",
     "CheckResult": "batch.result",
     "Catalog": "catalog.model",
     "load_catalog": "catalog.load",
@@ -137,10 +144,12 @@ __all__ = [
     "Period",
     "PeriodError",
     "PeriodStatus",
+    "ReportResult",
     "Return",
     "Series",
     "Store",
     "StoreError",
+    "TemplateError",
     "Unit",
     "UnitColumn",
     "Units",
@@ -156,6 +165,7 @@ __all__ = [
     "load_catalog",
     "load_units",
     "parse_period",
+    "report",
     "rollup",
     "series",
 ]

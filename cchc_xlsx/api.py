@@ -15,6 +15,7 @@ is half of it; the work is done elsewhere.)
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -55,6 +56,7 @@ from cchc_xlsx.history.store import Store
 from cchc_xlsx.layout.summary import check_unit_count
 from cchc_xlsx.outputs.feedback import FeedbackResult, write_feedback
 from cchc_xlsx.outputs.json_report import write_report_json
+from cchc_xlsx.outputs.report.make import ReportResult
 from cchc_xlsx.outputs.tidy_csv import write_tidy_csv
 from cchc_xlsx.periods import Period, previous_period
 from cchc_xlsx.units import Units
@@ -65,7 +67,7 @@ from cchc_xlsx.write.protection import default_password
 from cchc_xlsx.write.series import write_series_file
 from cchc_xlsx.write.template import PreviousColumn
 
-__all__ = ["check", "consolidate", "feedback", "generate", "rollup", "series"]
+__all__ = ["check", "consolidate", "feedback", "generate", "report", "rollup", "series"]
 
 
 def load_units(path: PathArg, catalog: CatalogArg | Iterable[str] = None) -> Units:
@@ -722,3 +724,64 @@ def series(
             if db is not source:
                 db.close()
     return result
+
+
+def report(
+    appendix: PathArg,
+    out: PathArg,
+    catalog: CatalogArg = None,
+    *,
+    template: PathArg | None = None,
+    store: PathArg | None = None,
+    format: Literal["docx", "md"] | None = None,
+    report_date: dt.date | str | None = None,
+    force: bool = False,
+) -> ReportResult:
+    """Write the draft of the narrative report (Báo cáo … công tác cải cách hành
+    chính) of the consolidated workbook ``appendix`` (written by
+    :func:`consolidate` with ``catalog``) to ``out``: a Word document from the
+    bundled template or ``template`` (an edited copy of it), or Markdown
+    (``format="md"``; None: from ``out``'s suffix, ``.docx`` or ``.md``).
+
+    Every statement the appendix supports is written from its figures (counts,
+    ratios with their parts, the units that sent, the targets of the catalogue
+    graded, the charts); the rest is a marked placeholder ("[Cần bổ sung: …]").
+    With ``store`` (the history store), the figures are compared with the same
+    period of the previous year when the store has it from every unit that sent.
+    ``report_date``: the date line (a date or ``"2024-03-06"``; None: left blank).
+
+    Returns a :class:`ReportResult`. Raises :class:`UsageError` (``option``:
+    ``appendix``, ``out``, ``template``, ``format``, ``report_date``),
+    :class:`OutputExistsError` (``out`` exists and ``force`` is false),
+    :class:`TemplateError` (a broken or unknown tag of the template, named),
+    :class:`StoreError`, :class:`CatalogError`; nothing is written then.
+    """
+    from cchc_xlsx.outputs.report.make import write_report
+
+    cat = as_catalog(catalog)
+    source = Path(os.fspath(appendix))
+    if not source.is_file():
+        raise UsageError(f"Không thấy biểu tổng hợp “{source}”.", option="appendix")
+    target = Path(os.fspath(out))
+    fmt = format or ("md" if target.suffix.lower() == ".md" else "docx")
+    if fmt not in ("docx", "md"):
+        raise UsageError(
+            f"Định dạng báo cáo “{fmt}” không hợp lệ; dùng docx hoặc md.", option="format"
+        )
+    target = check_out(target, suffix=f".{fmt}", option="out", required=True)
+    tpl = Path(os.fspath(template)) if template is not None else None
+    if tpl is not None and not tpl.is_file():
+        raise UsageError(f"Không thấy mẫu báo cáo “{tpl}”.", option="template")
+    kept = Path(os.fspath(store)) if store is not None else None
+    if kept is not None and not kept.is_file():
+        raise UsageError(f"Không thấy kho lưu “{kept}”.", option="store")
+    day: dt.date | None
+    try:
+        day = dt.date.fromisoformat(report_date) if isinstance(report_date, str) else report_date
+    except ValueError:
+        raise UsageError(
+            f"Ngày “{report_date}” không hợp lệ; viết theo dạng 2024-03-06.", option="report_date"
+        ) from None
+    refuse_inputs_as_outputs([target], [str(source)], [str(tpl or ""), cat.path, str(kept or "")])
+    refuse_existing([target], force)
+    return write_report(source, cat, target, template=tpl, store=kept, format=fmt, report_date=day)

@@ -31,6 +31,7 @@ from cchc_xlsx.cli_history import (
     prefer_arg,
     recording_store,
 )
+from cchc_xlsx.cli_report import add_report_command, cmd_report
 from cchc_xlsx.errors import CchcError, OutputExistsError, UsageError, os_error_text
 from cchc_xlsx.vocabulary import LEVELS
 
@@ -175,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     add_commands(sub)
+    add_report_command(sub)
 
     d = sub.add_parser("demo", help="chạy cả chu trình trên dữ liệu ví dụ")
     d.add_argument("--out", default="demo-output", help="thư mục kết quả (mặc định: demo-output)")
@@ -224,6 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "feedback": cmd_feedback,
         "rollup": cmd_rollup,
         "series": cmd_series,
+        "report": cmd_report,
     }
     try:
         return handlers[args.command](args)
@@ -285,6 +288,10 @@ _OPTIONS = {
     "store": "--store",
     "periods": "--periods",
     "with_previous": "--with-previous",
+    "appendix": "BIEU_TONG_HOP.xlsx",
+    "template": "--template",
+    "format": "--format",
+    "report_date": "--date",
 }
 
 

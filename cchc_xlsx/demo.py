@@ -16,6 +16,7 @@
    its quarters, next quarter's templates showing each commune its own figures
    of quarter IV, and xã Tân Lập's five-year table 2021–2025 (annual reports
    for 2021–2023, the quarters of 2024, 2025 up to 14/3).
+7. the district's narrative report drafted from its appendix (Word, Markdown).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from cchc_xlsx.api import check, consolidate, feedback, generate, rollup, series
+from cchc_xlsx.api import check, consolidate, feedback, generate, report, rollup, series
 from cchc_xlsx.catalog.load import load_catalog
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.build import own_form_values
@@ -222,9 +223,13 @@ def run_demo(out: Path, stream: Any = None) -> int:
     _year_round(
         catalog, units, out / "6_kho_luu_va_phan_hoi", out / "7_ca_nam_va_5_nam", say, stream
     )
+    drafts = _report_round(
+        districts / f"{PERIOD}_huyen_H01_tong_hop.xlsx", out / "8_du_thao_bao_cao", say
+    )
     say(f"\nKết quả nằm trong thư mục: {out.resolve()}")
     say(f"  Biểu tổng hợp huyện Chợ Đồn: {districts / f'{PERIOD}_huyen_H01_tong_hop.xlsx'}")
     say(f"  Biểu tổng hợp tỉnh: {province / f'{PERIOD}_tinh_T11_tu_huyen.xlsx'}")
+    say(f"  Dự thảo báo cáo của huyện Chợ Đồn: {drafts}")
     return 0 if same else 1
 
 
@@ -236,8 +241,21 @@ SUBFOLDERS = (
     "5_bieu_mau_cua_huyen",
     "6_kho_luu_va_phan_hoi",
     "7_ca_nam_va_5_nam",
+    "8_du_thao_bao_cao",
 )
 MARKER = ".cchc-demo"  # a folder holding this file is the demo's: it may be written again
+
+
+def _report_round(appendix: Path, folder: Path, say: Any) -> Path:
+    """Step 7: the district's narrative report drafted from its appendix (Word and Markdown)."""
+    say("\n=== 8. Dự thảo báo cáo CCHC của huyện Chợ Đồn, viết từ biểu tổng hợp ===")
+    docx = report(appendix, folder / f"{PERIOD}_huyen_H01_bao_cao.docx", force=True)
+    report(appendix, folder / f"{PERIOD}_huyen_H01_bao_cao.md", force=True)
+    say(
+        f"{docx.figures} đoạn viết từ số liệu, {docx.targets_met}/{docx.targets} mục tiêu đạt, "
+        f"{docx.charts} biểu đồ; còn {docx.placeholders} chỗ “[Cần bổ sung: …]” để cán bộ viết: {docx.out}"
+    )
+    return docx.out
 
 
 def _claim(out: Path) -> None:

@@ -9,6 +9,7 @@ data of a returned workbook are not exceptions: they are :class:`Issue` values.
      ├── PeriodError(ValueError)     a period string is not one of the accepted forms
      ├── UsageError(ValueError)      arguments that cannot work (``option`` names the one at fault)
      ├── StoreError                  the history store cannot be used (locked, newer, not a store)
+     ├── TemplateError(ValueError)   a report template's tag is broken or unknown (named)
      └── OutputError(OSError)        an output cannot be written (no permission, a folder …)
           └── OutputExistsError      an output exists and overwriting was not asked for
 """
@@ -87,6 +88,12 @@ class StoreError(CchcError):
     """The history store cannot be used: another process holds it past the wait,
     it was written by a newer cchc-xlsx, it is not a store, or the disk failed.
     Nothing was recorded by the call that raised it."""
+
+
+class TemplateError(CchcError, ValueError):
+    """A report template (.docx) cannot be used: a tag broken by editing (split
+    over two paragraphs, a brace lost), a tag naming nothing the report has, or
+    a file that is not a Word document. The message names the tag."""
 
 
 class OutputError(CchcError, OSError):

@@ -9,10 +9,13 @@ PDF by ``soffice`` with a throwaway profile (so the user's LibreOffice settings
 play no part), and page 1 of the PDF becomes a PNG with ``pdftoppm``:
 
 * OUT_DIR/template_tan_lap.png     — xã Tân Lập's filled return, first page;
-* OUT_DIR/consolidated_cho_don.png — huyện Chợ Đồn's consolidated sheet "Tổng hợp".
+* OUT_DIR/consolidated_cho_don.png — huyện Chợ Đồn's consolidated sheet "Tổng hợp";
+* OUT_DIR/charts_cho_don.png       — the same workbook's chart sheet "Biểu đồ";
+* OUT_DIR/report_cho_don.png       — the first page of the district's report draft (.docx).
 
 LibreOffice prints every visible sheet; the sheet we want is the first one, so
-its first page is page 1 of the PDF. A picture larger than MAX_BYTES is
+its first page is page 1 of the PDF (for the chart sheet, the copy converted
+has its other sheets hidden: they still feed the charts, but are not printed). A picture larger than MAX_BYTES is
 rendered again at a lower resolution.
 
 Needs only the standard library, LibreOffice (Debian: libreoffice-calc-nogui)
@@ -56,6 +59,7 @@ class Picture:
     sheet: str  # the sheet that must print first
     out: str  # file name in OUT_DIR
     what: str  # for messages
+    only: bool = False  # print ``sheet`` alone (the copy's other sheets hidden)
 
 
 PICTURES = (
@@ -70,6 +74,19 @@ PICTURES = (
         "Tổng hợp",
         "consolidated_cho_don.png",
         "biểu tổng hợp huyện Chợ Đồn / the Chợ Đồn district consolidation",
+    ),
+    Picture(
+        "3_tong_hop_huyen/2024-Q1_huyen_H01_tong_hop.xlsx",
+        "Biểu đồ",
+        "charts_cho_don.png",
+        "trang biểu đồ của biểu tổng hợp / the consolidation's chart sheet",
+        only=True,
+    ),
+    Picture(
+        "8_du_thao_bao_cao/2024-Q1_huyen_H01_bao_cao.docx",
+        "",
+        "report_cho_don.png",
+        "dự thảo báo cáo của huyện Chợ Đồn, trang 1 / the district's report draft, page 1",
     ),
 )
 
@@ -191,7 +208,7 @@ def check_sources(demo_dir: Path) -> list[Path]:
                 f"Thiếu tệp {path} ({pic.what}). Chạy lại: cchc-xlsx demo --out {demo_dir}\n"
                 f"Missing {path}. Run again: cchc-xlsx demo --out {demo_dir}"
             )
-        if pic.sheet:
+        if pic.sheet and not pic.only:
             first = first_visible_sheet(path)
             if first != pic.sheet:
                 raise RenderError(
@@ -230,7 +247,33 @@ def make_profile(profile: Path, locale: str) -> None:
     (user / "registrymodifications.xcu").write_text(_REGISTRY.format(locale=locale), encoding="utf-8")
 
 
-def to_pdf(soffice: str, sources: list[Path], work: Path, locale: str) -> list[Path]:
+def only_sheet(src: Path, dst: Path, sheet: str) -> None:
+    """Copy the workbook ``src`` to ``dst`` with every sheet but ``sheet`` hidden
+    and ``sheet`` the active one, so that it alone is printed."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                xml = data.decode("utf-8")
+                names = re.findall(r'<sheet name="([^"]*)"', xml)
+                if sheet not in names:
+                    raise RenderError(f"{src} không có trang “{sheet}” / has no sheet {sheet!r}")
+
+                def hide(m: re.Match[str]) -> str:
+                    tag = re.sub(r' state="[^"]*"', "", m.group(0))
+                    return tag if m.group(1) == sheet else tag.replace("<sheet ", '<sheet state="hidden" ', 1)
+
+                xml = re.sub(r'<sheet name="([^"]*)"[^>]*/>', hide, xml)
+                xml = re.sub(r'activeTab="\d+"', "", xml).replace("<workbookView ", f'<workbookView activeTab="{names.index(sheet)}" ', 1)
+                data = xml.encode("utf-8")
+            elif item.filename.startswith("xl/worksheets/sheet") and item.filename.endswith(".xml"):
+                data = data.replace(b' tabSelected="1"', b"")
+            zout.writestr(item, data)
+
+
+def to_pdf(
+    soffice: str, sources: list[Path], work: Path, locale: str, pictures: tuple[Picture, ...] = PICTURES
+) -> list[Path]:
     """Convert the workbooks in one LibreOffice run; return the PDFs in the same order."""
     inputs = work / "in"
     outputs = work / "pdf"
@@ -243,13 +286,17 @@ def to_pdf(soffice: str, sources: list[Path], work: Path, locale: str) -> list[P
         # NOTE: a numbered copy keeps the user's folder free of lock files and
         # gives every PDF a distinct, predictable name.
         dst = inputs / f"{i}_{src.name}"
-        shutil.copyfile(src, dst)
+        pic = pictures[i] if i < len(pictures) else None
+        if pic is not None and pic.only:
+            only_sheet(src, dst, pic.sheet)
+        else:
+            shutil.copyfile(src, dst)
         copies.append(dst)
     cmd = [
         soffice,
         f"-env:UserInstallation={profile.as_uri()}",
         "--headless", "--invisible", "--norestore", "--nolockcheck", "--nodefault",
-        "--convert-to", "pdf:calc_pdf_Export",
+        "--convert-to", "pdf",  # Calc's or Writer's PDF export, by the file's kind
         "--outdir", str(outputs),
         *map(str, copies),
     ]

@@ -115,15 +115,27 @@ def resave_all(paths: Sequence[Path], out_dir: Path, timeout: float | None = Non
     return _convert(paths, out_dir, recalc_always=False, timeout=timeout)
 
 
+def to_pdf(paths: Sequence[Path], out_dir: Path, timeout: float | None = None) -> list[Path]:
+    """Open each file (a .docx or an .xlsx) and export it as PDF into ``out_dir``
+    (``pdftotext`` reads the text back, ``pdftoppm`` draws the pages)."""
+    return _convert(paths, out_dir, recalc_always=True, timeout=timeout, to="pdf", suffix=".pdf")
+
+
 def _convert(
-    paths: Sequence[Path], out_dir: Path, *, recalc_always: bool, timeout: float | None
+    paths: Sequence[Path],
+    out_dir: Path,
+    *,
+    recalc_always: bool,
+    timeout: float | None,
+    to: str = XLSX_FILTER,
+    suffix: str = ".xlsx",
 ) -> list[Path]:
     soffice = require_soffice()
     inputs = [Path(p).resolve() for p in paths]
     if not inputs:
         return []
     out = Path(out_dir).resolve()
-    names = [p.stem + ".xlsx" for p in inputs]
+    names = [p.stem + suffix for p in inputs]
     if len(set(names)) != len(names):
         raise ValueError(f"two inputs would be saved under the same name in {out}: {sorted(names)}")
     for p in inputs:
@@ -151,7 +163,7 @@ def _convert(
             "--norestore",
             "--nolockcheck",
             "--convert-to",
-            XLSX_FILTER,
+            to,
             "--outdir",
             str(out),
             *map(str, inputs),

@@ -31,6 +31,8 @@ DOCUMENTED_API = {
     # the exception tree
     "CchcError", "CatalogError", "UnitsError", "PeriodError", "UsageError", "OutputError", "OutputExistsError",
     "StoreError", "__version__",
+    # the narrative report draft (issue 15)
+    "report", "ReportResult", "TemplateError",
 }
 
 

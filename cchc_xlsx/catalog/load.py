@@ -20,6 +20,7 @@ from cchc_xlsx.catalog.fields import check_keys, text_field
 from cchc_xlsx.catalog.model import Catalog, Row, Rule, Sheet
 from cchc_xlsx.catalog.rows import parse_row, parse_rule
 from cchc_xlsx.catalog.schema import EXCEL_SHEET_NAME_LIMIT, ID_RE, keys_of
+from cchc_xlsx.catalog.targets import parse_targets
 from cchc_xlsx.catalog.yamlmarks import Collector, LineLoader, Located, line_of, yaml_problem_text
 from cchc_xlsx.errors import CatalogError, Problem, os_error_text
 from cchc_xlsx.resources import default_catalog_path
@@ -206,6 +207,7 @@ def parse_catalog(raw: bytes | str, path: str = "<catalog>") -> Catalog:
         seen_rule_ids.add(rule.id)
         rules.append(rule)
     rules = automatic_rules(by_code) + rules
+    targets = parse_targets(c, doc.get("targets"), line_of(doc, "targets"), by_code, levels)
 
     if c.problems:
         raise CatalogError(c.problems)
@@ -222,4 +224,5 @@ def parse_catalog(raw: bytes | str, path: str = "<catalog>") -> Catalog:
         path=path,
         content_hash=digest,
         _by_code=dict(by_code),
+        targets=targets,
     )

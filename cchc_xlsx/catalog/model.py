@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cchc_xlsx.catalog.expressions import Comparison
+from cchc_xlsx.catalog.schema import TARGET_COMPARISONS as TARGET_COMPARISONS
 from cchc_xlsx.vocabulary import (
     INPUT_TYPES,
     NUMERIC_TYPES,
@@ -115,6 +116,33 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Target:
+    """A target of a programme or plan (seed 003's Phụ lục 8): the value of row
+    ``code`` (a ratio in percent points, a count …) compared with ``threshold``
+    by ``compare``, for the reports of the years ``from_year`` … ``to_year``
+    (None: no bound) and the form levels ``levels`` (empty: every level).
+    ``text`` is the target's wording as the report prints it."""
+
+    id: str
+    code: str
+    compare: str
+    threshold: float
+    text: str
+    line: int
+    from_year: int | None = None
+    to_year: int | None = None
+    levels: tuple[str, ...] = ()
+
+    def applies(self, year: int | None, level: str | None) -> bool:
+        """Whether a report of ``year`` (None: any) on the form of ``level`` grades this target."""
+        if year is not None and self.from_year is not None and year < self.from_year:
+            return False
+        if year is not None and self.to_year is not None and year > self.to_year:
+            return False
+        return not (self.levels and level is not None and level not in self.levels)
+
+
+@dataclass(frozen=True)
 class Sheet:
     """One sheet of the form (a single-form catalogue has one)."""
 
@@ -138,6 +166,7 @@ class Catalog:
     path: str
     content_hash: str
     _by_code: Mapping[str, Row] = field(default_factory=dict, repr=False, compare=False)
+    targets: tuple[Target, ...] = ()
 
     @property
     def rows(self) -> tuple[Row, ...]:

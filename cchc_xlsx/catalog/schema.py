@@ -25,6 +25,9 @@ from typing import Any, Literal
 
 from cchc_xlsx.vocabulary import AGGS, LEVELS, PERIOD_AGGS, ROW_TYPES
 
+# the comparisons a target may use (cchc_xlsx.catalog.model.TARGET_COMPARISONS)
+TARGET_COMPARISONS = (">=", ">", "<=", "<", "==")
+
 EXCEL_TEXT_LIMIT = 255  # a data-validation list or message (Excel's limit)
 EXCEL_SHEET_NAME_LIMIT = 31
 LABEL_LIMIT = 1000
@@ -81,6 +84,12 @@ PARTS: dict[str, tuple[Field, ...]] = {
             part="sheet",
         ),
         Field("rules", "parts", "Quy tắc kiểm tra giữa các dòng.", part="rule"),
+        Field(
+            "targets",
+            "parts",
+            "Mục tiêu (chương trình, kế hoạch CCHC) được đánh giá Đạt/Không đạt từ số liệu.",
+            part="target",
+        ),
     ),
     "catalog": (
         Field("id", "text", "Mã danh mục (chữ không dấu, số, - _ .).", True, pattern=ID_PATTERN),
@@ -176,6 +185,27 @@ PARTS: dict[str, tuple[Field, ...]] = {
             max_length=EXCEL_TEXT_LIMIT,
         ),
         Field("levels", "words", "Các cấp áp dụng.", words=tuple(LEVELS)),
+    ),
+    "target": (
+        Field("id", "text", "Mã mục tiêu (chữ không dấu, số, - _ .).", True, pattern=ID_PATTERN),
+        Field("code", "code", "Mã dòng có số liệu so với mục tiêu (tỷ lệ, số lượng).", True),
+        Field(
+            "compare",
+            "word",
+            "Cách so sánh số liệu với ngưỡng (mặc định >=: “tối thiểu”).",
+            words=TARGET_COMPARISONS,
+        ),
+        Field("threshold", "number", "Ngưỡng (tỷ lệ tính theo điểm phần trăm: 80 là 80%).", True),
+        Field(
+            "text",
+            "text",
+            "Nội dung mục tiêu như in trong báo cáo.",
+            True,
+            max_length=LABEL_LIMIT,
+        ),
+        Field("from_year", "integer", "Áp dụng từ năm (báo cáo của năm này trở đi)."),
+        Field("to_year", "integer", "Áp dụng đến năm."),
+        Field("levels", "words", "Các cấp áp dụng (mặc định: mọi cấp).", words=tuple(LEVELS)),
     ),
 }
 

@@ -15,6 +15,8 @@ STATUS_SHEET = "Tình hình nộp báo cáo"
 ISSUES_SHEET = "Kiểm tra"
 NOTES_SHEET = "Ghi chú"
 WEIGHTS_SHEET = "_cchc_n"
+TARGETS_SHEET = "Mục tiêu"  # the targets graded (seed 003's Phụ lục 8), when the catalogue has any
+CHARTS_SHEET = "Biểu đồ"  # native charts: ratios per unit against their targets, submissions
 # the summed appendix's columns: the form's STT, Chỉ tiêu and Đơn vị tính
 # (layout.form's COL_STT, COL_LABEL, COL_UNIT), then Tổng cộng, one column per
 # unit, and Ghi chú after the last unit (note_col)

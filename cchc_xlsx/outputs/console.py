@@ -20,6 +20,7 @@ from cchc_xlsx.issues import CODES, Issue, IssueCode
 from cchc_xlsx.periods import parse_period
 from cchc_xlsx.read.record import FileResult
 from cchc_xlsx.semantics.aggregation_types import AGGREGATION_TYPES
+from cchc_xlsx.semantics.numbers import format_vn
 from cchc_xlsx.vocabulary import LEVELS, SEVERITY_TEXT, Severity
 
 STATUS_LABEL = {"accepted": "CHẤP NHẬN", "rejected": "TỪ CHỐI", "skipped": "BỎ QUA"}
@@ -298,6 +299,14 @@ def catalog_listing(catalog: Catalog, level: str | None) -> str:
         headers.append("Cấp")
         widths.append(14)
     out.append(format_table(headers, table, widths))
+    targets = [t for t in catalog.targets if t.applies(None, level)]
+    if targets:
+        out.append(f"\nMục tiêu đánh giá Đạt/Không đạt từ số liệu ({len(targets)}):")
+        for t in targets:
+            years = (
+                f", năm {t.from_year or '…'}–{t.to_year or '…'}" if t.from_year or t.to_year else ""
+            )
+            out.append(f"  {t.code} {t.compare} {format_vn(t.threshold)}{years}: {t.text}")
     return "\n".join(out)
 
 

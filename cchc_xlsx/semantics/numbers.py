@@ -70,6 +70,36 @@ def format_vn(value: float, decimals: int | None = None) -> str:
     return text
 
 
+def format_percent(value: float, decimals: int | None = None) -> str:
+    """A value in percent points as a report quotes it: ``18.75`` → ``18,75%``,
+    ``100.0`` → ``100%`` (two decimals at most, trailing zeros dropped)."""
+    return f"{format_vn(value, decimals)}%"
+
+
+def format_parts(numerator: float, denominator: float, unit: str = "") -> str:
+    """A ratio's parts as a report quotes them: ``6/32 nhiệm vụ``, ``1.594/1.600 hồ sơ``."""
+    text = f"{format_vn(numerator)}/{format_vn(denominator)}"
+    word = unit_word(unit)
+    return f"{text} {word}" if word else text
+
+
+def unit_word(unit: str) -> str:
+    """A form's unit as a word inside a sentence: ``Hồ sơ`` → ``hồ sơ``; an
+    abbreviation (``TTHC``, ``PAKN``) stays as it is."""
+    unit = unit.strip()
+    if len(unit) > 1 and unit[0].isupper() and unit[1].islower():
+        return unit[0].lower() + unit[1:]
+    return unit
+
+
+def format_date_vn(day: dt.date) -> str:
+    """A date as Nghị định 30/2020/NĐ-CP writes it in a document: a day below 10
+    and the months 1 and 2 with a leading zero (``ngày 06 tháng 3 năm 2024``,
+    ``ngày 15 tháng 01 năm 2024``)."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
 def serial_date(serial: float, date1904: bool = False) -> dt.datetime | None:
     """The moment an Excel date serial stands for, to the second (None when out of range)."""
     base = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)

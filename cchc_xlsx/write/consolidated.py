@@ -15,16 +15,21 @@ from cchc_xlsx.consolidation.model import Consolidation
 from cchc_xlsx.errors import OutputError
 from cchc_xlsx.layout.meta import Meta, SummaryIdentity
 from cchc_xlsx.layout.summary import (
+    CHARTS_SHEET,
     ISSUES_SHEET,
     NOTES_SHEET,
     STATUS_SHEET,
     SUMMARY_SHEET,
+    TARGETS_SHEET,
     check_unit_count,
 )
+from cchc_xlsx.periods import parse_period
+from cchc_xlsx.semantics.targets import grade_targets
+from cchc_xlsx.write.charts import write_charts
 from cchc_xlsx.write.identity import now_iso, write_meta_sheet
 from cchc_xlsx.write.style import TEXT_AS_TEXT, add_formats
 from cchc_xlsx.write.summary import write_summary
-from cchc_xlsx.write.tables import write_issues, write_notes, write_status
+from cchc_xlsx.write.tables import write_issues, write_notes, write_status, write_targets
 from cchc_xlsx.write.xlsxwriter_private import LockedBook, StreamedSheet, discard_row_files
 
 
@@ -61,6 +66,18 @@ def _fill_workbook(wb: Any, res: Consolidation, password: str) -> None:
     write_notes(wb.add_worksheet(NOTES_SHEET, worksheet_class=StreamedSheet), fmts, res)
     layout = res.layout
     period = res.batch.period or ""
+    grades = grade_targets(
+        res.catalog,
+        res.totals,
+        year=parse_period(period).year if period else None,
+        level=layout.level if layout else None,
+    )
+    if grades:
+        write_targets(wb.add_worksheet(TARGETS_SHEET), fmts, res, grades)
+    # NOTE: streamed: the target lines hold one cell per unit
+    write_charts(
+        wb, wb.add_worksheet(CHARTS_SHEET, worksheet_class=StreamedSheet), fmts, res, grades
+    )
     meta = Meta(
         kind="consolidated",
         catalog_id=res.catalog.id,

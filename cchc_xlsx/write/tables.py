@@ -11,6 +11,7 @@ from cchc_xlsx.history.deadlines import local_time
 from cchc_xlsx.history.timeliness import STATE_TEXT
 from cchc_xlsx.issues import IssueCode
 from cchc_xlsx.layout.summary import NOTES_HEADERS
+from cchc_xlsx.semantics.targets import Grade, is_percent, threshold_text
 from cchc_xlsx.vocabulary import COLUMN_STATUS_TEXT, SEVERITY_TEXT
 from cchc_xlsx.write.style import print_setup
 
@@ -217,3 +218,34 @@ def write_notes(ws: Any, fmts: dict[str, Any], res: Consolidation) -> None:
         _note_rows(res),
         [10, 26, 10, 10, 90],
     )
+
+
+#: the targets sheet's columns (seed 003's Phụ lục 8, with the indicator and threshold beside)
+TARGETS_HEADERS = (
+    "STT",
+    "Các mục tiêu",
+    "Chỉ tiêu",
+    "Ngưỡng",
+    "Kết quả đạt được",
+    "Đánh giá (Đạt/Không đạt)",
+)
+
+
+def write_targets(ws: Any, fmts: dict[str, Any], res: Consolidation, grades: list[Grade]) -> None:
+    """The targets sheet: each target of the catalogue that applies to the
+    period and level, its achieved figure and its grade."""
+
+    def rows() -> Iterator[list[object]]:
+        for i, g in enumerate(grades, start=1):
+            row = res.catalog.row(g.target.code)
+            percent = is_percent(row)
+            yield [
+                i,
+                g.target.text,
+                f"{g.target.code} {row.label}",
+                threshold_text(g.target, percent),
+                g.achieved,
+                g.status_text,
+            ]
+
+    _write_table(ws, fmts, list(TARGETS_HEADERS), rows(), [5, 60, 40, 14, 30, 16])

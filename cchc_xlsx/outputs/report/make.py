@@ -1,0 +1,138 @@
+"""Writing the draft report of a consolidated workbook: read it, compare with
+the same period of the previous year when the history store has it, write
+the text, draw the charts, render Word or Markdown, write the file atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from cchc_xlsx.atomic import atomic_write_bytes
+from cchc_xlsx.catalog.model import Catalog
+from cchc_xlsx.history.store import Store
+from cchc_xlsx.outputs.report.draft import PLACEHOLDER, TO_CHECK, Draft, build_draft
+from cchc_xlsx.periods import parse_period
+from cchc_xlsx.read.appendix import Appendix, read_appendix
+
+ReportFormat = Literal["docx", "md"]
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What :func:`~cchc_xlsx.report` wrote: ``out`` (the draft), its ``format``,
+    how many ``placeholders`` are left for the officer, the ``figures`` quoted
+    (statements written from the appendix), the figures marked ``to_check``
+    (a total that includes values in error), the targets graded
+    (``targets_met`` of ``targets``), ``charts`` drawn, and the period of the
+    previous year it was compared with (``compared_with``; "" when none)."""
+
+    out: Path
+    format: ReportFormat
+    placeholders: int
+    to_check: int
+    figures: int
+    targets: int
+    targets_met: int
+    charts: int
+    compared_with: str
+    draft: Draft
+
+
+def _summed(appendix: Appendix, rows: dict[str, dict[str, object]]) -> dict[str, object]:
+    """The units' figures of the previous year added up as the appendix adds
+    them now (counts and amounts summed; ratios from their summed parts)."""
+    catalog = appendix.catalog
+    out: dict[str, object] = {}
+    for row in catalog.rows_for_level(appendix.level):
+        if row.type in ("count", "decimal") and row.agg == "sum":
+            nums = [v.get(row.code) for v in rows.values()]
+            got = [
+                float(x) for x in nums if isinstance(x, (int, float)) and not isinstance(x, bool)
+            ]
+            if got:
+                out[row.code] = sum(got)
+    return out
+
+
+def previous_year(
+    store_path: str | Path | None, appendix: Appendix
+) -> tuple[dict[str, object] | None, str, str]:
+    """The same period of the previous year from the history store: (figures
+    summed over the appendix's units, that period's code, a note when there is
+    nothing to compare with). Compared only when the store has a current return
+    for that period from every unit that sent one now."""
+    if store_path is None or not appendix.period:
+        return None, "", ""
+    period = parse_period(appendix.period)
+    before = f"{period.year - 1}" + (f"-{period.kind}" if period.kind != "Y" else "")
+    with Store(store_path, create=False) as store:
+        current = store.current(before)
+        sent = [u.code for u in appendix.units if u.status == "submitted"]
+        have = [code for code in sent if code in current]
+        if not have:
+            return None, "", ""
+        if len(have) < len(sent):
+            return (
+                None,
+                "",
+                f"(Kho lưu có số liệu cùng kỳ năm trước ({before}) của {len(have)}/{len(sent)} đơn vị đã gửi báo cáo kỳ này: "
+                "không so sánh với cùng kỳ.)",
+            )
+        rows = {code: store.values(current[code].sha256) for code in have}
+    return _summed(appendix, rows), before, ""
+
+
+def write_report(
+    appendix_path: str | Path,
+    catalog: Catalog,
+    out: Path,
+    *,
+    template: Path | None = None,
+    store: str | Path | None = None,
+    format: ReportFormat = "docx",
+    report_date: dt.date | None = None,
+) -> ReportResult:
+    """Read, write and render; the arguments are checked by the caller."""
+    appendix = read_appendix(appendix_path, catalog)
+    previous, before, note = previous_year(store, appendix)
+    draft = build_draft(
+        appendix,
+        previous=previous,
+        compared_with=before,
+        comparison_note=note,
+        report_date=report_date,
+    )
+    charts = 0
+    if format == "md":
+        from cchc_xlsx.outputs.report.markdown import render_markdown
+
+        data = render_markdown(draft).encode("utf-8")
+    else:
+        from cchc_xlsx.outputs.report.pictures import draw_pictures
+        from cchc_xlsx.outputs.report.word import render_docx
+
+        pictures = draw_pictures(draft)
+        charts = len(pictures)
+        data = render_docx(draft, pictures, template)
+    atomic_write_bytes(out, data)
+    spans = [s for p in draft.paragraphs for s in p.spans]
+    return ReportResult(
+        out=out,
+        format=format,
+        placeholders=sum(1 for s in spans if s.placeholder and s.text.startswith(PLACEHOLDER)),
+        to_check=sum(1 for s in spans if s.placeholder and s.text.startswith(TO_CHECK)),
+        figures=sum(
+            1
+            for p in draft.paragraphs
+            if p.kind == "text"
+            and any(ch.isdigit() for ch in p.text)
+            and not p.spans[0].placeholder
+        ),
+        targets=len(draft.grade_values),
+        targets_met=sum(1 for g in draft.grade_values if g.status == "dat"),
+        charts=charts,
+        compared_with=before,
+        draft=draft,
+    )
