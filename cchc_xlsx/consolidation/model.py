@@ -23,7 +23,8 @@ class SamePeriodLastYear:
     appendix's "Cùng kỳ năm trước" columns): ``period`` (``"2023-Q1"``),
     ``label``, ``totals`` keyed by catalogue code (as :attr:`Consolidation.totals`),
     ``submitted`` of ``expected`` units, ``partial`` (a unit or a quarter missing),
-    ``units``: the codes of the units it adds up."""
+    ``units``: the codes of the units it adds up, ``short``: how many of them
+    lack a period (a year rolled up without one of its quarters)."""
 
     period: str
     label: str
@@ -32,6 +33,13 @@ class SamePeriodLastYear:
     expected: int
     partial: bool
     units: tuple[str, ...] = ()
+    short: int = 0
+
+    def like_for_like(self, now: Consolidation) -> bool:
+        """Whether ``now`` and this add up the same units, none short of a period
+        (else the change mixes a difference of units with a difference of figures)."""
+        submitted = {c.code for c in now.columns if c.status == "submitted"}
+        return set(self.units) == submitted and not self.short and not now.short_units
 
     def change(self, code: str, now: object) -> tuple[float | None, float | None]:
         """(difference, percent change) of ``now`` against last year's total of

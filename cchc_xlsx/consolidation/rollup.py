@@ -442,4 +442,5 @@ def same_period_last_year(
         len(res.columns),
         res.partial,
         tuple(c.code for c in res.columns if c.status == "submitted"),
+        res.short_units,
     )

@@ -143,14 +143,15 @@ def _write_unit_headers(ws: Any, fmts: dict[str, Any], res: Consolidation, note_
         for k, text in enumerate(heads, start=1):
             ws.write_string(ROW_HEAD1, note_col + k, text, h)
         now = {c.code for c in res.columns if c.status == "submitted"}
-        if last.partial or res.partial or set(last.units) != now:
+        if not last.like_for_like(res):
             ws.write_comment(
                 ROW_HEAD1,
                 note_col + 2,
                 f"Năm nay {len(now)}/{len(res.columns)} đơn vị, cùng kỳ năm trước "
                 f"{last.submitted}/{last.expected} đơn vị"
-                + (" (thiếu kỳ)" if last.partial and last.submitted == last.expected else "")
-                + ": hai tổng không cùng các đơn vị, hoặc có tổng chưa đầy đủ; mức tăng/giảm "
+                + (f" ({last.short} đơn vị thiếu kỳ)" if last.short else "")
+                + (f" ({res.short_units} đơn vị năm nay thiếu kỳ)" if res.short_units else "")
+                + ": hai tổng không cùng các đơn vị, hoặc có tổng thiếu kỳ; mức tăng/giảm "
                 "(ô vàng) chưa so sánh được đúng nghĩa.",
                 {"x_scale": 2.5, "y_scale": 2},
             )
@@ -162,9 +163,7 @@ def _write_unit_headers(ws: Any, fmts: dict[str, Any], res: Consolidation, note_
         ws.write_string(ROW_HEAD2, FIRST_UNIT_COL + i, col.code, h)
     ws.write_blank(ROW_HEAD2, note_col, None, h)
     if last is not None:
-        same = not (last.partial or res.partial) and set(last.units) == {
-            c.code for c in res.columns if c.status == "submitted"
-        }
+        same = last.like_for_like(res)
         ws.write_string(
             ROW_HEAD2,
             note_col + 1,

@@ -65,11 +65,7 @@ class SummaryContext:
         self.letters = [col_letter(FIRST_UNIT_COL + i) for i in range(n)]
         # the "Cùng kỳ" columns compare the same units, complete both years (else yellow)
         last = res.last_year
-        self.same_units = last is None or (
-            not last.partial
-            and not res.partial
-            and set(last.units) == {c.code for c in res.columns if c.status == "submitted"}
-        )
+        self.same_units = last is None or last.like_for_like(res)
         # the units that count (their index in res.columns); the others stay blank.
         # NOTE: arrays, not a tuple per unit: a unit's column costs 4 bytes here
         self.counted = array(

@@ -11,10 +11,11 @@ from typing import Literal
 
 from cchc_xlsx.atomic import atomic_write_bytes
 from cchc_xlsx.catalog.model import Catalog
+from cchc_xlsx.consolidation.rollup import same_period_last_year
 from cchc_xlsx.history.store import Store
 from cchc_xlsx.outputs.report.draft import PLACEHOLDER, TO_CHECK, Draft, build_draft
-from cchc_xlsx.periods import parse_period
 from cchc_xlsx.read.appendix import Appendix, read_appendix
+from cchc_xlsx.units import Unit, Units
 
 ReportFormat = Literal["docx", "md"]
 
@@ -40,48 +41,41 @@ class ReportResult:
     draft: Draft
 
 
-def _summed(appendix: Appendix, rows: dict[str, dict[str, object]]) -> dict[str, object]:
-    """The units' figures of the previous year added up as the appendix adds
-    them now (counts and amounts summed; ratios from their summed parts)."""
-    catalog = appendix.catalog
-    out: dict[str, object] = {}
-    for row in catalog.rows_for_level(appendix.level):
-        if row.type in ("count", "decimal") and row.agg == "sum":
-            nums = [v.get(row.code) for v in rows.values()]
-            got = [
-                float(x) for x in nums if isinstance(x, (int, float)) and not isinstance(x, bool)
-            ]
-            if got:
-                out[row.code] = sum(got)
-    return out
-
-
 def previous_year(
     store_path: str | Path | None, appendix: Appendix
 ) -> tuple[dict[str, object] | None, str, str]:
-    """The same period of the previous year from the history store: (figures
-    summed over the appendix's units, that period's code, a note when there is
-    nothing to compare with). Compared only when the store has a current return
-    for that period from every unit that sent one now."""
+    """The same period of the previous year from the history store: (its
+    totals, consolidated from the store as the appendix's ``Cùng kỳ năm
+    trước`` columns are — :func:`~cchc_xlsx.consolidation.rollup.same_period_last_year`,
+    a cumulative period rolled up from its quarters —, that period's code, a
+    note when there is nothing fair to compare with). Compared only when last
+    year's totals add up the same units as the appendix's, none short of a period."""
     if store_path is None or not appendix.period:
         return None, "", ""
-    period = parse_period(appendix.period)
-    before = f"{period.year - 1}" + (f"-{period.kind}" if period.kind != "Y" else "")
+    units = Units(
+        [Unit(u.code, u.name, appendix.units_level, appendix.unit) for u in appendix.units],
+        "<biểu tổng hợp>",
+    )
     with Store(store_path, create=False) as store:
-        current = store.current(before)
-        sent = [u.code for u in appendix.units if u.status == "submitted"]
-        have = [code for code in sent if code in current]
-        if not have:
-            return None, "", ""
-        if len(have) < len(sent):
-            return (
-                None,
-                "",
-                f"(Kho lưu có số liệu cùng kỳ năm trước ({before}) của {len(have)}/{len(sent)} đơn vị đã gửi báo cáo kỳ này: "
-                "không so sánh với cùng kỳ.)",
-            )
-        rows = {code: store.values(current[code].sha256) for code in have}
-    return _summed(appendix, rows), before, ""
+        last = same_period_last_year(
+            store,
+            appendix.catalog,
+            appendix.period,
+            appendix.level,
+            units=units,  # exactly the appendix's units (the register holds no parent)
+        )
+    if last is None:
+        return None, "", ""
+    sent = {u.code for u in appendix.units if u.status == "submitted"}
+    if set(last.units) != sent or last.short:
+        return (
+            None,
+            "",
+            f"(Kho lưu có số liệu cùng kỳ năm trước ({last.period}) của {last.submitted}/{last.expected} đơn vị"
+            + (f", {last.short} đơn vị thiếu kỳ" if last.short else "")
+            + f", còn kỳ này {len(sent)} đơn vị đã gửi: không cùng các đơn vị, nên không so sánh với cùng kỳ.)",
+        )
+    return dict(last.totals), last.period, ""
 
 
 def write_report(
