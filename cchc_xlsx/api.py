@@ -556,6 +556,14 @@ def feedback(
     )
 
 
+def _report_day(text: str) -> dt.date:
+    """``06/03/2024`` (as an office writes it) or ``2024-03-06``; ValueError otherwise."""
+    text = text.strip()
+    if "/" in text:
+        return dt.datetime.strptime(text, "%d/%m/%Y").date()
+    return dt.date.fromisoformat(text)
+
+
 def rollup(
     store: StoreArg,
     period: Period | str,
@@ -748,7 +756,7 @@ def report(
     graded, the charts); the rest is a marked placeholder ("[Cần bổ sung: …]").
     With ``store`` (the history store), the figures are compared with the same
     period of the previous year when the store has it from every unit that sent.
-    ``report_date``: the date line (a date or ``"2024-03-06"``; None: left blank).
+    ``report_date``: the date line (a date, ``"06/03/2024"`` or ``"2024-03-06"``; None: left blank).
 
     Returns a :class:`ReportResult`. Raises :class:`UsageError` (``option``:
     ``appendix``, ``out``, ``template``, ``format``, ``report_date``),
@@ -777,10 +785,11 @@ def report(
         raise UsageError(f"Không thấy kho lưu “{kept}”.", option="store")
     day: dt.date | None
     try:
-        day = dt.date.fromisoformat(report_date) if isinstance(report_date, str) else report_date
+        day = _report_day(report_date) if isinstance(report_date, str) else report_date
     except ValueError:
         raise UsageError(
-            f"Ngày “{report_date}” không hợp lệ; viết theo dạng 2024-03-06.", option="report_date"
+            f"Ngày “{report_date}” không hợp lệ; viết theo dạng 06/03/2024 hoặc 2024-03-06.",
+            option="report_date",
         ) from None
     refuse_inputs_as_outputs([target], [str(source)], [str(tpl or ""), cat.path, str(kept or "")])
     refuse_existing([target], force)

@@ -36,7 +36,9 @@ def add_report_command(sub: Any) -> None:
         "--store",
         help="kho lưu (so sánh với cùng kỳ năm trước khi kho có số liệu; mặc định: biến CCHC_XLSX_STORE nếu có)",
     )
-    r.add_argument("--date", help="ngày ký báo cáo, dạng 2024-03-06 (mặc định: để trống)")
+    r.add_argument(
+        "--date", help="ngày ký báo cáo, dạng 06/03/2024 hoặc 2024-03-06 (mặc định: để trống)"
+    )
     r.add_argument(
         "--catalog",
         help="tệp danh mục chỉ tiêu (mặc định: danh mục đi kèm, Phụ lục I của seed 000)",
@@ -65,7 +67,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(f"Đã ghi dự thảo báo cáo ({kind}): {result.out}")
     print(
         f"  {result.figures} đoạn viết từ số liệu của biểu; "
-        f"{result.targets_met}/{result.targets} mục tiêu đạt; {result.charts} biểu đồ."
+        f"{result.targets_met}/{result.targets_graded} mục tiêu có số liệu đánh giá đạt"
+        + (
+            f" ({result.targets - result.targets_graded} chưa đủ số liệu)"
+            if result.targets > result.targets_graded
+            else ""
+        )
+        + f"; {result.charts} biểu đồ."
     )
     if result.to_check:
         print(

@@ -252,7 +252,7 @@ def _report_round(appendix: Path, folder: Path, say: Any) -> Path:
     docx = report(appendix, folder / f"{PERIOD}_huyen_H01_bao_cao.docx", force=True)
     report(appendix, folder / f"{PERIOD}_huyen_H01_bao_cao.md", force=True)
     say(
-        f"{docx.figures} đoạn viết từ số liệu, {docx.targets_met}/{docx.targets} mục tiêu đạt, "
+        f"{docx.figures} đoạn viết từ số liệu, {docx.targets_met}/{docx.targets_graded} mục tiêu có số liệu đánh giá đạt, "
         f"{docx.charts} biểu đồ; còn {docx.placeholders} chỗ “[Cần bổ sung: …]” để cán bộ viết: {docx.out}"
     )
     return docx.out

@@ -97,6 +97,7 @@ class IssueCode(str, Enum):
         "ô đơn vị trong biểu tổng hợp đã bị sửa tay",
     )
     WEIGHT_MISSING = ("weight-missing", "error", "thiếu trọng số của trung bình có trọng số")
+    RATIO_PART_MISSING = ("ratio-part-missing", "error", "tỷ lệ có tử số nhưng thiếu mẫu số")
 
     # values
     TEXT_NUMBER = ("text-number", "error", "số nhập dạng chữ")

@@ -29,7 +29,7 @@ from cchc_xlsx.layout.summary import (
 from cchc_xlsx.outputs.report.draft import statement
 from cchc_xlsx.outputs.report.word import default_template
 from cchc_xlsx.semantics.numbers import format_parts, format_percent, format_vn
-from cchc_xlsx.semantics.targets import grade_targets
+from cchc_xlsx.semantics.targets import grade, grade_targets
 
 try:  # tests/ as a package or as a rootdir-less folder
     from tests.libreoffice import require_soffice, to_pdf
@@ -90,8 +90,10 @@ def test_the_draft_quotes_every_figure_of_the_appendix_the_vietnamese_way(
     # a total that includes values in error is quoted, and marked to be checked
     assert text.count("[Cần kiểm tra") == result.to_check > 0
     assert re.search(r"3\.394/4\.621 hồ sơ\)\. \*\*\[Cần kiểm tra: tổng gồm giá trị có lỗi của Xã Bản Thi", text)
-    # the targets graded as in the workbook's targets sheet
-    grades = grade_targets(res.catalog, res.totals, year=2024, level="xa")
+    # the targets graded as in the workbook's targets sheet; one whose total
+    # includes a value in error (xã Bản Thi's 3.3.1.a typed as text) is not graded
+    grades = grade_targets(res.catalog, res.totals, year=2024, level="xa", doubts=_doubts(res))
+    assert next(g for g in grades if g.target.code == "3.3.1").status == "kiem_tra"
     for g in grades:
         assert f"{g.target.text}: đạt {g.achieved} — {g.status_text.lower()}" in text
 
@@ -208,13 +210,19 @@ def test_the_comparison_with_the_same_period_last_year(default_catalog: Catalog)
     )
 
 
+def _doubts(res: cx.Consolidation) -> dict[str, str]:
+    """The totals that include values in error, as the workbook and the draft say it."""
+    return {code: f"tổng gồm giá trị có lỗi của {len(u)} đơn vị (ô đỏ)" for code, u in res.flagged_totals.items()}
+
+
 def test_the_targets_sheet_grades_each_target(district: tuple[cx.Consolidation, Path]) -> None:
     res, book = district
     ws = openpyxl.load_workbook(book)[TARGETS_SHEET]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
-    grades = grade_targets(res.catalog, res.totals, year=2024, level="xa")
+    grades = grade_targets(res.catalog, res.totals, year=2024, level="xa", doubts=_doubts(res))
     assert [(r[1], r[4], r[5]) for r in rows] == [
-        (g.target.text, g.achieved, g.status_text) for g in grades
+        (g.target.text, f"{g.achieved} (cần kiểm tra: {g.doubt})" if g.doubt else g.achieved, g.status_text)
+        for g in grades
     ]
 
 
@@ -340,3 +348,45 @@ def test_a_catalogue_of_several_forms_gets_one_part_per_form(tmp_path: Path) -> 
     for k, sheet in enumerate(catalog.sheets[1:], start=1):
         assert f"### {k}. {sheet.title}" in text
     assert "đạt 100% (9/9 nhiệm vụ)" in text
+
+
+def test_last_quarters_finished_draft_given_as_the_template_is_refused(
+    district: tuple[cx.Consolidation, Path], tmp_path: Path
+) -> None:
+    """An office edits last quarter's report and gives it as the template: it has
+    no tags, and rendered it would come out with last quarter's figures."""
+    _res, book = district
+    old = cx.report(book, tmp_path / "quy_truoc.docx")
+    with pytest.raises(cx.TemplateError, match=r"không có thẻ \{%p for p in body %\}.*bản báo cáo đã viết"):
+        cx.report(book, tmp_path / "bc.docx", template=old.out)
+    assert not (tmp_path / "bc.docx").exists()
+    no_body = _template_with(tmp_path, "{%p for p in body %}", "{%p for p in body_end %}")
+    with pytest.raises(cx.TemplateError, match=r"không có thẻ \{%p for p in body %\}"):
+        cx.report(book, tmp_path / "bc.docx", template=no_body)
+
+
+def test_the_date_line_as_an_office_types_it(district: tuple[cx.Consolidation, Path], tmp_path: Path) -> None:
+    _res, book = district
+    text = cx.report(book, tmp_path / "bc.md", report_date="06/03/2024").out.read_text("utf-8")
+    assert "ngày 06 tháng 3 năm 2024" in text
+    with pytest.raises(cx.UsageError, match="06/03/2024"):
+        cx.report(book, tmp_path / "bc2.md", report_date="31/02/2024")
+
+
+def test_a_figure_just_below_the_threshold_does_not_print_as_the_threshold(default_catalog: Catalog) -> None:
+    target = next(t for t in default_catalog.targets if t.code == "7.2.3")
+    row = default_catalog.row("7.2.3")
+    g = grade(default_catalog, target, {row.numerator: 159_999, row.denominator: 200_000})
+    assert g.status == "khong_dat" and g.achieved.startswith("79,99") and not g.achieved.startswith("80%")
+
+
+def test_the_annual_draft_names_the_units_short_of_a_quarter(tmp_path: Path) -> None:
+    """The demo's year: xã Đồng Lạc never sent quarter III; the draft must not say 'đầy đủ'."""
+    from cchc_xlsx.demo import run_demo
+
+    out = tmp_path / "demo"
+    assert run_demo(out, stream=io.StringIO()) == 0
+    year = out / "7_ca_nam_va_5_nam" / "2024_huyen_H01_ca_nam.xlsx"
+    text = cx.report(year, tmp_path / "nam.md").out.read_text("utf-8")
+    assert "20/20 xã đã gửi báo cáo; số liệu chưa đủ kỳ: Xã Đồng Lạc (thiếu 2024-Q3)." in text
+    assert "đầy đủ." not in text.split("Tình hình gửi báo cáo")[1].split("\n")[0]

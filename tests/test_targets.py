@@ -138,3 +138,47 @@ def test_each_default_target_at_just_above_and_just_below_its_threshold(
             assert g.status == status, (target.id, num, g.achieved)
         g = grade(default_catalog, target, {row.numerator: at})
         assert g.status == "thieu" and row.denominator in g.achieved
+
+
+def test_a_total_that_includes_values_in_error_is_not_graded() -> None:
+    (target, _) = RATIO.targets
+    ok = grade(RATIO, target, {"1.1.b": 60, "1.1.a": 100})
+    assert ok.status == "dat"
+    doubted = grade(RATIO, target, {"1.1.b": 60, "1.1.a": 100}, {"1.1.a": "tổng gồm giá trị có lỗi của 1 đơn vị (ô đỏ)"})
+    assert doubted.status == "kiem_tra" and doubted.status_text == "Cần kiểm tra số liệu"
+    assert doubted.achieved == "60% (60/100 hồ sơ)" and doubted.doubt.startswith("tổng gồm giá trị có lỗi")
+    assert not doubted.graded and ok.graded
+
+
+def test_a_numerator_without_its_denominator_is_an_error_and_the_target_is_not_graded(tmp_path) -> None:
+    """Xã Cẩm Giàng typed 238 dossiers on time and left the total blank: the
+    district's ratio was 950/750 = 126,67 % and graded Đạt, with no issue."""
+    import cchc_xlsx as cx
+    from cchc_xlsx.layout.form import build_layout
+    from cchc_xlsx.testing import fill_template
+
+    (tmp_path / "units.csv").write_text("code,name,level,parent\nH01,Huyện Một,huyen,\nX01,Xã Một,xa,H01\nX02,Xã Hai,xa,H01\n", "utf-8")
+    catalog = cx.load_catalog()
+    units = cx.load_units(tmp_path / "units.csv", catalog)
+    layout = build_layout(catalog, "xa")
+    files = {f.unit.code: f.path for f in cx.generate(catalog, "xa", "2024-Q1", tmp_path / "mau", units) if f.unit}
+    nop = tmp_path / "nop"
+    nop.mkdir()
+    (nop / "x01.xlsx").write_bytes(fill_template(files["X01"].read_bytes(), layout, {"3.3.1.a": 750, "3.3.1.b": 712}))
+    (nop / "x02.xlsx").write_bytes(fill_template(files["X02"].read_bytes(), layout, {"3.3.1.b": 238}))
+    res = cx.consolidate(nop, catalog, tmp_path / "h01.xlsx", level="xa", period="2024-Q1", units=units, unit="H01")
+    x02 = next(f for f in res.batch.files if f.unit == "X02")
+    found = [i for i in x02.issues if i.code == cx.IssueCode.RATIO_PART_MISSING]
+    assert len(found) == 1 and found[0].indicator == "3.3.1.a" and found[0].severity == "error"
+    assert "3.3.1.b" in found[0].message and "238" in found[0].message
+    assert "3.3.1" in res.flagged_totals and res.exit_code == 1
+    import openpyxl
+
+    ws = openpyxl.load_workbook(tmp_path / "h01.xlsx")["Mục tiêu"]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    graded = next(r for r in rows if any(isinstance(v, str) and "3.3.1" in v for v in r))
+    assert "Cần kiểm tra số liệu" in graded, graded
+    # a zero numerator needs no denominator; a denominator alone adds up as a numerator of 0
+    (nop / "x02.xlsx").write_bytes(fill_template(files["X02"].read_bytes(), layout, {"3.3.1.b": 0, "7.2.3.a": 5}))
+    again = cx.check(nop / "x02.xlsx", catalog, level="xa", period="2024-Q1", units=units)
+    assert not [i for f in again.files for i in f.issues if i.code == cx.IssueCode.RATIO_PART_MISSING]

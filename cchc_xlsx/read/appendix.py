@@ -10,6 +10,7 @@ summed appendix and the status sheet are read for the charts and for the
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from cchc_xlsx.catalog.model import Catalog
@@ -25,7 +26,9 @@ from cchc_xlsx.read.workbook import read_bytes_safely, read_meta, read_workbook
 from cchc_xlsx.vocabulary import COLUMN_STATUS_TEXT
 
 # the status sheet's columns: STT, Mã đơn vị, Tên đơn vị, Tình trạng (tables.write_status)
-_STATUS_CODE, _STATUS_NAME, _STATUS_STATE = 1, 2, 3
+_STATUS_CODE, _STATUS_NAME, _STATUS_STATE, _STATUS_FILE = 1, 2, 3, 4
+# a unit column of an appendix rolled up across periods: "kho lưu · X02 · … (thiếu 2024-Q3)"
+_LACKS = re.compile(r"\(thiếu ([^)]*)\)\s*$")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class AppendixUnit:
     code: str
     name: str
     status: str
+    short: str = ""  # an appendix rolled up across periods: the periods it lacks ("2024-Q3")
 
 
 @dataclass
@@ -133,8 +137,9 @@ def _read_units(out: Appendix, pkg: Package, n: int) -> None:
     last = FIRST_UNIT_COL + n - 1
     sd = pkg.read_sheet(info, FIRST_DATA_ROW + len(layout.rows) + 5, last)
     states: dict[str, str] = {}
+    shorts: dict[str, str] = {}
     if status_info is not None:
-        st = pkg.read_sheet(status_info, n + 2, _STATUS_STATE)
+        st = pkg.read_sheet(status_info, n + 2, max(_STATUS_STATE, _STATUS_FILE))
         by_text = {text: key for key, text in COLUMN_STATUS_TEXT.items()}
         for r in range(1, n + 1):
             code_at = st.cells.get((r, _STATUS_CODE))
@@ -145,11 +150,17 @@ def _read_units(out: Appendix, pkg: Package, n: int) -> None:
             states[cell_text(code_at)] = next(
                 (key for label, key in by_text.items() if text.startswith(label)), "submitted"
             )
+            source = st.cells.get((r, _STATUS_FILE))
+            lacks = _LACKS.search(cell_text(source)) if source is not None else None
+            if lacks:
+                shorts[cell_text(code_at)] = lacks.group(1)
     for c in range(FIRST_UNIT_COL, last + 1):
         name_cell, code_cell = sd.cells.get((ROW_HEAD1, c)), sd.cells.get((ROW_HEAD2, c))
         code = cell_text(code_cell) if code_cell is not None else ""
         name = cell_text(name_cell) if name_cell is not None else code
-        out.units.append(AppendixUnit(code, name, states.get(code, "submitted")))
+        out.units.append(
+            AppendixUnit(code, name, states.get(code, "submitted"), shorts.get(code, ""))
+        )
     for rl in layout.rows:
         if not rl.row.is_numeric:
             continue

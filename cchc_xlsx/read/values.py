@@ -14,6 +14,7 @@ from cchc_xlsx.read.package import Package
 from cchc_xlsx.read.record import FileResult
 from cchc_xlsx.semantics.cells import EMPTY, RawCell
 from cchc_xlsx.semantics.derived import check_rules, compute_derived
+from cchc_xlsx.semantics.numbers import format_vn
 from cchc_xlsx.semantics.valuetypes import read_value
 
 
@@ -78,6 +79,7 @@ def collect_values(
             )
         )
     _check_weights(res, layout, cell_of)
+    _check_ratio_parts(res, layout, cell_of)
     derived = compute_derived(catalog, res.values, [rl.code for rl in layout.rows])
     all_values: dict[str, object] = {
         **res.values,
@@ -85,6 +87,42 @@ def collect_values(
     }
     res.issues.extend(check_rules(layout.rules, all_values, cell_of))
     res.values = all_values
+
+
+def _check_ratio_parts(res: FileResult, layout: FormLayout, cell_of: dict[str, str]) -> None:
+    """A ratio's numerator typed with its denominator blank: the consolidated
+    ratio (summed numerators over summed denominators) would count this unit's
+    numerator over the others' denominators — 950/750, 126,67 % — so it is an
+    error on the denominator (the consolidator leaves both parts out with
+    ``--exclude-errors`` and marks the total). The other way round, a
+    denominator with the numerator blank, adds up as a numerator of 0, which
+    is what the template's formula shows: no issue. A zero numerator needs no
+    denominator."""
+    in_error = {i.indicator for i in res.issues if i.severity == "error" and i.indicator}
+    for rl in layout.rows:
+        row = rl.row
+        num, den = row.numerator, row.denominator
+        if row.type != "ratio" or not num or not den or num not in cell_of or den not in cell_of:
+            continue
+        n, d = res.values.get(num), res.values.get(den)
+        if (
+            isinstance(n, (int, float))
+            and not isinstance(n, bool)
+            and n != 0
+            and d is None
+            and den not in in_error
+            and num not in in_error
+        ):
+            res.issues.append(
+                issue(
+                    IssueCode.RATIO_PART_MISSING,
+                    f"Tỷ lệ {row.code}: tử số {num} (ô {cell_of[num]}) là {format_vn(n)} nhưng mẫu số "
+                    f"{den} (ô {cell_of[den]}) để trống, nên tỷ lệ của biểu tổng hợp sẽ sai. "
+                    f"Hãy nhập {den}.",
+                    indicator=den,
+                    cell=cell_of[den],
+                )
+            )
 
 
 def _check_weights(res: FileResult, layout: FormLayout, cell_of: dict[str, str]) -> None:

@@ -16,12 +16,13 @@ from typing import Literal
 from cchc_xlsx.catalog.model import Catalog, Row, Target
 from cchc_xlsx.semantics.numbers import format_parts, format_percent, format_vn
 
-GradeStatus = Literal["dat", "khong_dat", "thieu"]
+GradeStatus = Literal["dat", "khong_dat", "thieu", "kiem_tra"]
 #: the grade as the report prints it (seed 003's Phụ lục 8: Đạt / Không đạt)
 GRADE_TEXT: dict[GradeStatus, str] = {
     "dat": "Đạt",
     "khong_dat": "Không đạt",
     "thieu": "Chưa đủ số liệu",
+    "kiem_tra": "Cần kiểm tra số liệu",
 }
 #: the comparison as the report says it
 COMPARE_TEXT = {
@@ -47,11 +48,17 @@ class Grade:
     numerator: float | None
     denominator: float | None
     achieved: str
+    doubt: str = ""  # why the figure must be checked before it is graded (status kiem_tra)
 
     @property
     def status_text(self) -> str:
-        """``Đạt``, ``Không đạt`` or ``Chưa đủ số liệu``."""
+        """``Đạt``, ``Không đạt``, ``Chưa đủ số liệu`` or ``Cần kiểm tra số liệu``."""
         return GRADE_TEXT[self.status]
+
+    @property
+    def graded(self) -> bool:
+        """Đạt or Không đạt (the figures were there and can be trusted)."""
+        return self.status in ("dat", "khong_dat")
 
 
 def is_percent(row: Row) -> bool:
@@ -65,6 +72,19 @@ def _number(x: object) -> float | None:
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         return None
     return float(x)
+
+
+def _percent_near(value: float, threshold: float) -> str:
+    """``value`` as a percentage, with the decimals it takes not to read as the
+    threshold when it is not (79,9995 % is "79,9995%", not "80%" next to "Không đạt")."""
+    eps = _EPS * max(1.0, abs(threshold))
+    text = format_percent(value)
+    if abs(value - threshold) > eps:
+        for decimals in range(3, 9):
+            if text != format_percent(threshold):
+                break
+            text = format_percent(value, decimals)
+    return text
 
 
 def meets(value: float, compare: str, threshold: float) -> bool:
@@ -81,9 +101,29 @@ def meets(value: float, compare: str, threshold: float) -> bool:
     return abs(value - threshold) <= eps
 
 
-def grade(catalog: Catalog, target: Target, values: Mapping[str, object]) -> Grade:
+def grade(
+    catalog: Catalog,
+    target: Target,
+    values: Mapping[str, object],
+    doubts: Mapping[str, str] | None = None,
+) -> Grade:
     """Grade ``target`` on ``values`` (figures by catalogue code, ratios in
-    percent points, as :attr:`Consolidation.totals`)."""
+    percent points, as :attr:`Consolidation.totals`). ``doubts``: per code,
+    why a total must be checked (it includes values in error); a target whose
+    row or parts are among them is not graded (``kiem_tra``: cần kiểm tra số
+    liệu), its figure still quoted and the reason in ``doubt``."""
+    found = _graded(catalog, target, values)
+    row = catalog.row(target.code)
+    involved = [target.code, *(c for c in (row.numerator, row.denominator) if c)]
+    why = next((doubts[c] for c in involved if doubts and c in doubts), None)
+    if why is None or found.status == "thieu":
+        return found
+    return Grade(
+        target, "kiem_tra", found.value, found.numerator, found.denominator, found.achieved, why
+    )
+
+
+def _graded(catalog: Catalog, target: Target, values: Mapping[str, object]) -> Grade:
     row = catalog.row(target.code)
     if row.type == "ratio" and row.numerator and row.denominator:
         num, den = _number(values.get(row.numerator)), _number(values.get(row.denominator))
@@ -102,7 +142,7 @@ def grade(catalog: Catalog, target: Target, values: Mapping[str, object]) -> Gra
             )
         value = 100.0 * num / den
         unit = catalog.row(row.denominator).unit
-        achieved = f"{format_percent(value)} ({format_parts(num, den, unit)})"
+        achieved = f"{_percent_near(value, target.threshold)} ({format_parts(num, den, unit)})"
         status: GradeStatus = (
             "dat" if meets(value, target.compare, target.threshold) else "khong_dat"
         )
@@ -111,7 +151,7 @@ def grade(catalog: Catalog, target: Target, values: Mapping[str, object]) -> Gra
     if v is None:
         return Grade(target, "thieu", None, None, None, f"chưa có số liệu {target.code}")
     if is_percent(row):
-        achieved = format_percent(v)
+        achieved = _percent_near(v, target.threshold)
     else:
         achieved = f"{format_vn(v)} {row.unit.strip().lower()}".strip()
     status = "dat" if meets(v, target.compare, target.threshold) else "khong_dat"
@@ -119,13 +159,19 @@ def grade(catalog: Catalog, target: Target, values: Mapping[str, object]) -> Gra
 
 
 def grade_targets(
-    catalog: Catalog, values: Mapping[str, object], *, year: int | None, level: str | None
+    catalog: Catalog,
+    values: Mapping[str, object],
+    *,
+    year: int | None,
+    level: str | None,
+    doubts: Mapping[str, str] | None = None,
 ) -> list[Grade]:
     """Every target of ``catalog`` that applies to a report of ``year`` on the
-    form of ``level`` (and whose row that form has), graded on ``values``."""
+    form of ``level`` (and whose row that form has), graded on ``values``
+    (``doubts`` as :func:`grade`)."""
     present = {r.code for r in catalog.rows_for_level(level)} if level else None
     return [
-        grade(catalog, t, values)
+        grade(catalog, t, values, doubts)
         for t in catalog.targets
         if t.applies(year, level) and (present is None or t.code in present)
     ]

@@ -71,6 +71,10 @@ def _fill_workbook(wb: Any, res: Consolidation, password: str) -> None:
         res.totals,
         year=parse_period(period).year if period else None,
         level=layout.level if layout else None,
+        doubts={
+            code: f"tổng gồm giá trị có lỗi của {len(units)} đơn vị (ô đỏ)"
+            for code, units in res.flagged_totals.items()
+        },
     )
     if grades:
         write_targets(wb.add_worksheet(TARGETS_SHEET), fmts, res, grades)

@@ -13,7 +13,7 @@ from cchc_xlsx.issues import IssueCode
 from cchc_xlsx.layout.summary import NOTES_HEADERS
 from cchc_xlsx.semantics.targets import Grade, is_percent, threshold_text
 from cchc_xlsx.vocabulary import COLUMN_STATUS_TEXT, SEVERITY_TEXT
-from cchc_xlsx.write.style import print_setup
+from cchc_xlsx.write.style import print_setup, row_height
 
 
 def _write_table(
@@ -22,8 +22,12 @@ def _write_table(
     headers: list[str],
     rows: Iterable[list[object]],
     widths: list[int],
+    *,
+    fit_rows: bool = False,
 ) -> None:
-    """A header row and rows, written as they come (the sheet may be streamed)."""
+    """A header row and rows, written as they come (the sheet may be streamed);
+    ``fit_rows``: each row as tall as its longest wrapped text (neither Excel
+    nor LibreOffice grows a row for text XlsxWriter wraps)."""
     for c, h in enumerate(headers):
         ws.write_string(0, c, h, fmts["header"])
         ws.set_column(c, c, widths[c])
@@ -36,6 +40,8 @@ def _write_table(
                 ws.write_number(r, c, v, value)
             else:
                 ws.write_string(r, c, "" if v is None else str(v), label)
+        if fit_rows:
+            ws.set_row(r, max(row_height(str(v), widths[c]) for c, v in enumerate(values)))
     ws.freeze_panes(1, 0)
     if count:
         ws.autofilter(0, 0, count, len(headers) - 1)
@@ -244,8 +250,8 @@ def write_targets(ws: Any, fmts: dict[str, Any], res: Consolidation, grades: lis
                 g.target.text,
                 f"{g.target.code} {row.label}",
                 threshold_text(g.target, percent),
-                g.achieved,
+                f"{g.achieved} (cần kiểm tra: {g.doubt})" if g.doubt else g.achieved,
                 g.status_text,
             ]
 
-    _write_table(ws, fmts, list(TARGETS_HEADERS), rows(), [5, 60, 40, 14, 30, 16])
+    _write_table(ws, fmts, list(TARGETS_HEADERS), rows(), [5, 60, 40, 14, 30, 16], fit_rows=True)

@@ -167,7 +167,9 @@ def _change(now: float, before: float | None, ratio: bool) -> str:
     if before is None:
         return ""
     if ratio:
-        diff = now - before
+        # NOTE: the difference of the two figures as printed (two decimals), so
+        # that the officer who checks 58,97 − 56,67 by hand gets the 2,30 quoted
+        diff = round(now, 2) - round(before, 2)
         if abs(diff) < 0.005:
             return f", bằng cùng kỳ năm trước ({format_percent(before)})"
         word = "tăng" if diff > 0 else "giảm"
@@ -211,6 +213,9 @@ def statement(
             return f"{label}: {format_vn(v)}/{submitted} đơn vị có thực hiện."
         return f"{label}: {'có' if v else 'không'}."
     if is_percent(row):
+        if row.agg in ("mean", "weighted_mean"):
+            how = "bình quân có trọng số" if row.agg == "weighted_mean" else "bình quân"
+            return f"{label}: {format_percent(v)} ({how} của các đơn vị)."
         return f"{label}: {format_percent(v)}."
     if row.type in ("count", "decimal", "sum"):
         if v == 0:
@@ -312,11 +317,17 @@ def _submission(appendix: Appendix) -> Para:
         f"- Tình hình gửi báo cáo: {appendix.submitted}/{appendix.expected} {word} đã gửi báo cáo"
     ]
     missing = appendix.missing
+    short = [u for u in appendix.units if u.status == "submitted" and u.short]
     if missing:
         names = ", ".join(u.name for u in missing[:10]) + ("…" if len(missing) > 10 else "")
-        spans.append(f"; chưa gửi hoặc chưa dùng được: {names}.")
-    else:
-        spans.append(", đầy đủ.")
+        spans.append(f"; chưa gửi hoặc chưa dùng được: {names}")
+    if short:
+        # NOTE: an appendix rolled up across periods: a unit there may still lack a quarter
+        names = ", ".join(f"{u.name} (thiếu {u.short})" for u in short[:10]) + (
+            "…" if len(short) > 10 else ""
+        )
+        spans.append(f"; số liệu chưa đủ kỳ: {names}")
+    spans.append("." if missing or short else ", đầy đủ.")
     return _text(*spans)
 
 
@@ -361,7 +372,11 @@ def build_draft(
     sections = _sections(catalog, appendix.level)
     first = sections[0] if sections else None
     grades = grade_targets(
-        catalog, appendix.totals, year=period.year if period else None, level=appendix.level
+        catalog,
+        appendix.totals,
+        year=period.year if period else None,
+        level=appendix.level,
+        doubts=doubts(appendix),
     )
 
     paras.append(_heading("heading1", "I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CCHC"))
@@ -393,10 +408,13 @@ def build_draft(
     if grades:
         paras.append(_heading("heading1", f"{_ROMAN[part - 1]}. KẾT QUẢ THỰC HIỆN CÁC MỤC TIÊU"))
         met = [g for g in grades if g.status == "dat"]
+        judged = [g for g in grades if g.graded]
+        unjudged = len(grades) - len(judged)
         paras.append(
             _text(
-                f"- Đạt {len(met)}/{len(grades)} mục tiêu có số liệu đánh giá "
-                "(chi tiết tại bảng dưới đây):"
+                f"- Đạt {len(met)}/{len(judged)} mục tiêu có số liệu đánh giá"
+                + (f"; {unjudged} mục tiêu chưa đánh giá được" if unjudged else "")
+                + " (chi tiết tại bảng dưới đây):"
             )
         )
         for i, g in enumerate(grades, start=1):

@@ -5,7 +5,7 @@ the text, draw the charts, render Word or Markdown, write the file atomically.""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -25,9 +25,11 @@ class ReportResult:
     """What :func:`~cchc_xlsx.report` wrote: ``out`` (the draft), its ``format``,
     how many ``placeholders`` are left for the officer, the ``figures`` quoted
     (statements written from the appendix), the figures marked ``to_check``
-    (a total that includes values in error), the targets graded
-    (``targets_met`` of ``targets``), ``charts`` drawn, and the period of the
-    previous year it was compared with (``compared_with``; "" when none)."""
+    (a total that includes values in error), the targets (``targets``; of
+    them ``targets_graded`` had the figures to be graded, ``targets_met``
+    met), ``charts`` drawn, and the period of the previous year it was
+    compared with (``compared_with``; "" when none). ``draft`` is left out of
+    the printed form (it holds every paragraph)."""
 
     out: Path
     format: ReportFormat
@@ -38,7 +40,8 @@ class ReportResult:
     targets_met: int
     charts: int
     compared_with: str
-    draft: Draft
+    draft: Draft = field(repr=False)
+    targets_graded: int = 0
 
 
 def previous_year(
@@ -126,6 +129,7 @@ def write_report(
         ),
         targets=len(draft.grade_values),
         targets_met=sum(1 for g in draft.grade_values if g.status == "dat"),
+        targets_graded=sum(1 for g in draft.grade_values if g.graded),
         charts=charts,
         compared_with=before,
         draft=draft,

@@ -107,7 +107,7 @@ def draw_pictures(draft: Draft) -> list[Picture]:
         out.append(
             Picture(
                 _png(plt, fig),
-                f"Biểu đồ {len(out) + 1}: {row.label} theo đơn vị ({g.status_text.lower()} mục tiêu {format_percent(g.target.threshold)})",
+                f"Biểu đồ {len(out) + 1}: {row.label} theo đơn vị (mục tiêu {format_percent(g.target.threshold)}: {g.status_text.lower()})",
             )
         )
     return out

@@ -89,8 +89,17 @@ def check_template(tpl: Any, name: str) -> None:
         names = tpl.get_undeclared_template_variables()
     except Exception as exc:  # noqa: BLE001 - jinja2's syntax errors, named below
         raise TemplateError(
-            f"Mẫu báo cáo “{name}” có thẻ sai cú pháp: {_jinja_text(exc)}."
+            f"Mẫu báo cáo “{name}” có thẻ sai cú pháp (lỗi của Jinja: {_jinja_text(exc)}); "
+            "hãy xem lại các thẻ {% … %} đã thêm hoặc sửa."
         ) from exc
+    if "body" not in names:
+        # NOTE: an office may give last quarter's finished draft instead of the template:
+        # rendered, it would come out unchanged, with last quarter's figures
+        raise TemplateError(
+            f"Mẫu báo cáo “{name}” không có thẻ {{%p for p in body %}} (nơi viết các đoạn lấy "
+            "từ số liệu){' — tệp không có thẻ nào: có lẽ đây là một bản báo cáo đã viết, không phải mẫu' if not names else ''}. "
+            "Hãy dùng mẫu đi kèm (bỏ --template) hoặc một bản sửa từ mẫu đó."
+        )
     unknown = sorted(set(names) - CONTEXT_KEYS)
     if unknown:
         raise TemplateError(
