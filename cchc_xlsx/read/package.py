@@ -29,11 +29,10 @@ from cchc_xlsx.read.model import (
     XlsxError,
 )
 from cchc_xlsx.read.parts import (
-    expat_workbook,
     fast_sst,
-    fast_workbook,
     parse_format_kinds,
     parse_rels,
+    parse_workbook,
 )
 from cchc_xlsx.read.sheet import fast_sheet, parse_sheet
 
@@ -119,7 +118,7 @@ class Package:
         self.workbook_path = self._workbook_path()
         self._parse_workbook()
         self._shared: list[str] | None = None
-        self._formats: list[str] | None = None
+        self._formats: tuple[str, ...] | None = None
 
     # -- package structure
 
@@ -187,10 +186,7 @@ class Package:
 
     def _parse_workbook(self) -> None:
         data = self._read(self.workbook_path, 16 << 20)
-        parsed = fast_workbook(data, self.workbook_path)
-        if parsed is None:
-            parsed = expat_workbook(data, self.workbook_path)
-        ns, sheets, self.date1904 = parsed
+        ns, sheets, self.date1904 = parse_workbook(data, self.workbook_path)
         if ns == STRICT_NS:
             raise XlsxError(
                 IssueCode.STRICT_OOXML,
@@ -242,13 +238,13 @@ class Package:
         return kinds[style] if 0 <= style < len(kinds) else ""
 
     @property
-    def format_kinds(self) -> list[str]:
+    def format_kinds(self) -> tuple[str, ...]:
         """Per cell style (``cellXfs`` index), what its number format shows."""
         if self._formats is None:
             self._formats = (
                 parse_format_kinds(self._read(self._styles_path, 16 << 20))
                 if self._styles_path in self.names
-                else []
+                else ()
             )
         return self._formats
 

@@ -5,7 +5,9 @@ format shows). Each by a fast path where it can prove it read everything, else e
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
 from cchc_xlsx.read.model import MAIN_NS, REL_NS, STRICT_REL_NS
 from cchc_xlsx.read.xml import (
@@ -20,6 +22,34 @@ from cchc_xlsx.read.xml import (
     xstring,
 )
 from cchc_xlsx.semantics.numbers import BUILTIN_FORMAT_KINDS, format_kind
+
+# NOTE: the returns of one form share these parts byte for byte (only the
+# shared strings and the form's sheet differ): each is parsed once per process,
+# keyed by its exact bytes. Only the last few are kept, and only small ones (a
+# large part is parsed every time: a worker holds no hostile file's parts).
+# The results are tuples: they are shared.
+_KEPT = 8
+_KEPT_SIZE = 1 << 16
+_R = TypeVar("_R")
+
+
+def _kept(parse: Callable[..., _R]) -> Callable[..., _R]:
+    """``parse(data, *args)``, remembered for the last few small ``data`` seen."""
+    kept: dict[tuple[object, ...], _R] = {}
+
+    @wraps(parse)
+    def remembered(data: bytes, *args: str) -> _R:
+        if len(data) > _KEPT_SIZE:
+            return parse(data, *args)
+        key = (data, *args)
+        if key not in kept:
+            if len(kept) >= _KEPT:
+                del kept[next(iter(kept))]
+            kept[key] = parse(data, *args)
+        return kept[key]
+
+    return remembered
+
 
 _REL_RE = re.compile(rb"<Relationship\b([^>]*?)/?>")
 _SHEET_TAG_RE = re.compile(rb"<sheet\b([^>]*?)/?>")
@@ -50,6 +80,18 @@ def fast_workbook(
     return ns, sheets, date1904
 
 
+@_kept
+def parse_workbook(
+    data: bytes, part: str
+) -> tuple[str | None, tuple[tuple[str, str, str], ...], bool]:
+    """Namespace, sheets (name, state, relationship id) and the 1904 date system."""
+    parsed = fast_workbook(data, part)
+    if parsed is None:
+        parsed = expat_workbook(data, part)
+    ns, sheets, date1904 = parsed
+    return ns, tuple(sheets), date1904
+
+
 def expat_workbook(data: bytes, part: str) -> tuple[str | None, list[tuple[str, str, str]], bool]:
     sheets: list[tuple[str, str, str]] = []
     state: dict[str, Any] = {"ns": None, "date1904": False}
@@ -68,13 +110,14 @@ def expat_workbook(data: bytes, part: str) -> tuple[str | None, list[tuple[str, 
     return state["ns"], sheets, bool(state["date1904"])
 
 
-def parse_rels(data: bytes) -> list[tuple[str, str, str]]:
+@_kept
+def parse_rels(data: bytes) -> tuple[tuple[str, str, str], ...]:
     if plain_xml(data) and b":Relationship" not in data:
         out_fast = []
         for m in _REL_RE.finditer(data):
             a = attrs(m.group(1))
             out_fast.append((a.get("Id", ""), a.get("Target", ""), a.get("Type", "")))
-        return out_fast
+        return tuple(out_fast)
     out: list[tuple[str, str, str]] = []
 
     def start(tag: str, a: dict[str, str]) -> None:
@@ -82,7 +125,7 @@ def parse_rels(data: bytes) -> list[tuple[str, str, str]]:
             out.append((a.get("Id", ""), a.get("Target", ""), a.get("Type", "")))
 
     parse_xml(data, start, part="rels")
-    return out
+    return tuple(out)
 
 
 def parse_sst(data: bytes, part: str = "sharedStrings.xml") -> list[str]:
@@ -143,11 +186,14 @@ def fast_styles(data: bytes) -> tuple[dict[int, str], list[int]] | None:
     return custom, xf_fmt
 
 
-def parse_format_kinds(data: bytes) -> list[str]:
+@_kept
+def parse_format_kinds(data: bytes) -> tuple[str, ...]:
     fast = fast_styles(data)
     custom, xf_fmt = fast if fast is not None else expat_styles(data)
     kinds = {fid: format_kind(code) for fid, code in custom.items()}
-    return [kinds[fid] if fid in kinds else BUILTIN_FORMAT_KINDS.get(fid, "") for fid in xf_fmt]
+    return tuple(
+        kinds[fid] if fid in kinds else BUILTIN_FORMAT_KINDS.get(fid, "") for fid in xf_fmt
+    )
 
 
 def expat_styles(data: bytes) -> tuple[dict[int, str], list[int]]:
