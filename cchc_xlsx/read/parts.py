@@ -19,6 +19,7 @@ from cchc_xlsx.read.xml import (
     plain_xml,
     prefixed_main,
     unescape,
+    unescape_text,
     xstring,
 )
 from cchc_xlsx.semantics.numbers import BUILTIN_FORMAT_KINDS, format_kind
@@ -224,12 +225,45 @@ def expat_styles(data: bytes) -> tuple[dict[int, str], list[int]]:
     return custom, xf_fmt
 
 
-# groups: a plain <t> text, any other body
+# groups: a plain <t> text, any other body. Matched in the part decoded as a
+# whole (ASCII only, as over bytes): every group starts and ends beside an ASCII
+# character, where UTF-8 decoding starts afresh, so each group is what decoding
+# its bytes alone gives.
 _SI_BODY_RE = re.compile(
-    rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<si>(.*?)</si>|<si/>', re.S
+    r'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<si>(.*?)</si>|<si/>', re.S | re.A
 )
 _PLAIN_T_RE = re.compile(rb"^<t(?: [^>]*)?>(.*)</t>$", re.S)
 _SI_ODD = re.compile(rb"<si[\t\r\n]")
+_SI_KEPT = 1024  # distinct rich strings remembered (a form has a few dozen)
+_SI_KEPT_SIZE = 4096
+_si_texts: dict[str, str] = {}
+
+
+def _si_text(body: str) -> str:
+    """The text of an ``<si>`` that is not one plain ``<t>`` (rich text, phonetic
+    runs, …); remembered, as the returns of one form repeat theirs."""
+    text = _si_texts.get(body)
+    if text is None:
+        text = _si_body_text(body.encode())
+        if len(body) <= _SI_KEPT_SIZE:
+            if len(_si_texts) >= _SI_KEPT:
+                _si_texts.clear()
+            _si_texts[body] = text
+    return text
+
+
+def _si_body_text(body: bytes) -> str:
+    m = (
+        _PLAIN_T_RE.match(body)
+        if b"<r>" not in body and b"<r " not in body and b"rPh" not in body
+        else None
+    )
+    if m is not None and b"<t" not in m.group(1):
+        text = m.group(1)
+        return unescape(text) if b"&" in text else text.decode("utf-8", errors="replace")
+    if b"rPh" in body:
+        body = RPH_RE.sub(b"", body)
+    return "".join(unescape(t.group(1) or b"") for t in T_RE.finditer(body))
 
 
 def fast_sst(data: bytes, part: str) -> list[str]:
@@ -246,22 +280,11 @@ def fast_sst(data: bytes, part: str) -> list[str]:
         return parse_sst(data, part)  # NOTE: expat also turns a raw CR LF into LF, as XML says
     out: list[str] = []
     append = out.append
-    for plain, body in _SI_BODY_RE.findall(data):
+    for plain, body in _SI_BODY_RE.findall(data.decode("utf-8", "replace")):
         if plain or not body:
-            append(unescape(plain) if b"&" in plain else plain.decode("utf-8", errors="replace"))
-            continue
-        m = (
-            _PLAIN_T_RE.match(body)
-            if b"<r>" not in body and b"<r " not in body and b"rPh" not in body
-            else None
-        )
-        if m is not None and b"<t" not in m.group(1):
-            text = m.group(1)
-            append(unescape(text) if b"&" in text else text.decode("utf-8", errors="replace"))
-            continue
-        if b"rPh" in body:
-            body = RPH_RE.sub(b"", body)
-        append("".join(unescape(t.group(1) or b"") for t in T_RE.finditer(body)))
+            append(unescape_text(plain) if "&" in plain else plain)
+        else:
+            append(_si_text(body))
     # NOTE: every <si> must have been seen, or the indexes of the strings after
     # a missed one shift: a shape the patterns do not cover goes to expat
     if len(out) != data.count(b"<si>") + data.count(b"<si/>") + data.count(b"<si "):
