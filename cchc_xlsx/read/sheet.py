@@ -396,6 +396,16 @@ def fast_sheet(
                     except (ValueError, IndexError):
                         cells[(r, c)] = new(RawCell, ("e", "#REF!", None, "", None))
                     continue
+            elif (
+                not t
+                and body.startswith(b"<f>")
+                and body.endswith(b"</f><v></v>")
+                and b"<" not in body[3:-11]
+            ):
+                # a formula row's cell as written: <c r="D11" s="16"><f>SUM(D12,D13)</f><v></v></c>
+                formula = unescape(body[3:-11]) or SHARED_FORMULA
+                cells[(r, c)] = new(RawCell, (None, None, formula, "", None))
+                continue
             head = (
                 (b' s="' + style + b'"' if style else b"")
                 + (b' t="' + t + b'"' if t else b"")
