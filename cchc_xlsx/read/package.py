@@ -313,11 +313,14 @@ class Package:
         header, whatever the Python version, are made as before. The chunks are
         the same as in :meth:`_read_head`, so are the bytes returned.
         """
+        try:
+            info = self.zip.getinfo(name)
+        except KeyError:
+            return None
+        if info.compress_type != zipfile.ZIP_DEFLATED or info.file_size <= _HEAD_CHUNK:
+            return None  # a small part is read whole, by zipfile's reader
         with self._open(name):
             pass
-        info = self.zip.getinfo(name)
-        if info.compress_type != zipfile.ZIP_DEFLATED:
-            return None
         name_len, extra_len = struct.unpack_from("<HH", self._data, info.header_offset + 26)
         start = info.header_offset + 30 + name_len + extra_len
         if start + info.compress_size > len(self._data):
