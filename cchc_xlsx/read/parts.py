@@ -26,8 +26,9 @@ from cchc_xlsx.semantics.numbers import BUILTIN_FORMAT_KINDS, format_kind
 
 # NOTE: the returns of one form share these parts byte for byte (only the
 # shared strings and the form's sheet differ): each is parsed once per process,
-# keyed by its exact bytes. Only the last few are kept, and only small ones (a
-# large part is parsed every time: a worker holds no hostile file's parts).
+# keyed by its exact bytes. At most a few are kept (all dropped when full),
+# and only small ones (a large part is parsed every time: a worker holds no
+# hostile file's parts).
 # The results are tuples: they are shared.
 _KEPT = 8
 _KEPT_SIZE = 1 << 16
@@ -35,7 +36,7 @@ _R = TypeVar("_R")
 
 
 def _kept(parse: Callable[..., _R]) -> Callable[..., _R]:
-    """``parse(data, *args)``, remembered for the last few small ``data`` seen."""
+    """``parse(data, *args)``, remembered for a few small ``data``."""
     kept: dict[tuple[object, ...], _R] = {}
 
     @wraps(parse)
@@ -43,11 +44,13 @@ def _kept(parse: Callable[..., _R]) -> Callable[..., _R]:
         if len(data) > _KEPT_SIZE:
             return parse(data, *args)
         key = (data, *args)
-        if key not in kept:
+        parsed = kept.get(key)
+        if parsed is None:
+            parsed = parse(data, *args)
             if len(kept) >= _KEPT:
-                del kept[next(iter(kept))]
-            kept[key] = parse(data, *args)
-        return kept[key]
+                kept.clear()  # NOTE: one step, never a half-updated table (threads)
+            kept[key] = parsed
+        return parsed
 
     return remembered
 
