@@ -359,8 +359,9 @@ def test_a_sheet_head_spanning_many_chunks_is_the_part_up_to_a_little_past_its_c
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("s.xml", xml)
+    data = buf.getvalue()
     pkg = Package.__new__(Package)
-    pkg.zip = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    pkg._data, pkg.zip = data, zipfile.ZipFile(io.BytesIO(data))
     head, whole = pkg._read_head("s.xml")
     if closed:
         end = xml.index(b"</sheetData>")
@@ -369,6 +370,10 @@ def test_a_sheet_head_spanning_many_chunks_is_the_part_up_to_a_little_past_its_c
     else:
         assert (head, whole) == (xml, True)
     assert pkg._read("s.xml") == xml
+    # a head is inflated straight from the package's bytes; zipfile's reader reads the same
+    assert (pkg._inflate_head("s.xml") is not None) == closed
+    pkg._inflate_head = lambda name: None  # type: ignore[method-assign]
+    assert pkg._read_head("s.xml") == (head, whole)
 
 
 def test_an_empty_protected_sheet_is_seen_as_protected_by_both_parsers() -> None:

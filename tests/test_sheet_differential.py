@@ -851,6 +851,9 @@ SHAPES: list[Shape] = [
     # -- formulas (§18.3.1.40): plain, shared master and children, array, data table; cached values
     Shape("formula-with-cached-number", ws('<row r="1"><c r="A1"><f>B1*2</f><v>6</v></c></row>'), {"A1": (N, 6.0)}, formulas={"A1": "B1*2"}),
     Shape("formula-without-cached-value", ws('<row r="1"><c r="A1"><f>B1*2</f></c></row>'), {}, formulas={"A1": "B1*2"}),
+    # the template's formula rows: an empty cached value, read by the fast path's own branch
+    Shape("formula-with-empty-cached-value", ws('<row r="1"><c r="A1" s="5"><f>IF(B1&gt;0,B1,"")</f><v></v></c></row>'), {}, formulas={"A1": 'IF(B1>0,B1,"")'}),
+    Shape("formula-without-text-with-empty-cached-value", ws('<row r="1"><c r="A1"><f></f><v></v></c></row>'), {}, formulas={"A1": NO_TEXT}),
     Shape("formula-string-result", ws('<row r="1"><c r="A1" t="str"><f>"a"&amp;"b"</f><v>ab</v></c></row>'), {"A1": ("s", "ab")}, formulas={"A1": '"a"&"b"'}),
     Shape("formula-error-result", ws('<row r="1"><c r="A1" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>'), {"A1": ("e", "#DIV/0!")}, formulas={"A1": "1/0"}),
     Shape("formula-bool-result", ws('<row r="1"><c r="A1" t="b"><f>1=1</f><v>1</v></c></row>'), {"A1": ("b", True)}, formulas={"A1": "1=1"}),

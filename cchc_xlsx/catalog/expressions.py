@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Relative tolerance of every comparison (times max(1, |left|, |right|)), in both compilations.
 EPS = 1e-9
@@ -69,12 +69,17 @@ class Comparison:
     op: str
     right: Side
     text: str
+    # NOTE: computed once, not on each call: holds() asks for them for every file read
+    _refs: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
-    def refs(self) -> tuple[str, ...]:
+    def __post_init__(self) -> None:
         seen: dict[str, None] = {}
         for code in self.left.refs() + self.right.refs():
             seen.setdefault(code, None)
-        return tuple(seen)
+        object.__setattr__(self, "_refs", tuple(seen))
+
+    def refs(self) -> tuple[str, ...]:
+        return self._refs
 
     def holds(self, values: Mapping[str, float | None]) -> bool | None:
         """True or False when every referenced row has a number, else None (not checked)."""

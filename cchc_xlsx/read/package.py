@@ -11,7 +11,9 @@ cells inside the bounds it is asked for.
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
@@ -29,11 +31,10 @@ from cchc_xlsx.read.model import (
     XlsxError,
 )
 from cchc_xlsx.read.parts import (
-    expat_workbook,
     fast_sst,
-    fast_workbook,
     parse_format_kinds,
     parse_rels,
+    parse_workbook,
 )
 from cchc_xlsx.read.sheet import fast_sheet, parse_sheet
 
@@ -82,6 +83,7 @@ class Package:
     def __init__(self, data: bytes, name: str = ""):
         sniff(data, name)
         try:
+            self._data = data
             self.zip = zipfile.ZipFile(io.BytesIO(data))
             infos = self.zip.infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
@@ -119,7 +121,7 @@ class Package:
         self.workbook_path = self._workbook_path()
         self._parse_workbook()
         self._shared: list[str] | None = None
-        self._formats: list[str] | None = None
+        self._formats: tuple[str, ...] | None = None
 
     # -- package structure
 
@@ -187,10 +189,7 @@ class Package:
 
     def _parse_workbook(self) -> None:
         data = self._read(self.workbook_path, 16 << 20)
-        parsed = fast_workbook(data, self.workbook_path)
-        if parsed is None:
-            parsed = expat_workbook(data, self.workbook_path)
-        ns, sheets, self.date1904 = parsed
+        ns, sheets, self.date1904 = parse_workbook(data, self.workbook_path)
         if ns == STRICT_NS:
             raise XlsxError(
                 IssueCode.STRICT_OOXML,
@@ -242,13 +241,13 @@ class Package:
         return kinds[style] if 0 <= style < len(kinds) else ""
 
     @property
-    def format_kinds(self) -> list[str]:
+    def format_kinds(self) -> tuple[str, ...]:
         """Per cell style (``cellXfs`` index), what its number format shows."""
         if self._formats is None:
             self._formats = (
                 parse_format_kinds(self._read(self._styles_path, 16 << 20))
                 if self._styles_path in self.names
-                else []
+                else ()
             )
         return self._formats
 
@@ -275,6 +274,9 @@ class Package:
         a template's sheet) is never inflated for the fast path; the expat path
         reads the whole part again.
         """
+        head = self._inflate_head(name)
+        if head is not None:
+            return head, False
         with self._open(name) as fh:
             buf = (
                 bytearray()
@@ -299,6 +301,57 @@ class Package:
                 if len(more) < rest:
                     return bytes(buf), True
             return bytes(buf), False
+
+    def _inflate_head(self, name: str) -> bytes | None:
+        """What :meth:`_read_head` reads of a deflated part that goes on past
+        its head, inflated here from the package's bytes; None for any other
+        part (zipfile's reader reads it).
+
+        NOTE: zipfile's reader checks a part's CRC only at its end, yet adds
+        every chunk to it, and copies each chunk twice; a head never reaches
+        the end. zipfile still opens the part first: its checks of the entry's
+        header, whatever the Python version, are made as before. The chunks are
+        the same as in :meth:`_read_head`, so are the bytes returned.
+        """
+        try:
+            info = self.zip.getinfo(name)
+        except KeyError:
+            return None
+        if info.compress_type != zipfile.ZIP_DEFLATED or info.file_size <= _HEAD_CHUNK:
+            return None  # a small part is read whole, by zipfile's reader
+        with self._open(name):
+            pass
+        name_len, extra_len = struct.unpack_from("<HH", self._data, info.header_offset + 26)
+        start = info.header_offset + 30 + name_len + extra_len
+        if start + info.compress_size > len(self._data):
+            return None  # cut short: zipfile's reader finds the end of the file
+        rest = memoryview(self._data)[start : start + info.compress_size]
+        inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+        buf = bytearray()
+        try:
+            while True:
+                chunk = inflate.decompress(rest, _HEAD_CHUNK)
+                rest = memoryview(inflate.unconsumed_tail)
+                if (
+                    len(chunk) < _HEAD_CHUNK
+                    or inflate.eof
+                    or len(buf) + len(chunk) >= info.file_size
+                ):
+                    return None  # the part's end is near: zipfile reads it (and checks its CRC)
+                seen = len(buf)
+                buf += chunk
+                end = buf.find(b"</sheetData>", max(0, seen - 16))
+                if end >= 0:
+                    break
+            tail = _HEAD_TAIL - (len(buf) - end)
+            if tail > 0:
+                more = inflate.decompress(rest, tail)
+                if len(more) < tail or inflate.eof or len(buf) + tail >= info.file_size:
+                    return None
+                buf += more
+        except zlib.error:
+            return None  # damaged: zipfile's reader says how, as before
+        return bytes(buf)
 
 
 def _resolve(base: str, target: str) -> str:

@@ -5,7 +5,9 @@ format shows). Each by a fast path where it can prove it read everything, else e
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
 from cchc_xlsx.read.model import MAIN_NS, REL_NS, STRICT_REL_NS
 from cchc_xlsx.read.xml import (
@@ -17,9 +19,41 @@ from cchc_xlsx.read.xml import (
     plain_xml,
     prefixed_main,
     unescape,
+    unescape_text,
     xstring,
 )
 from cchc_xlsx.semantics.numbers import BUILTIN_FORMAT_KINDS, format_kind
+
+# NOTE: the returns of one form share these parts byte for byte (only the
+# shared strings and the form's sheet differ): each is parsed once per process,
+# keyed by its exact bytes. At most a few are kept (all dropped when full),
+# and only small ones (a large part is parsed every time: a worker holds no
+# hostile file's parts).
+# The results are tuples: they are shared.
+_KEPT = 8
+_KEPT_SIZE = 1 << 16
+_R = TypeVar("_R")
+
+
+def _kept(parse: Callable[..., _R]) -> Callable[..., _R]:
+    """``parse(data, *args)``, remembered for a few small ``data``."""
+    kept: dict[tuple[object, ...], _R] = {}
+
+    @wraps(parse)
+    def remembered(data: bytes, *args: str) -> _R:
+        if len(data) > _KEPT_SIZE:
+            return parse(data, *args)
+        key = (data, *args)
+        parsed = kept.get(key)
+        if parsed is None:
+            parsed = parse(data, *args)
+            if len(kept) >= _KEPT:
+                kept.clear()  # NOTE: one step, never a half-updated table (threads)
+            kept[key] = parsed
+        return parsed
+
+    return remembered
+
 
 _REL_RE = re.compile(rb"<Relationship\b([^>]*?)/?>")
 _SHEET_TAG_RE = re.compile(rb"<sheet\b([^>]*?)/?>")
@@ -50,6 +84,18 @@ def fast_workbook(
     return ns, sheets, date1904
 
 
+@_kept
+def parse_workbook(
+    data: bytes, part: str
+) -> tuple[str | None, tuple[tuple[str, str, str], ...], bool]:
+    """Namespace, sheets (name, state, relationship id) and the 1904 date system."""
+    parsed = fast_workbook(data, part)
+    if parsed is None:
+        parsed = expat_workbook(data, part)
+    ns, sheets, date1904 = parsed
+    return ns, tuple(sheets), date1904
+
+
 def expat_workbook(data: bytes, part: str) -> tuple[str | None, list[tuple[str, str, str]], bool]:
     sheets: list[tuple[str, str, str]] = []
     state: dict[str, Any] = {"ns": None, "date1904": False}
@@ -68,13 +114,14 @@ def expat_workbook(data: bytes, part: str) -> tuple[str | None, list[tuple[str, 
     return state["ns"], sheets, bool(state["date1904"])
 
 
-def parse_rels(data: bytes) -> list[tuple[str, str, str]]:
+@_kept
+def parse_rels(data: bytes) -> tuple[tuple[str, str, str], ...]:
     if plain_xml(data) and b":Relationship" not in data:
         out_fast = []
         for m in _REL_RE.finditer(data):
             a = attrs(m.group(1))
             out_fast.append((a.get("Id", ""), a.get("Target", ""), a.get("Type", "")))
-        return out_fast
+        return tuple(out_fast)
     out: list[tuple[str, str, str]] = []
 
     def start(tag: str, a: dict[str, str]) -> None:
@@ -82,7 +129,7 @@ def parse_rels(data: bytes) -> list[tuple[str, str, str]]:
             out.append((a.get("Id", ""), a.get("Target", ""), a.get("Type", "")))
 
     parse_xml(data, start, part="rels")
-    return out
+    return tuple(out)
 
 
 def parse_sst(data: bytes, part: str = "sharedStrings.xml") -> list[str]:
@@ -143,11 +190,14 @@ def fast_styles(data: bytes) -> tuple[dict[int, str], list[int]] | None:
     return custom, xf_fmt
 
 
-def parse_format_kinds(data: bytes) -> list[str]:
+@_kept
+def parse_format_kinds(data: bytes) -> tuple[str, ...]:
     fast = fast_styles(data)
     custom, xf_fmt = fast if fast is not None else expat_styles(data)
     kinds = {fid: format_kind(code) for fid, code in custom.items()}
-    return [kinds[fid] if fid in kinds else BUILTIN_FORMAT_KINDS.get(fid, "") for fid in xf_fmt]
+    return tuple(
+        kinds[fid] if fid in kinds else BUILTIN_FORMAT_KINDS.get(fid, "") for fid in xf_fmt
+    )
 
 
 def expat_styles(data: bytes) -> tuple[dict[int, str], list[int]]:
@@ -178,12 +228,45 @@ def expat_styles(data: bytes) -> tuple[dict[int, str], list[int]]:
     return custom, xf_fmt
 
 
-# groups: a plain <t> text, any other body
+# groups: a plain <t> text, any other body. Matched in the part decoded as a
+# whole (ASCII only, as over bytes): every group starts and ends beside an ASCII
+# character, where UTF-8 decoding starts afresh, so each group is what decoding
+# its bytes alone gives.
 _SI_BODY_RE = re.compile(
-    rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<si>(.*?)</si>|<si/>', re.S
+    r'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<si>(.*?)</si>|<si/>', re.S | re.A
 )
 _PLAIN_T_RE = re.compile(rb"^<t(?: [^>]*)?>(.*)</t>$", re.S)
 _SI_ODD = re.compile(rb"<si[\t\r\n]")
+_SI_KEPT = 1024  # distinct rich strings remembered (a form has a few dozen)
+_SI_KEPT_SIZE = 4096
+_si_texts: dict[str, str] = {}
+
+
+def _si_text(body: str) -> str:
+    """The text of an ``<si>`` that is not one plain ``<t>`` (rich text, phonetic
+    runs, …); remembered, as the returns of one form repeat theirs."""
+    text = _si_texts.get(body)
+    if text is None:
+        text = _si_body_text(body.encode())
+        if len(body) <= _SI_KEPT_SIZE:
+            if len(_si_texts) >= _SI_KEPT:
+                _si_texts.clear()
+            _si_texts[body] = text
+    return text
+
+
+def _si_body_text(body: bytes) -> str:
+    m = (
+        _PLAIN_T_RE.match(body)
+        if b"<r>" not in body and b"<r " not in body and b"rPh" not in body
+        else None
+    )
+    if m is not None and b"<t" not in m.group(1):
+        text = m.group(1)
+        return unescape(text) if b"&" in text else text.decode("utf-8", errors="replace")
+    if b"rPh" in body:
+        body = RPH_RE.sub(b"", body)
+    return "".join(unescape(t.group(1) or b"") for t in T_RE.finditer(body))
 
 
 def fast_sst(data: bytes, part: str) -> list[str]:
@@ -200,22 +283,11 @@ def fast_sst(data: bytes, part: str) -> list[str]:
         return parse_sst(data, part)  # NOTE: expat also turns a raw CR LF into LF, as XML says
     out: list[str] = []
     append = out.append
-    for plain, body in _SI_BODY_RE.findall(data):
+    for plain, body in _SI_BODY_RE.findall(data.decode("utf-8", "replace")):
         if plain or not body:
-            append(unescape(plain) if b"&" in plain else plain.decode("utf-8", errors="replace"))
-            continue
-        m = (
-            _PLAIN_T_RE.match(body)
-            if b"<r>" not in body and b"<r " not in body and b"rPh" not in body
-            else None
-        )
-        if m is not None and b"<t" not in m.group(1):
-            text = m.group(1)
-            append(unescape(text) if b"&" in text else text.decode("utf-8", errors="replace"))
-            continue
-        if b"rPh" in body:
-            body = RPH_RE.sub(b"", body)
-        append("".join(unescape(t.group(1) or b"") for t in T_RE.finditer(body)))
+            append(unescape_text(plain) if "&" in plain else plain)
+        else:
+            append(_si_text(body))
     # NOTE: every <si> must have been seen, or the indexes of the strings after
     # a missed one shift: a shape the patterns do not cover goes to expat
     if len(out) != data.count(b"<si>") + data.count(b"<si/>") + data.count(b"<si "):

@@ -332,14 +332,17 @@ def fast_sheet(
         return None
     keep = max_col if keep_col is None else keep_col
     found = _cells_re(keep).findall(body_all)
-    far = _far_re(max_col).findall(body_all) if body_all.count(b'<c r="') != len(found) else []
     between = len(_between_re(keep, max_col).findall(body_all)) if keep < max_col else 0
+    starts = body_all.count(b"<c")
+    # NOTE: each match of the three patterns starts at a "<c" of its own, so
+    # when the first two account for every one, the third can match none
+    far = _far_re(max_col).findall(body_all) if len(found) + between != starts else []
     # NOTE: the proof that every cell was seen: every "<c" in <sheetData> starts
     # a cell (an inline rich string's "<color" would be counted too, and only
     # send the part to expat), and each was matched by one of the patterns,
     # written the common way (no prefix, ``r`` first, double quotes, one space).
     # When one is missed, expat reads the part.
-    if len(found) + between + len(far) != body_all.count(b"<c"):
+    if len(found) + between + len(far) != starts:
         return None
     sd = SheetData()
     # NOTE: sheetProtection follows sheetData (the schema's order)
@@ -393,6 +396,16 @@ def fast_sheet(
                     except (ValueError, IndexError):
                         cells[(r, c)] = new(RawCell, ("e", "#REF!", None, "", None))
                     continue
+            elif (
+                not t
+                and body.startswith(b"<f>")
+                and body.endswith(b"</f><v></v>")
+                and b"<" not in body[3:-11]
+            ):
+                # a formula row's cell as written: <c r="D11" s="16"><f>SUM(D12,D13)</f><v></v></c>
+                formula = unescape(body[3:-11]) or SHARED_FORMULA
+                cells[(r, c)] = new(RawCell, (None, None, formula, "", None))
+                continue
             head = (
                 (b' s="' + style + b'"' if style else b"")
                 + (b' t="' + t + b'"' if t else b"")

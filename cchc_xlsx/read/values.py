@@ -52,25 +52,30 @@ def collect_values(
     compute the derived rows and check the rules."""
     cell_of: dict[str, str] = {}
     typed = False
+    edited, values, date1904 = res.edited, res.values, pkg.date1904
     for rl in layout.rows:
+        row = rl.row
+        code = row.code
         sd, r, ref = where(rl)
-        cell_of[rl.code] = ref
-        note = sd.cells.get((r, COL_NOTE))
+        cell_of[code] = ref
+        cells = sd.cells
+        note = cells.get((r, COL_NOTE))
         if note is not None and note.value not in (None, ""):
-            res.notes[rl.code] = cell_text(note).strip()
-        if not rl.is_input or rl.code in res.edited:
+            res.notes[code] = cell_text(note).strip()
+        if not row.is_input or code in edited:
             continue  # NOTE: a row whose label or unit was edited may mean something else: left out
-        cell = sd.cells.get((r, COL_VALUE), EMPTY)
+        cell = cells.get((r, COL_VALUE), EMPTY)
         if cell.kind is not None and cell.value != "":
             typed = True
         if cell.kind == "n" and cell.style:
             kind = pkg.format_kind_of(cell.style)
             if kind:
                 cell = cell._replace(fmt=kind)
-        reading = read_value(rl.row, cell, ref, date1904=pkg.date1904)
-        res.issues.extend(reading.issues)
+        reading = read_value(row, cell, ref, date1904=date1904)
+        if reading.issues:
+            res.issues.extend(reading.issues)
         if reading.value is not None:
-            res.values[rl.code] = reading.value
+            values[code] = reading.value
     if not typed and not res.notes:
         res.issues.append(
             issue(

@@ -243,17 +243,18 @@ def _expected(layout: FormLayout) -> dict[str, tuple[str, str, str]]:
 def _verify_layout(res: FileResult, sheets: list[SheetData], layout: FormLayout) -> None:
     expected = _expected(layout)
     for sl, sd in zip(layout.sheets, sheets):
-        codes_at = {
-            r: cell_text(cell).strip()
-            for (r, c), cell in sd.cells.items()
-            if c == COL_STT and cell.value is not None
-        }
-        where = {code: r for r, code in codes_at.items()}
         for rl in sl.rows:
-            found = codes_at.get(rl.r, "")
+            at = sd.cells.get((rl.r, COL_STT))
+            found = "" if at is None or at.value is None else cell_text(at).strip()
             if found != rl.code:
+                # the row (the last) whose code cell holds this row's code
+                row_of = {
+                    cell_text(cell).strip(): r
+                    for (r, c), cell in sd.cells.items()
+                    if c == COL_STT and cell.value is not None
+                }
                 ref = a1(rl.r, COL_STT)
-                moved = where.get(rl.code)
+                moved = row_of.get(rl.code)
                 if moved is not None:
                     msg = f"Dòng chỉ tiêu {rl.code} phải ở ô {ref} nhưng nằm ở {a1(moved, COL_STT)} (trang “{sl.name}”): có dòng đã bị chèn, xóa hoặc di chuyển."
                 elif found:

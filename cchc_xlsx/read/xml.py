@@ -116,7 +116,11 @@ def xstring(text: str) -> str:
 
 
 def unescape(raw: bytes) -> str:
-    text = raw.decode("utf-8", errors="replace")
+    return unescape_text(raw.decode("utf-8", errors="replace"))
+
+
+def unescape_text(text: str) -> str:
+    """``text`` with its entity and character references replaced."""
     if "&" not in text:
         return text
 
