@@ -47,7 +47,11 @@ from cchc_xlsx.batch.result import CheckResult, Expectation
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.build import build_consolidation
 from cchc_xlsx.consolidation.model import Consolidation
-from cchc_xlsx.consolidation.rollup import rollup_consolidation, same_period_last_year
+from cchc_xlsx.consolidation.rollup import (
+    PeriodVersions,
+    rollup_consolidation,
+    same_period_last_year,
+)
 from cchc_xlsx.consolidation.series import Series, unit_series
 from cchc_xlsx.errors import UsageError
 from cchc_xlsx.history.previous import previous_figures
@@ -163,7 +167,9 @@ def previous_columns(
     store: StoreArg, catalog: Catalog, level: str, period: Period, units: Units
 ) -> dict[str, PreviousColumn]:
     """Each unit's reference column: its figures of the period before ``period``,
-    from the store (opened, never created, and closed again when given as a path)."""
+    from the store (opened, never created, and closed again when given as a path);
+    for a 6-month, 9-month or annual period, the unit's own report of it, else
+    its quarters rolled up (:func:`rollup`'s rules) when none is missing."""
     before = previous_period(period)
     db = store if isinstance(store, Store) else Store(store, create=False)
     try:
@@ -174,6 +180,16 @@ def previous_columns(
             level=level,
             units=[u.code for u in units.at_level(level)],
         )
+        if before.is_cumulative:
+            # NOTE: a unit that reports by quarters has no return of the 6-month, 9-month
+            # or annual period itself: its figures are those quarters rolled up, when complete
+            versions = PeriodVersions(db, before, level, catalog)
+            for u in units.at_level(level):
+                if found[u.code][0] != "missing":
+                    continue
+                got = versions.of_unit(u.code, u.name, before)
+                if got is not None and got.cover.complete and got.rolled.values:
+                    found[u.code] = ("found", dict(got.rolled.values))
     finally:
         if db is not store:
             db.close()

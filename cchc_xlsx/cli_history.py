@@ -95,7 +95,11 @@ def add_commands(sub: Any) -> None:
         help="biểu tổng hợp 6 tháng, 9 tháng, năm cộng dồn từ các kỳ ngắn hơn trong kho lưu",
     )
     r.add_argument("--store", metavar="TỆP", help=STORE_HELP)
-    r.add_argument("--period", required=True, help="kỳ cần cộng dồn: 2024 (năm), 2024-H1, 2024-9M")
+    r.add_argument(
+        "--period",
+        required=True,
+        help="kỳ cần cộng dồn: 2024 (năm), 2024-H1, 2024-9M (một quý, 2024-Q1: lập lại từ kho lưu)",
+    )
     r.add_argument("--level", required=True, help="cấp của các đơn vị nộp biểu: xa, huyen …")
     r.add_argument("--unit", help="mã đơn vị tổng hợp: các đơn vị trực thuộc là các cột")
     r.add_argument("--units", help="tệp danh sách đơn vị (mặc định: danh sách ghi trong kho lưu)")

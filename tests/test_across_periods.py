@@ -168,7 +168,7 @@ def test_the_year_is_its_quarters_added_up_by_period_agg(office: dict[str, Any])
     assert set(cols["X02"].doubtful) >= {"1.1", "3.3.1.a", "3.3.1.b", "3.3.1"}
     assert "4.5.2" not in cols["X02"].doubtful and "1.2.2" not in cols["X02"].doubtful
     codes = [(i.code, i.indicator) for f in res.batch.files for i in f.issues]
-    assert (cx.IssueCode.CUMULATIVE_MISMATCH, "1.1") in codes  # 6 tháng says 9, Q1 + Q2 give 8
+    assert (cx.IssueCode.CUMULATIVE_MISMATCH, "1.1") in codes  # 6 tháng says 9, Q1 + Q2 give 3 + 4
     assert (cx.IssueCode.CUMULATIVE_MISMATCH, "3.3.1.a") not in codes  # these agree
     # the workbook: the summed appendix, its status sheet names the missing quarter
     wb = openpyxl.load_workbook(d / "nam_2024.xlsx", data_only=True)
@@ -398,3 +398,78 @@ def test_a_cumulative_report_checked_against_its_quarters_in_the_store(office: d
     assert found == [(cx.IssueCode.CUMULATIVE_MISMATCH, "1.1")]
     quiet = cx.check(office["sent"]["2024-Q2"]["X01"], office["catalog"], level="xa", period="2024-Q2", units=office["units"], store=store)
     assert not [i for f in quiet.files for i in f.issues if i.code == cx.IssueCode.CUMULATIVE_MISMATCH]
+
+
+# -- after a second user review ----------------------------------------------------------
+
+
+def test_a_commune_in_the_store_but_not_in_the_units_file_is_named_with_unit_too(office: dict[str, Any]):
+    only_x01 = office["dir"] / "units_x01_only.csv"
+    only_x01.write_text(UNITS.replace("X02,Xã Hai,xa,H01\n", ""), "utf-8")
+    res = cx.rollup(office["store"], "2023", "xa", None, office["catalog"], unit="H01", units=only_x01)
+    assert [(f.unit, f.status) for f in res.batch.files if f.status == "rejected"] == [("X02", "rejected")]
+    assert res.exit_code == 1
+
+
+def test_a_longer_report_that_cannot_be_split_is_named(office: dict[str, Any], tmp_path: Path):
+    """A unit whose only returns of the year are a 9-month report and quarter IV has no 6-month figure."""
+    store = tmp_path / "kho.sqlite"
+    for period in ("2024-Q1", "2024-H1"):
+        cx.check(office["sent"][period]["X02"], office["catalog"], level="xa", period=period, units=office["units"], store=store)
+    res = cx.rollup(store, "2024-Q2", "xa", None, office["catalog"], unit="H01", units=office["units"])
+    x02 = next(f for f in res.batch.files if f.unit == "X02")
+    assert x02.status == "rejected" and "2024-H1" in x02.issues[0].message and "không tách ra được" in x02.issues[0].message
+
+
+def test_the_rules_hold_for_rolled_up_figures(tmp_path: Path):
+    """4.5.4 (staff cut in the period, a flow) ≤ 4.5.2 (staff present, a stock):
+    each quarter keeps it (8 ≤ 22), the year does not (32 > 22)."""
+    (tmp_path / "units.csv").write_text(UNITS, "utf-8")
+    catalog = cx.load_catalog()
+    units = cx.load_units(tmp_path / "units.csv", catalog)
+    layout = build_layout(catalog, "xa")
+    store = tmp_path / "kho.sqlite"
+    for q in (1, 2, 3, 4):
+        period = f"2022-Q{q}"
+        files = cx.generate(catalog, "xa", period, tmp_path / "mau" / period, units)
+        template = next(f.path for f in files if f.unit is not None and f.unit.code == "X01")
+        path = tmp_path / f"{period}.xlsx"
+        path.write_bytes(fill_template(template.read_bytes(), layout, {"4.5.1": 25, "4.5.2": 22, "4.5.4": 8}))
+        read = cx.check(path, catalog, level="xa", period=period, units=units, store=store)
+        assert read.counts["accepted"] == 1 and not any(i.severity == "error" for f in read.files for i in f.issues)
+    res = cx.rollup(store, "2022", "xa", None, catalog, unit="H01", units=units)
+    rules = [i for f in res.batch.files for i in f.issues if i.code == cx.IssueCode.RULE]
+    assert rules and rules[0].message.startswith("Số cộng dồn năm 2022:") and rules[0].severity == "error"
+
+
+def test_the_check_side_words_a_stock_row_as_the_last_quarters(office: dict[str, Any], tmp_path: Path):
+    store = tmp_path / "kho.sqlite"
+    for period in ("2024-Q1", "2024-Q2"):
+        cx.check(office["sent"][period]["X02"], office["catalog"], level="xa", period=period, units=office["units"], store=store)
+    layout = build_layout(office["catalog"], "xa")
+    files = cx.generate(office["catalog"], "xa", "2024-H1", tmp_path / "mau", office["units"])
+    template = next(f.path for f in files if f.unit is not None and f.unit.code == "X02")
+    half = tmp_path / "h1.xlsx"
+    half.write_bytes(fill_template(template.read_bytes(), layout, {**office["half"], "4.5.2": 99}))
+    res = cx.check(half, office["catalog"], level="xa", period="2024-H1", units=office["units"], store=store)
+    texts = {i.indicator: i.message for f in res.files for i in f.issues if i.code == cx.IssueCode.CUMULATIVE_MISMATCH}
+    assert texts["4.5.2"].startswith("Báo cáo 6 tháng đầu năm 2024 ghi 4.5.2 = 99, nhưng Quý II (số cuối kỳ) ghi 24")
+    assert "Quý I + Quý II cộng lại được 7" in texts["1.1"]  # 3 + 4
+
+
+def test_last_years_figures_of_a_commune_that_reports_by_quarters(office: dict[str, Any], tmp_path: Path):
+    files = cx.generate(office["catalog"], "xa", "2025", tmp_path / "mau", office["units"], with_previous=True, store=office["store"])
+    state = {f.unit.code: f.previous for f in files if f.unit is not None}
+    assert state == {"X01": "found", "X02": "missing"}  # xã Hai's 2024 lacks quarter III
+    ws = openpyxl.load_workbook(next(f.path for f in files if f.unit and f.unit.code == "X01")).worksheets[0]
+    row = next(r for r in ws.iter_rows() if r[0].value == "1.1")
+    assert row[8].value == by_hand("X01", 2024)["1.1"]
+
+
+def test_more_usage_mistakes(office: dict[str, Any]):
+    with pytest.raises(cx.UsageError) as e:
+        cx.check(office["sent"]["2024-Q1"]["X01"], office["catalog"], jump_factor=2)
+    assert e.value.option == "jump_factor"
+    with pytest.raises(cx.UsageError) as e:
+        cx.series(office["store"], "X01", "2024", None, office["catalog"], units=office["units"], level="huyen")
+    assert e.value.option == "level"

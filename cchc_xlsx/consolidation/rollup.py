@@ -30,6 +30,7 @@ from cchc_xlsx.layout.form import build_layout
 from cchc_xlsx.periods import Cover, Period, cover, parse_period, quarters_of
 from cchc_xlsx.periods import same_period_last_year as last_year
 from cchc_xlsx.read.record import FileResult
+from cchc_xlsx.semantics.derived import check_rules
 from cchc_xlsx.semantics.period_aggregation import (
     RolledUp,
     disagreements,
@@ -114,7 +115,7 @@ class PeriodVersions:
         self.reasons: dict[str, dict[str, str]] = {}
         for code in store.periods():
             p = parse_period(code)
-            if p.year != target.year or target.end < p.end:
+            if p.year != target.year:  # all of the year: a longer report is named when unusable
                 continue
             current: dict[str, Version] = {}
             reasons: dict[str, str] = {}
@@ -140,6 +141,10 @@ class PeriodVersions:
                 out.setdefault(u, v.unit_name or u)
         return sorted(out.items())
 
+    def held(self, unit: str) -> list[str]:
+        """The periods (codes) the store holds a current version of ``unit`` for."""
+        return [code for code, current in self.by_period.items() if unit in current]
+
     def why_none(self, unit: str, target: Period) -> str:
         """Why the store has nothing of ``unit`` for ``target`` (as a column says it)."""
         reasons = [
@@ -157,7 +162,8 @@ class PeriodVersions:
         cov = cover(target, held)
         if not cov.pieces:
             return None
-        codes = [rl.code for rl in build_layout(self.catalog, self.level).rows]
+        layout = build_layout(self.catalog, self.level)
+        codes = [rl.code for rl in layout.rows]
         returns = {p.code: self.store.return_of(held[p.code].sha256) for p in _periods_in(cov)}
         for code, r in returns.items():
             if r.kind == "consolidated":
@@ -200,6 +206,17 @@ class PeriodVersions:
             )
         for code, message in rolled.incomplete.items():
             out.append(issue(IssueCode.PERIOD_INCOMPLETE, message, indicator=code))
+        # the catalogue's rules hold for the rolled-up figures too (as one level up they are checked)
+        for i in check_rules(layout.rules, rolled.values):
+            out.append(
+                issue(
+                    i.code,
+                    f"Số cộng dồn {target.label}: {i.message}",
+                    indicator=i.indicator,
+                    severity=i.severity,
+                    rule=i.rule,
+                )
+            )
         for whole, quarters in cov.checks:
             if whole not in cov.pieces:
                 continue
@@ -307,6 +324,23 @@ def rollup_consolidation(
     for code, name in names.items():
         got = versions.of_unit(code, name, target)
         if got is None:
+            held = versions.held(code)
+            if held:  # e.g. a 9-month report asked for 6 months: it cannot be split
+                records.append(
+                    FileResult(
+                        path=f"{prefix} · {code} · {', '.join(held)}",
+                        sha256=hashlib.sha256(f"{code} {target.code} x".encode()).hexdigest(),
+                        level=level,
+                        unit=code,
+                        unit_name=name,
+                        unit_level=level,
+                        period=target.code,
+                    ).reject(
+                        IssueCode.PERIOD_INCOMPLETE,
+                        f"Kho lưu có {', '.join(held)} của {name}, nhưng không kỳ nào ghép được thành "
+                        f"{target.label} (một báo cáo lũy kế dài hơn không tách ra được).",
+                    )
+                )
             continue
         made.append(got)
         records.append(
@@ -330,7 +364,7 @@ def rollup_consolidation(
             )
         )
     if units is not None:
-        for code, name in _unexpected(store, versions, level, unit, names):
+        for code, name in _unexpected(store, versions, level, unit, names, units):
             records.append(
                 FileResult(
                     path=f"{prefix} · {code} · {target.code}",
@@ -372,19 +406,20 @@ def _unexpected(
     level: str,
     parent: str | None,
     names: dict[str, str],
+    units: Units,
 ) -> list[tuple[str, str]]:
-    """Units with returns in the store that the units file does not list:
-    under ``parent`` (as a register the store kept says), or any when no
-    ``parent`` is given."""
-    under: set[str] | None = None
+    """Units with returns in the store that are not columns of the appendix:
+    any when no ``parent`` is given; under ``parent``, those the units file
+    does not know at all (nothing says they belong elsewhere) and those a
+    register the store kept puts under ``parent``."""
+    under: set[str] = set()
     if parent is not None:
-        under = set()
         for code in versions.by_period:
             under |= {u for u, _n in store.expected(code, level, parent) or ()}
     return [
         (code, name)
         for code, name in versions.units()
-        if code not in names and (under is None or code in under)
+        if code not in names and (parent is None or code not in units or code in under)
     ]
 
 

@@ -25,6 +25,7 @@ from cchc_xlsx.history.store import Store
 from cchc_xlsx.layout.form import build_layout
 from cchc_xlsx.periods import Period
 from cchc_xlsx.units import Units
+from cchc_xlsx.vocabulary import LEVELS
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,14 @@ def unit_series(
                     option="unit",
                 )
             level = below[0]
+    if unit_level is not None and level in LEVELS and unit_level in LEVELS:
+        order = list(LEVELS)
+        if order.index(level) > order.index(unit_level):
+            raise UsageError(
+                f"Cấp “{level}” ở trên cấp của {unit} ({unit_level}): hãy nêu cấp của chính đơn vị "
+                "hoặc một cấp dưới nó.",
+                option="level",
+            )
     if level not in catalog.levels:
         raise UsageError(
             f"Cấp “{level}” không có trong danh mục (có: {', '.join(catalog.levels)}).",

@@ -7,10 +7,11 @@ each quoting the earlier figure):
 * **cumulative decreased** (``cumulative-decreased``): a "lũy kế" row
   (``period_agg: cumulative``) smaller than the unit's latest earlier return
   of the same year — a year-to-date figure never goes down;
-* **a cumulative report against its quarters** (``cumulative-mismatch``): a
-  6-month, 9-month or annual return whose rows differ from the unit's
-  quarters in the store added up by ``period_agg`` (the report is the unit's
-  figure; the quarters are quoted);
+* **a cumulative report against its parts** (``cumulative-mismatch``): a
+  6-month, 9-month or annual return whose rows differ from the unit's shorter
+  returns of the year that make it up (a 9-month report against its 6-month
+  report and quarter III, or its quarters), added up by ``period_agg`` (the
+  report is the unit's figure; the parts are quoted);
 * **jump** (``jump``): on a row with at least :data:`MIN_HISTORY` earlier
   periods of the same kind (quarters, or the same cumulative period), a value more than ``factor`` times the median of
   those periods, or less than the median divided by ``factor`` (and at least
@@ -29,8 +30,8 @@ from collections.abc import Mapping
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.history.store import Store, Version
 from cchc_xlsx.issues import Issue, IssueCode, issue
-from cchc_xlsx.periods import Period, parse_period, previous_period, quarters_of
-from cchc_xlsx.semantics.period_aggregation import disagreements, roll_up
+from cchc_xlsx.periods import Period, cover, parse_period, previous_period
+from cchc_xlsx.semantics.period_aggregation import disagreements, mismatch_text, roll_up
 
 JUMP_FACTOR = 3.0  # default: more than 3× (or less than a third of) the median
 MIN_HISTORY = 4  # earlier periods of the same kind with a value
@@ -162,8 +163,10 @@ class HistoryChecks:
                 out.append(
                     issue(
                         IssueCode.JUMP,
-                        f"{r.code} = {_show(x)}, khác xa các kỳ trước của đơn vị (trung vị {_show(med)}; "
-                        f"{shown}); hãy kiểm tra lại.",
+                        f"{r.code} = {_show(x)}, khác xa các kỳ trước của đơn vị: trung vị "
+                        f"{_show(med)} của {len(seen)} kỳ"
+                        + (f" (gần nhất: {shown})" if len(seen) > 4 else f" ({shown})")
+                        + "; hãy kiểm tra lại.",
                         indicator=r.code,
                     )
                 )
@@ -172,27 +175,33 @@ class HistoryChecks:
     def _against_quarters(
         self, unit: str, level: str | None, values: Mapping[str, object]
     ) -> list[Issue]:
-        quarters = quarters_of(self.period)
-        held = [(q, self._version(q, unit)) for q in quarters]
-        if any(v is None or v.level != level for _q, v in held):
-            return []  # only when every quarter is there to compare with
-        codes = [c for c in values if self.catalog.has_row(c)]
-        for _q, v in held:
-            assert v is not None
-            codes += [c for c in self.store.values(v.sha256) if self.catalog.has_row(c)]
-        codes = list(dict.fromkeys(codes))
-        label = " + ".join(q.label.replace(f" năm {q.year}", "") for q in quarters)
+        """A cumulative report against the unit's shorter returns of the year that
+        make it up (a 9-month report against its 6-month report and quarter III,
+        or its three quarters), when none is missing."""
+        held: dict[str, Version] = {}
+        for code in self.store.periods():
+            p = parse_period(code)
+            if p.year != self.period.year or p.end > self.period.end or p.code == self.period.code:
+                continue  # NOTE: not self._earlier: Q2 sorts after H1 (same end, later start)
+            v = self._version(p, unit)
+            if v is not None and v.level == level:
+                held[p.code] = v
+        cov = cover(self.period, list(held))
+        if not cov.complete or not cov.pieces:
+            return []
+        codes = list(dict.fromkeys(c for c in values if self.catalog.has_row(c)))
+        labels = [p.label.replace(f" năm {p.year}", "").replace(" đầu", "") for p in cov.pieces]
         parts = roll_up(
             self.catalog,
             codes,
-            [(q.label, self.store.values(v.sha256), {}) for q, v in held if v is not None],
+            [(lb, self.store.values(held[p.code].sha256), {}) for lb, p in zip(labels, cov.pieces)],
         )
         return [
             issue(
                 IssueCode.CUMULATIVE_MISMATCH,
-                f"Báo cáo {self.period.label} ghi {r_code} = {_show(a)}, nhưng {label} trong kho lưu "
-                f"cộng lại được {_show(b)}; hãy kiểm tra lại (số của báo cáo này được dùng).",
-                indicator=r_code,
+                mismatch_text(self.catalog.row(code), self.period.label, a, labels, b)
+                + "; hãy kiểm tra lại (số của báo cáo này được dùng).",
+                indicator=code,
             )
-            for r_code, a, b in disagreements(self.catalog, codes, values, parts)
+            for code, a, b in disagreements(self.catalog, codes, values, parts)
         ]

@@ -98,6 +98,11 @@ class History:
                 f"Hạn nộp phải là Deadlines hoặc đường dẫn tệp YAML (gặp {type(deadlines).__name__}).",
                 option="deadlines",
             )
+        if jump_factor is not None and store is None:
+            raise UsageError(
+                "Hệ số đột biến so sánh với các kỳ trước trong kho lưu; hãy nêu kho lưu (--store).",
+                option="jump_factor",
+            )
         if jump_factor is not None and not (
             isinstance(jump_factor, (int, float)) and jump_factor > 1
         ):

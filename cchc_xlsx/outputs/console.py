@@ -329,6 +329,16 @@ def print_timeliness(result: Consolidation, store: object, out: TextIO | None = 
     print(
         f"Hạn nộp {tl.deadline.strftime('%d/%m/%Y')} ({tl.deadline_source}): tỷ lệ báo cáo "
         f"{pct(tl.reporting_rate)}, đúng hạn {pct(tl.on_time_rate)} "
-        f"({tl.count('on_time')} đúng hạn, {len(late)} trễ, {tl.count('missing')} chưa nộp).",
+        f"({tl.count('on_time')} đúng hạn, {len(late)} trễ, {tl.count('missing')} chưa nộp"
+        + "".join(
+            f", {n} {text}"
+            for state, text in (
+                ("rejected", "bị từ chối"),
+                ("conflict", "nộp nhiều bản chưa chọn"),
+                ("empty", "biểu không có số liệu"),
+            )
+            if (n := tl.count(state))
+        )
+        + ").",
         file=out,
     )

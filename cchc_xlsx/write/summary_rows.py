@@ -546,4 +546,6 @@ def _cache(v: object) -> Any:
 
 
 def _join(a: str, b: str) -> str:
-    return f"{a}. {b}" if a else b
+    if not a:
+        return b
+    return f"{a} {b}" if a.rstrip().endswith((".", ":", ";")) else f"{a}. {b}"
