@@ -180,6 +180,8 @@ def test_the_year_is_its_quarters_added_up_by_period_agg(office: dict[str, Any])
     again = cx.check(d / "nam_2024.xlsx", office["catalog"], level="huyen", period="2024")
     assert again.counts["accepted"] == 1
     assert again.accepted[0].values["1.1"] == pytest.approx(res.totals["1.1"])
+    partial = [i.message for i in again.accepted[0].issues if i.code == cx.IssueCode.PARTIAL_SOURCE]
+    assert partial and "2/2 đơn vị cấp dưới đã nộp, 1 đơn vị thiếu kỳ báo cáo" in partial[0]
 
 
 def test_a_half_year_from_quarters_equals_the_6_month_figures(office: dict[str, Any]):

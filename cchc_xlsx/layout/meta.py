@@ -80,6 +80,7 @@ class SummaryIdentity:
     states: dict[str, Any]
     flagged_totals: dict[str, list[str]] | None = None
     excluded_totals: dict[str, list[str]] | None = None
+    short_units: int = 0  # rolled up across periods: units whose figures lack a period
 
     def items(self) -> list[tuple[str, str]]:
         """The identity rows (key, value), after :class:`Meta`'s."""
@@ -94,6 +95,8 @@ class SummaryIdentity:
             ("units_level", self.units_level),
             ("flagged_totals", _compact(self.flagged_totals or {})),
             ("excluded_totals", _compact(self.excluded_totals or {})),
+            # NOTE: only when there are any: every other book keeps its identity sheet
+            *([("short_units", str(self.short_units))] if self.short_units else []),
             ("state_chunks", str(len(chunks))),
         ] + [(f"state.{i}", c) for i, c in enumerate(chunks)]
 
@@ -116,6 +119,7 @@ class SummaryIdentity:
             states=states,
             flagged_totals=_units_by_code(meta.get("flagged_totals")),
             excluded_totals=_units_by_code(meta.get("excluded_totals")),
+            short_units=int(meta.get("short_units", "0") or 0),
         )
 
 

@@ -100,7 +100,12 @@ def read_consolidated(
         res.issues.append(
             issue(
                 IssueCode.PARTIAL_SOURCE,
-                f"Biểu tổng hợp của {res.unit_name or res.unit} chưa đầy đủ: {res.source['submitted']}/{res.source['expected']} đơn vị cấp dưới đã nộp.",
+                f"Biểu tổng hợp của {res.unit_name or res.unit} chưa đầy đủ: {res.source['submitted']}/{res.source['expected']} đơn vị cấp dưới đã nộp"
+                + (
+                    f", {identity.short_units} đơn vị thiếu kỳ báo cáo (biểu cộng dồn nhiều kỳ)."
+                    if identity.short_units
+                    else "."
+                ),
             )
         )
     flagged = identity.flagged_values

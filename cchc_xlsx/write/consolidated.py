@@ -105,5 +105,6 @@ def _fill_workbook(wb: Any, res: Consolidation, password: str) -> None:
         states=res.states,
         flagged_totals=res.flagged_totals,
         excluded_totals=res.excluded_totals,
+        short_units=res.short_units,
     ).items()
     write_meta_sheet(wb, meta, password, extra)
