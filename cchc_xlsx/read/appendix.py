@@ -80,7 +80,7 @@ def read_appendix(path: str | os.PathLike[str], catalog: Catalog) -> Appendix:
     name = os.fspath(path)
     res = read_workbook(name, catalog)
     if res.status == "rejected" or res.kind not in ("consolidated", "template"):
-        why = "; ".join(i.message for i in res.issues if i.severity == "error")
+        why = "; ".join(i.message.rstrip(". ") for i in res.issues if i.severity == "error")
         if res.status != "rejected":
             why = "không phải biểu mẫu hay biểu tổng hợp do cchc-xlsx tạo"
         raise UsageError(
