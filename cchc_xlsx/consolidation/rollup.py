@@ -327,15 +327,12 @@ def rollup_consolidation(
             held = versions.held(code)
             if held:  # e.g. a 9-month report asked for 6 months: it cannot be split
                 records.append(
-                    FileResult(
-                        path=f"{prefix} · {code} · {', '.join(held)}",
-                        sha256=hashlib.sha256(f"{code} {target.code} x".encode()).hexdigest(),
-                        level=level,
-                        unit=code,
-                        unit_name=name,
-                        unit_level=level,
-                        period=target.code,
-                    ).reject(
+                    _rejected(
+                        f"{prefix} · {code} · {', '.join(held)}",
+                        code,
+                        name,
+                        level,
+                        target,
                         IssueCode.PERIOD_INCOMPLETE,
                         f"Kho lưu có {', '.join(held)} của {name}, nhưng không kỳ nào ghép được thành "
                         f"{target.label} (một báo cáo lũy kế dài hơn không tách ra được).",
@@ -366,15 +363,12 @@ def rollup_consolidation(
     if units is not None:
         for code, name in _unexpected(store, versions, level, unit, names, units):
             records.append(
-                FileResult(
-                    path=f"{prefix} · {code} · {target.code}",
-                    sha256=hashlib.sha256(f"{code} {target.code}".encode()).hexdigest(),
-                    level=level,
-                    unit=code,
-                    unit_name=name,
-                    unit_level=level,
-                    period=target.code,
-                ).reject(
+                _rejected(
+                    f"{prefix} · {code} · {target.code}",
+                    code,
+                    name,
+                    level,
+                    target,
                     IssueCode.UNIT_UNEXPECTED,
                     f"Kho lưu có báo cáo của {name} ({code}), nhưng tệp danh sách đơn vị không có "
                     "đơn vị này: số liệu của nó không được cộng. Hãy bổ sung vào tệp danh sách đơn vị "
@@ -398,6 +392,21 @@ def rollup_consolidation(
         result.partial = True
     result.row_notes = _row_notes(catalog, level)
     return result, made
+
+
+def _rejected(
+    path: str, unit: str, name: str, level: str, target: Period, code: IssueCode, message: str
+) -> FileResult:
+    """A record of the store's returns of ``unit`` that the rolled-up appendix cannot use."""
+    return FileResult(
+        path=path,
+        sha256=hashlib.sha256(path.encode("utf-8")).hexdigest(),
+        level=level,
+        unit=unit,
+        unit_name=name,
+        unit_level=level,
+        period=target.code,
+    ).reject(code, message)
 
 
 def _unexpected(
