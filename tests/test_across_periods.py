@@ -475,3 +475,19 @@ def test_more_usage_mistakes(office: dict[str, Any]):
     with pytest.raises(cx.UsageError) as e:
         cx.series(office["store"], "X01", "2024", None, office["catalog"], units=office["units"], level="huyen")
     assert e.value.option == "level"
+
+
+def test_verbose_prints_every_issue_of_a_file():
+    """--verbose promises every issue; a file with 45 was cut at 40 ("… và 5 vấn đề khác")."""
+    import io
+
+    from cchc_xlsx.issues import issue
+    from cchc_xlsx.outputs.console import print_summary
+    from cchc_xlsx.read.record import FileResult
+
+    f = FileResult(path="x.xlsx", unit="X01", period="2024", level="xa")
+    f.issues = [issue(cx.IssueCode.PERIOD_INCOMPLETE, f"vấn đề số {k}", indicator="1.1") for k in range(45)]
+    out = io.StringIO()
+    print_summary(cx.CheckResult([f], level="xa", period="2024"), out, verbose=True)
+    text = out.getvalue()
+    assert "vấn đề khác" not in text and all(f"vấn đề số {k}" in text for k in range(45))

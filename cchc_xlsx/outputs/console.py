@@ -26,7 +26,6 @@ from cchc_xlsx.vocabulary import LEVELS, SEVERITY_TEXT, Severity
 STATUS_LABEL = {"accepted": "CHẤP NHẬN", "rejected": "TỪ CHỐI", "skipped": "BỎ QUA"}
 WORST_FILES = 10  # files listed without --verbose
 ISSUES_PER_FILE = 3  # issues listed per file without --verbose
-MAX_ISSUES_SHOWN = 40  # issues listed per file with --verbose
 _ORDER = "CASE status WHEN 'rejected' THEN 0 WHEN 'accepted' THEN 1 ELSE 2 END, errors DESC, warnings DESC, path"
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -98,7 +97,7 @@ def print_summary(
             )
     files = batch.files.ordered(_ORDER)
     limit = None if verbose else WORST_FILES
-    per_file = MAX_ISSUES_SHOWN if verbose else ISSUES_PER_FILE
+    per_file = None if verbose else ISSUES_PER_FILE  # --verbose: every issue, as its help says
     listed = 0
     heading = False
     for f in files:
@@ -128,7 +127,7 @@ def print_summary(
         shown.sort(key=lambda i: _SEVERITY_RANK[i.severity])
         for i in shown[:per_file]:
             print(f"   - {issue_line(i)}", file=out)
-        if len(shown) > per_file:
+        if per_file is not None and len(shown) > per_file:
             print(f"   … và {len(shown) - per_file} vấn đề khác.", file=out)
     if limit is not None and listed > limit:
         print(f"… và {listed - limit} tệp khác có lỗi hoặc cảnh báo.", file=out)
