@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Literal
 
@@ -56,7 +57,7 @@ from cchc_xlsx.consolidation.series import Series, unit_series
 from cchc_xlsx.errors import UsageError
 from cchc_xlsx.history.previous import previous_figures
 from cchc_xlsx.history.run import DeadlinesArg, History, StoreArg, WhenArg
-from cchc_xlsx.history.store import Store
+from cchc_xlsx.history.store import Store, existing_store
 from cchc_xlsx.layout.summary import check_unit_count
 from cchc_xlsx.outputs.feedback import FeedbackResult, write_feedback
 from cchc_xlsx.outputs.json_report import write_report_json
@@ -171,8 +172,7 @@ def previous_columns(
     for a 6-month, 9-month or annual period, the unit's own report of it, else
     its quarters rolled up (:func:`rollup`'s rules) when none is missing."""
     before = previous_period(period)
-    db = store if isinstance(store, Store) else Store(store, create=False)
-    try:
+    with existing_store(store) as db:
         found = previous_figures(
             db,
             before.code,
@@ -190,9 +190,6 @@ def previous_columns(
                 got = versions.of_unit(u.code, u.name, before)
                 if got is not None and got.cover.complete and got.rolled.values:
                     found[u.code] = ("found", dict(got.rolled.values))
-    finally:
-        if db is not store:
-            db.close()
     return {code: PreviousColumn(before, values, state) for code, (state, values) in found.items()}
 
 
@@ -631,9 +628,8 @@ def rollup(
         check_unit(unit, reg, level)
     targets = _appendix_targets(out, json_path, csv_path)
     named = [p for p in targets.values() if p is not None]
-    History.of(store).refuse_outputs(named)  # never over the store, --force or not
-    db = store if isinstance(store, Store) else Store(store, create=False)
-    try:
+    with existing_store(store) as db:
+        History.of(db).refuse_outputs(named)  # never over the store, --force or not
         refuse_inputs_as_outputs(named, [], [cat.path, reg.path if reg is not None else ""])
         refuse_existing(named, force)
         result, _made = rollup_consolidation(
@@ -644,9 +640,6 @@ def rollup(
             temps = {k: (outs.path(p) if p is not None else None) for k, p in targets.items()}
             _write_appendix(result, temps, default_password() if password is None else password)
             outs.commit()
-    finally:
-        if db is not store:
-            db.close()
     result.out = targets["book"]
     return result
 
@@ -705,48 +698,41 @@ def series(
             or os.fspath(source).lower().endswith((".xlsx", ".xlsm"))
         )
     read: CheckResult | None = None
-    with tempfile.TemporaryDirectory(prefix="cchc-series-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="cchc-series-") as scratch, ExitStack() as stack:
         if from_returns:
             inputs = as_paths(source)  # type: ignore[arg-type]
             check_inputs(inputs)
             if target is not None:
                 refuse_inputs_as_outputs([target], inputs, [cat.path, reg.path if reg else ""])
                 refuse_existing([target], force)
-            db = Store(os.path.join(scratch, "kho.sqlite"))
-            batch = read_batch(
+            db = stack.enter_context(Store(os.path.join(scratch, "kho.sqlite")))
+            read = read_batch(
                 inputs,
                 cat,
                 Expectation(level=level, units=reg, mixed_periods=True),
                 require_files=True,
             )
             db.begin()
-            db.record(batch)
+            db.record(read)
             db.commit()
-            read = batch
         else:
-            db = (
-                source if isinstance(source, Store) else Store(source, create=False)  # type: ignore[arg-type]
-            )
+            db = stack.enter_context(existing_store(source))  # type: ignore[arg-type]
             if target is not None:
                 refuse_inputs_as_outputs([target], [str(db.path)], [cat.path])
                 refuse_existing([target], force)
-        try:
-            result = unit_series(
-                db,
-                cat,
-                unit,
-                [p for p in pers if p is not None],
-                level=level,
-                units=reg,
-                prefix="biểu đã đọc" if from_returns else "kho lưu",
-            )
-            if read is not None:
-                result = dataclasses.replace(result, read=read)
-            if target is not None:
-                write_series_file(result, target)
-        finally:
-            if db is not source:
-                db.close()
+        result = unit_series(
+            db,
+            cat,
+            unit,
+            [p for p in pers if p is not None],
+            level=level,
+            units=reg,
+            prefix="biểu đã đọc" if from_returns else "kho lưu",
+        )
+        if read is not None:
+            result = dataclasses.replace(result, read=read)
+        if target is not None:
+            write_series_file(result, target)
     return result
 
 

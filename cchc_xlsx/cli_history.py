@@ -182,7 +182,7 @@ def cmd_rollup(args: argparse.Namespace) -> int:
 
     catalog = load_catalog(args.catalog)
     result = rollup(
-        _open(args),
+        args.store,  # the API opens it (else the default store) and closes it
         args.period,
         args.level,
         args.out,
@@ -223,7 +223,7 @@ def cmd_series(args: argparse.Namespace) -> int:
         )
     catalog = load_catalog(args.catalog)
     result = series(
-        args.paths if args.paths else _open(args),
+        args.paths if args.paths else args.store,
         args.unit,
         args.periods,
         args.out,

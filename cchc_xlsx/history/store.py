@@ -695,6 +695,21 @@ class Store:
                         yield period, unit, code, value, v.sha256
 
 
+@contextmanager
+def existing_store(store: Store | str | os.PathLike[str] | None) -> Iterator[Store]:
+    """``store`` itself when it is a :class:`Store` (left open for its owner), else
+    the existing store at that path (None: :func:`default_store_path`), closed on
+    leaving. Raises :class:`StoreError` when there is none: reading never creates one."""
+    if isinstance(store, Store):
+        yield store
+        return
+    db = Store(store, create=False)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
 def _version(row: Sequence[Any]) -> Version:
     """A row of ``_VERSION_COLUMNS`` as a :class:`Version` (not yet numbered)."""
     (sha, path, unit, name, level, period, form_id, form_version, status, first, received,

@@ -10,7 +10,7 @@ from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.errors import UsageError
 from cchc_xlsx.history.deadlines import Deadlines
 from cchc_xlsx.history.run import StoreArg
-from cchc_xlsx.history.store import Store, Version
+from cchc_xlsx.history.store import Version, existing_store
 from cchc_xlsx.history.timeliness import PeriodStatus
 from cchc_xlsx.periods import Period
 from cchc_xlsx.units import slugify
@@ -55,8 +55,7 @@ def write_feedback(
     if out.exists() and not out.is_dir():
         raise UsageError(f"“{out}” là một tệp, không phải thư mục.", option="out")
     pw = password
-    db = store if isinstance(store, Store) else Store(store, create=False)
-    try:
+    with existing_store(store) as db:
         # every unit the store expects for the period (any register recorded) or has a file of
         by_unit: dict[str, list[Version]] = {}
         for ver in db.versions(per.code):
@@ -140,9 +139,6 @@ def write_feedback(
                 outs.path(text_path).write_text(reminder_text(label, due, missing, office), "utf-8")
                 outs.path(book_path).write_bytes(reminder_workbook(label, due, missing, pw))
             outs.commit()
-    finally:
-        if not isinstance(store, Store):
-            db.close()
     return FeedbackResult(
         {c: p for c, (p, _v) in plans.items()}, missing, text_path, book_path, not_written
     )

@@ -12,7 +12,7 @@ from typing import Literal
 from cchc_xlsx.atomic import atomic_write_bytes
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.consolidation.rollup import same_period_last_year
-from cchc_xlsx.history.store import Store
+from cchc_xlsx.history.store import existing_store
 from cchc_xlsx.outputs.report.draft import PLACEHOLDER, TO_CHECK, Draft, build_draft
 from cchc_xlsx.read.appendix import Appendix, read_appendix
 from cchc_xlsx.units import Unit, Units
@@ -59,7 +59,7 @@ def previous_year(
         [Unit(u.code, u.name, appendix.units_level, appendix.unit) for u in appendix.units],
         "<biểu tổng hợp>",
     )
-    with Store(store_path, create=False) as store:
+    with existing_store(store_path) as store:
         last = same_period_last_year(
             store,
             appendix.catalog,
