@@ -72,11 +72,9 @@ class HistoryChecks:
         self.period = parse_period(period)
         self.factor = factor
         self._current: dict[str, dict[str, Version]] = {}
-        self._earlier = [
-            parse_period(p)
-            for p in store.periods()
-            if parse_period(p) < self.period and parse_period(p).code != self.period.code
-        ]
+        # NOTE: the store's periods once per run, not once per file checked
+        self._periods = [parse_period(p) for p in store.periods()]
+        self._earlier = [p for p in self._periods if p < self.period and p.code != self.period.code]
 
     def _version(self, period: Period, unit: str) -> Version | None:
         if period.code not in self._current:
@@ -179,8 +177,7 @@ class HistoryChecks:
         make it up (a 9-month report against its 6-month report and quarter III,
         or its three quarters), when none is missing."""
         held: dict[str, Version] = {}
-        for code in self.store.periods():
-            p = parse_period(code)
+        for p in self._periods:
             if p.year != self.period.year or p.end > self.period.end or p.code == self.period.code:
                 continue  # NOTE: not self._earlier: Q2 sorts after H1 (same end, later start)
             v = self._version(p, unit)
