@@ -52,9 +52,14 @@ class Period:
         return f"năm {self.year}"
 
     @property
+    def label_in_year(self) -> str:
+        """The label in a sentence about one year: ``Quý III``, ``6 tháng``, ``9 tháng``, ``năm 2024``."""
+        return self.label.replace(f" năm {self.year}", "").replace(" đầu", "")
+
+    @property
     def window_label(self) -> str:
         """``Số liệu từ ngày 15/12/2023 đến ngày 14/3/2024``."""
-        return f"Số liệu từ ngày {_d(self.start)} đến ngày {_d(self.end)}"
+        return f"Số liệu từ ngày {short_date(self.start)} đến ngày {short_date(self.end)}"
 
     @property
     def is_cumulative(self) -> bool:
@@ -72,7 +77,8 @@ class Period:
         return (self.end, self.start) < (other.end, other.start)
 
 
-def _d(day: dt.date) -> str:
+def short_date(day: dt.date) -> str:
+    """``15/12/2023``, as a window or a "tính đến" label prints a date."""
     return f"{day.day}/{day.month}/{day.year}"
 
 

@@ -18,6 +18,7 @@ import cchc_xlsx as cx
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.cli import main
 from cchc_xlsx.demo import _fill_returns
+from cchc_xlsx.layout.a1 import col_letter
 from cchc_xlsx.layout.form import ROW_HEAD1, build_layout
 from cchc_xlsx.layout.summary import (
     CHARTS_SHEET,
@@ -233,7 +234,7 @@ def test_the_chart_sheet_opens_in_libreoffice_and_its_series_point_at_the_append
     layout = build_layout(res.catalog, "xa")
     at = row_index(layout)
     n = len(res.columns)
-    first, last = _col(FIRST_UNIT_COL), _col(FIRST_UNIT_COL + n - 1)
+    first, last = col_letter(FIRST_UNIT_COL), col_letter(FIRST_UNIT_COL + n - 1)
     header = f"'{SUMMARY_SHEET}'!${first}${ROW_HEAD1 + 1}:${last}${ROW_HEAD1 + 1}"
     with zipfile.ZipFile(book) as z:
         charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
@@ -249,7 +250,7 @@ def test_the_chart_sheet_opens_in_libreoffice_and_its_series_point_at_the_append
             header,
             f"'{SUMMARY_SHEET}'!${first}${r}:${last}${r}",
             header,
-            f"'{CHARTS_SHEET}'!$B${target_row}:${_col(n)}${target_row}",
+            f"'{CHARTS_SHEET}'!$B${target_row}:${col_letter(n)}${target_row}",
         ]
     wb = openpyxl.load_workbook(book)
     ws = wb[CHARTS_SHEET]
@@ -258,15 +259,6 @@ def test_the_chart_sheet_opens_in_libreoffice_and_its_series_point_at_the_append
     require_soffice()
     (pdf,) = to_pdf([book], tmp_path / "pdf")
     assert pdf.stat().st_size > 10_000
-
-
-def _col(c: int) -> str:
-    out = ""
-    c += 1
-    while c:
-        c, rem = divmod(c - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def test_the_template_ships_with_the_package() -> None:

@@ -91,11 +91,6 @@ def missing_text(periods: Sequence[Period], why: dict[str, str]) -> str:
     )
 
 
-def _short(period: Period) -> str:
-    """``Quý III``, ``6 tháng``, ``9 tháng``, ``năm 2024`` — as in a message about one year."""
-    return period.label.replace(f" năm {period.year}", "").replace(" đầu", "")
-
-
 class PeriodVersions:
     """The store's current versions of the periods of one year, looked up once."""
 
@@ -179,11 +174,11 @@ class PeriodVersions:
             periods: Sequence[Period],
         ) -> list[tuple[str, dict[str, object], dict[str, str]]]:
             return [
-                (_short(p), dict(returns[p.code].values), dict(returns[p.code].notes))
+                (p.label_in_year, dict(returns[p.code].values), dict(returns[p.code].notes))
                 for p in periods
             ]
 
-        missing = [_short(p) for p in cov.missing]
+        missing = [p.label_in_year for p in cov.missing]
         rolled = roll_up(
             self.catalog,
             codes,
@@ -224,12 +219,12 @@ class PeriodVersions:
             parts = roll_up(self.catalog, codes, pieces(quarters))
             for code, a, b in disagreements(self.catalog, codes, returns[whole.code].values, parts):
                 text = mismatch_text(
-                    self.catalog.row(code), whole.label, a, [_short(q) for q in quarters], b
+                    self.catalog.row(code), whole.label, a, [q.label_in_year for q in quarters], b
                 )
                 out.append(
                     issue(
                         IssueCode.CUMULATIVE_MISMATCH,
-                        f"{text}; số của báo cáo {_short(whole)} được dùng.",
+                        f"{text}; số của báo cáo {whole.label_in_year} được dùng.",
                         indicator=code,
                     )
                 )

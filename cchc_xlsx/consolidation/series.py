@@ -10,6 +10,7 @@ Ratios are computed per period from that period's parts, never averaged.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -23,7 +24,7 @@ from cchc_xlsx.consolidation.rollup import (
 from cchc_xlsx.errors import UsageError
 from cchc_xlsx.history.store import Store
 from cchc_xlsx.layout.form import build_layout
-from cchc_xlsx.periods import Period
+from cchc_xlsx.periods import Period, short_date
 from cchc_xlsx.units import Units
 from cchc_xlsx.vocabulary import LEVELS
 
@@ -74,17 +75,10 @@ class Series:
         return [rl.code for rl in build_layout(self.catalog, self.level).rows]
 
 
-def _d(day: object) -> str:
-    import datetime as dt
-
-    assert isinstance(day, dt.date)
-    return f"{day.day}/{day.month}/{day.year}"
-
-
-def _column_label(period: Period, last_end: object | None) -> str:
+def _column_label(period: Period, last_end: dt.date | None) -> str:
     label = period.label[0].upper() + period.label[1:]
     if last_end is not None and last_end != period.end:
-        label += f" (tính đến {_d(last_end)})"
+        label += f" (tính đến {short_date(last_end)})"
     return label
 
 

@@ -31,6 +31,8 @@ from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.history.store import Store, Version
 from cchc_xlsx.issues import Issue, IssueCode, issue
 from cchc_xlsx.periods import Period, cover, parse_period, previous_period
+from cchc_xlsx.semantics.exact import number_or_none
+from cchc_xlsx.semantics.numbers import format_vn
 from cchc_xlsx.semantics.period_aggregation import disagreements, mismatch_text, roll_up
 
 JUMP_FACTOR = 3.0  # default: more than 3× (or less than a third of) the median
@@ -40,19 +42,10 @@ COPY_SHARE = 0.9  # share of comparable input rows equal to the previous period
 MIN_COPY_ROWS = 5  # comparable rows needed to call it a copy
 
 
-def _num(v: object) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    return float(v)
-
-
 def _show(v: object) -> str:
-    n = _num(v)
-    if n is None:
-        return str(v)
-    if n.is_integer():
-        return f"{int(n):,}".replace(",", ".")
-    return f"{n:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+    """A figure quoted in a message, by the one Vietnamese formatter."""
+    n = number_or_none(v)
+    return str(v) if n is None else format_vn(n)
 
 
 class HistoryChecks:
@@ -97,7 +90,7 @@ class HistoryChecks:
             old = self.store.values(v.sha256)
             both = [r.code for r in rows if values.get(r.code) is not None and r.code in old]
             same = [c for c in both if values[c] == old[c]]
-            nonzero = any(_num(values[c]) not in (None, 0.0) for c in same)
+            nonzero = any(number_or_none(values[c]) not in (None, 0.0) for c in same)
             if len(both) >= MIN_COPY_ROWS and nonzero and len(same) >= COPY_SHARE * len(both):
                 out.append(
                     issue(
@@ -118,7 +111,7 @@ class HistoryChecks:
             for r in numeric:
                 if r.period_agg != "cumulative":
                     continue
-                a, b = _num(values.get(r.code)), _num(old.get(r.code))
+                a, b = number_or_none(values.get(r.code)), number_or_none(old.get(r.code))
                 if a is not None and b is not None and a < b:
                     out.append(
                         issue(
@@ -143,14 +136,14 @@ class HistoryChecks:
                 continue
             old = self.store.values(v.sha256)
             for r in numeric:
-                n = _num(old.get(r.code))
+                n = number_or_none(old.get(r.code))
                 if n is not None:
                     history.setdefault(r.code, []).append((p, n))
         for r in numeric:
             if r.period_agg == "cumulative" and quarterly:
                 continue  # a year-to-date figure grows through the year: not comparable
             seen = history.get(r.code, [])
-            x = _num(values.get(r.code))
+            x = number_or_none(values.get(r.code))
             if x is None or len(seen) < MIN_HISTORY:
                 continue
             med = statistics.median(n for _p, n in seen)
@@ -187,7 +180,7 @@ class HistoryChecks:
         if not cov.complete or not cov.pieces:
             return []
         codes = list(dict.fromkeys(c for c in values if self.catalog.has_row(c)))
-        labels = [p.label.replace(f" năm {p.year}", "").replace(" đầu", "") for p in cov.pieces]
+        labels = [p.label_in_year for p in cov.pieces]
         parts = roll_up(
             self.catalog,
             codes,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cchc_xlsx.catalog.model import Catalog, Row, Target
+from cchc_xlsx.semantics.exact import number_or_none
 from cchc_xlsx.semantics.numbers import format_parts, format_percent, format_vn
 
 GradeStatus = Literal["dat", "khong_dat", "thieu", "kiem_tra"]
@@ -68,12 +69,6 @@ def is_percent(row: Row) -> bool:
     return row.type in ("ratio", "percent") or (row.type == "decimal" and row.unit.strip() == "%")
 
 
-def _number(x: object) -> float | None:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return None
-    return float(x)
-
-
 def _percent_near(value: float, threshold: float) -> str:
     """``value`` as a percentage, with the decimals it takes not to read as the
     threshold when it is not (79,9995 % is "79,9995%", not "80%" next to "Không đạt")."""
@@ -126,7 +121,10 @@ def grade(
 def _graded(catalog: Catalog, target: Target, values: Mapping[str, object]) -> Grade:
     row = catalog.row(target.code)
     if row.type == "ratio" and row.numerator and row.denominator:
-        num, den = _number(values.get(row.numerator)), _number(values.get(row.denominator))
+        num, den = (
+            number_or_none(values.get(row.numerator)),
+            number_or_none(values.get(row.denominator)),
+        )
         missing = [c for c, v in ((row.numerator, num), (row.denominator, den)) if v is None]
         if missing:
             return Grade(target, "thieu", None, num, den, f"chưa có số liệu {', '.join(missing)}")
@@ -147,7 +145,7 @@ def _graded(catalog: Catalog, target: Target, values: Mapping[str, object]) -> G
             "dat" if meets(value, target.compare, target.threshold) else "khong_dat"
         )
         return Grade(target, status, value, num, den, achieved)
-    v = _number(values.get(target.code))
+    v = number_or_none(values.get(target.code))
     if v is None:
         return Grade(target, "thieu", None, None, None, f"chưa có số liệu {target.code}")
     if is_percent(row):

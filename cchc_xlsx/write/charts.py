@@ -86,6 +86,8 @@ def write_charts(
     if res.layout is None or not ratios:
         return
     at = row_index(res.layout)
+    # the units' names, the header row of Tổng hợp: the categories of every ratio chart
+    units = [SUMMARY_SHEET, ROW_HEAD1, FIRST_UNIT_COL, ROW_HEAD1, FIRST_UNIT_COL + n - 1]
     ws.write_string(table_row, 0, "Đường mục tiêu (ngưỡng, lặp lại cho mỗi đơn vị)", fmts["italic"])
     for k, g in enumerate(ratios):
         r = table_row + 1 + k
@@ -97,13 +99,7 @@ def write_charts(
         chart.add_series(
             {
                 "name": f"{row.code} {row.label}",
-                "categories": [
-                    SUMMARY_SHEET,
-                    ROW_HEAD1,
-                    FIRST_UNIT_COL,
-                    ROW_HEAD1,
-                    FIRST_UNIT_COL + n - 1,
-                ],
+                "categories": units,
                 "values": [
                     SUMMARY_SHEET,
                     at[row.code],
@@ -119,13 +115,7 @@ def write_charts(
         line.add_series(
             {
                 "name": f"Mục tiêu: {threshold_text(g.target, True)}",
-                "categories": [
-                    SUMMARY_SHEET,
-                    ROW_HEAD1,
-                    FIRST_UNIT_COL,
-                    ROW_HEAD1,
-                    FIRST_UNIT_COL + n - 1,
-                ],
+                "categories": units,
                 "values": [ws.name, r, 1, r, n],
                 "line": {"color": "#C00000", "width": 2, "dash_type": "dash"},
                 "marker": {"type": "none"},

@@ -26,6 +26,7 @@ from typing import Literal
 from cchc_xlsx.catalog.model import Catalog, Row
 from cchc_xlsx.periods import Period, parse_period
 from cchc_xlsx.read.appendix import Appendix
+from cchc_xlsx.semantics.exact import number_or_none
 from cchc_xlsx.semantics.numbers import (
     format_date_vn,
     format_parts,
@@ -151,12 +152,6 @@ def _heading(kind: ParaKind, text: str) -> Para:
     return Para(kind, (Span(text, bold=True),))
 
 
-def _number(x: object) -> float | None:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return None
-    return float(x)
-
-
 def _unit_word(row: Row) -> str:
     unit = row.unit.strip()
     return "" if unit in ("%", "Có/không", "Số lượng") else unit_word(unit)
@@ -195,17 +190,20 @@ def statement(
     prev = previous or {}
     label = row.label.rstrip(". ")
     if row.type == "ratio" and row.numerator and row.denominator:
-        num, den = _number(values.get(row.numerator)), _number(values.get(row.denominator))
+        num, den = (
+            number_or_none(values.get(row.numerator)),
+            number_or_none(values.get(row.denominator)),
+        )
         if num is None or den is None:
             return None
         unit = _unit_word(catalog.row(row.denominator))
         if den == 0:
             return f"{label}: chưa phát sinh ({format_parts(num, den, unit)})."
         value = 100 * num / den
-        pn, pd = _number(prev.get(row.numerator)), _number(prev.get(row.denominator))
+        pn, pd = number_or_none(prev.get(row.numerator)), number_or_none(prev.get(row.denominator))
         before = 100 * pn / pd if pn is not None and pd else None
         return f"{label}: đạt {format_percent(value)} ({format_parts(num, den, unit)}){_change(value, before, True)}."
-    v = _number(values.get(row.code))
+    v = number_or_none(values.get(row.code))
     if v is None:
         return None
     if row.type == "boolean":
@@ -222,7 +220,7 @@ def statement(
             return f"{label}: không có."
         unit = _unit_word(row)
         shown = f"{format_vn(v)} {unit}".strip()
-        return f"{label}: {shown}{_change(v, _number(prev.get(row.code)), False)}."
+        return f"{label}: {shown}{_change(v, number_or_none(prev.get(row.code)), False)}."
     return None
 
 
