@@ -141,15 +141,12 @@ class Cover:
     first, then the quarters after it); never a cumulative report together
     with its own quarters. ``missing``: the quarters of ``target`` that no
     return covers. ``own``: ``target`` itself is among the returns (a 6-month,
-    9-month or annual report), so it is the unit's figure. ``checks``: the
-    cumulative returns held whose every quarter is held too, each with those
-    quarters (the two ought to agree).
+    9-month or annual report), so it is the unit's figure.
     """
 
     target: Period
     pieces: tuple[Period, ...]
     missing: tuple[Period, ...]
-    checks: tuple[tuple[Period, tuple[Period, ...]], ...] = ()
 
     @property
     def own(self) -> bool:
@@ -198,14 +195,7 @@ def cover(target: Period, held: Iterable[Period | str]) -> Cover:
             pieces.append(have[f"Q{q}"])
         else:
             missing.append(quarters[f"Q{q}"])
-    checks = tuple(
-        (have[kind], tuple(have[f"Q{q}"] for q in range(1, _QUARTERS[kind] + 1)))
-        for kind in ("H1", "9M", "Y")
-        if kind in have
-        and _QUARTERS[kind] <= last
-        and all(f"Q{q}" in have for q in range(1, _QUARTERS[kind] + 1))
-    )
-    return Cover(target, tuple(pieces), tuple(missing), checks)
+    return Cover(target, tuple(pieces), tuple(missing))
 
 
 def period_range(text: str, cutoff_day: int = 14) -> list[Period]:

@@ -31,12 +31,7 @@ from cchc_xlsx.periods import Cover, Period, cover, parse_period, quarters_of
 from cchc_xlsx.periods import same_period_last_year as last_year
 from cchc_xlsx.read.record import FileResult
 from cchc_xlsx.semantics.derived import check_rules
-from cchc_xlsx.semantics.period_aggregation import (
-    RolledUp,
-    disagreements,
-    mismatch_text,
-    roll_up,
-)
+from cchc_xlsx.semantics.period_aggregation import RolledUp, against_parts, roll_up
 from cchc_xlsx.units import Unit, Units
 
 STORE_PATH_PREFIX = "kho lưu"
@@ -160,7 +155,7 @@ class PeriodVersions:
             return None
         layout = self.layout
         codes = [rl.code for rl in layout.rows]
-        returns = {p.code: self.store.return_of(held[p.code].sha256) for p in _periods_in(cov)}
+        returns = {p.code: self.store.return_of(held[p.code].sha256) for p in cov.pieces}
         for code, r in returns.items():
             if r.kind == "consolidated":
                 raise UsageError(
@@ -213,14 +208,17 @@ class PeriodVersions:
                     rule=i.rule,
                 )
             )
-        for whole, quarters in cov.checks:
-            if whole not in cov.pieces:
+        for whole in cov.pieces:
+            if not whole.is_cumulative:
                 continue
-            parts = roll_up(self.catalog, codes, pieces(quarters))
-            for code, a, b in disagreements(self.catalog, codes, returns[whole.code].values, parts):
-                text = mismatch_text(
-                    self.catalog.row(code), whole.label, a, [q.label_in_year for q in quarters], b
-                )
+            shorter = {
+                c: self.store.values(v.sha256)
+                for c, v in held.items()
+                if c != whole.code and parse_period(c).end <= whole.end
+            }
+            for code, text in against_parts(
+                self.catalog, codes, whole, returns[whole.code].values, shorter
+            ):
                 out.append(
                     issue(
                         IssueCode.CUMULATIVE_MISMATCH,
@@ -251,15 +249,6 @@ class PeriodVersions:
             why,
             self.prefix,
         )
-
-
-def _periods_in(cov: Cover) -> list[Period]:
-    seen = {p.code: p for p in cov.pieces}
-    for whole, quarters in cov.checks:
-        seen.setdefault(whole.code, whole)
-        for q in quarters:
-            seen.setdefault(q.code, q)
-    return list(seen.values())
 
 
 def expected_units(

@@ -30,10 +30,10 @@ from collections.abc import Mapping
 from cchc_xlsx.catalog.model import Catalog
 from cchc_xlsx.history.store import Store, Version
 from cchc_xlsx.issues import Issue, IssueCode, issue
-from cchc_xlsx.periods import Period, cover, parse_period, previous_period
+from cchc_xlsx.periods import Period, parse_period, previous_period
 from cchc_xlsx.semantics.exact import number_or_none
 from cchc_xlsx.semantics.numbers import format_vn
-from cchc_xlsx.semantics.period_aggregation import disagreements, mismatch_text, roll_up
+from cchc_xlsx.semantics.period_aggregation import against_parts
 
 JUMP_FACTOR = 3.0  # default: more than 3× (or less than a third of) the median
 MIN_HISTORY = 4  # earlier periods of the same kind with a value
@@ -169,29 +169,19 @@ class HistoryChecks:
         """A cumulative report against the unit's shorter returns of the year that
         make it up (a 9-month report against its 6-month report and quarter III,
         or its three quarters), when none is missing."""
-        held: dict[str, Version] = {}
+        shorter: dict[str, dict[str, object]] = {}
         for p in self._periods:
             if p.year != self.period.year or p.end > self.period.end or p.code == self.period.code:
                 continue  # NOTE: not self._earlier: Q2 sorts after H1 (same end, later start)
             v = self._version(p, unit)
             if v is not None and v.level == level:
-                held[p.code] = v
-        cov = cover(self.period, list(held))
-        if not cov.complete or not cov.pieces:
-            return []
+                shorter[p.code] = self.store.values(v.sha256)
         codes = list(dict.fromkeys(c for c in values if self.catalog.has_row(c)))
-        labels = [p.label_in_year for p in cov.pieces]
-        parts = roll_up(
-            self.catalog,
-            codes,
-            [(lb, self.store.values(held[p.code].sha256), {}) for lb, p in zip(labels, cov.pieces)],
-        )
         return [
             issue(
                 IssueCode.CUMULATIVE_MISMATCH,
-                mismatch_text(self.catalog.row(code), self.period.label, a, labels, b)
-                + "; hãy kiểm tra lại (số của báo cáo này được dùng).",
+                text + "; hãy kiểm tra lại (số của báo cáo này được dùng).",
                 indicator=code,
             )
-            for code, a, b in disagreements(self.catalog, codes, values, parts)
+            for code, text in against_parts(self.catalog, codes, self.period, values, shorter)
         ]

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cchc_xlsx.catalog.model import Catalog, Row
+from cchc_xlsx.periods import Period, cover
 from cchc_xlsx.semantics.derived import compute_derived
 from cchc_xlsx.semantics.numbers import format_vn
 
@@ -167,3 +168,30 @@ def mismatch_text(row: Row, whole: str, a: object, parts: Sequence[str], b: obje
     if row.period_agg == "flow" and row.type == "boolean":
         return head + f"theo {', '.join(parts)} là {shown(row, b)}"
     return head + f"{parts[-1]} (số cuối kỳ) ghi {shown(row, b)}"
+
+
+def against_parts(
+    catalog: Catalog,
+    codes: Sequence[str],
+    whole: Period,
+    values: Mapping[str, object],
+    shorter: Mapping[str, Mapping[str, object]],
+) -> list[tuple[str, str]]:
+    """Where a cumulative report (6 tháng, 9 tháng, năm) and the unit's shorter
+    returns of the year that make it up disagree: ``(code, text)`` per input row
+    (``Báo cáo 9 tháng … ghi 1.1 = 9, nhưng 6 tháng + Quý III cộng lại được 8``).
+    ``shorter``: the values of the unit's other returns, by period code; they
+    make up ``whole`` by :func:`~cchc_xlsx.periods.cover` (its 6-month report and
+    quarter III for a 9-month report, else its quarters); nothing is compared
+    when one is missing."""
+    cov = cover(whole, [c for c in shorter if c != whole.code])
+    if not cov.complete or not cov.pieces:
+        return []
+    labels = [p.label_in_year for p in cov.pieces]
+    parts = roll_up(
+        catalog, codes, [(lb, shorter[p.code], {}) for lb, p in zip(labels, cov.pieces)]
+    )
+    return [
+        (code, mismatch_text(catalog.row(code), whole.label, a, labels, b))
+        for code, a, b in disagreements(catalog, codes, values, parts)
+    ]
