@@ -132,6 +132,7 @@ def _write_unit_headers(ws: Any, fmts: dict[str, Any], res: Consolidation, note_
         ws.write_string(ROW_HEAD1, FIRST_UNIT_COL + i, header_name(col.name), unit_header)
     _merge_down(ws, ROW_HEAD1, ROW_HEAD2, note_col, "Ghi chú", h)
     last = res.last_year
+    same = last is None or last.like_for_like(res)
     if last is not None:
         # after Ghi chú, so that every column the contract names stays where it is
         # (a streamed sheet: each row's cells left to right, the rows top to bottom)
@@ -142,12 +143,11 @@ def _write_unit_headers(ws: Any, fmts: dict[str, Any], res: Consolidation, note_
         )
         for k, text in enumerate(heads, start=1):
             ws.write_string(ROW_HEAD1, note_col + k, text, h)
-        now = {c.code for c in res.columns if c.status == "submitted"}
-        if not last.like_for_like(res):
+        if not same:
             ws.write_comment(
                 ROW_HEAD1,
                 note_col + 2,
-                f"Năm nay {len(now)}/{len(res.columns)} đơn vị, cùng kỳ năm trước "
+                f"Năm nay {res.submitted}/{len(res.columns)} đơn vị, cùng kỳ năm trước "
                 f"{last.submitted}/{last.expected} đơn vị"
                 + (f" ({last.short} đơn vị thiếu kỳ)" if last.short else "")
                 + (f" ({res.short_units} đơn vị năm nay thiếu kỳ)" if res.short_units else "")
@@ -163,7 +163,6 @@ def _write_unit_headers(ws: Any, fmts: dict[str, Any], res: Consolidation, note_
         ws.write_string(ROW_HEAD2, FIRST_UNIT_COL + i, col.code, h)
     ws.write_blank(ROW_HEAD2, note_col, None, h)
     if last is not None:
-        same = last.like_for_like(res)
         ws.write_string(
             ROW_HEAD2,
             note_col + 1,
