@@ -603,8 +603,9 @@ def rollup(
     the period; ratio and sum rows are computed again from the rolled-up
     parts (percent points), never averaged. A 6-month, 9-month or annual
     report in the store is the unit's own figure for its quarters and is never
-    added to them; when the store also holds those quarters, each row where
-    the two disagree has a ``cumulative-mismatch`` warning. A period missing
+    added to them; when the store also holds the shorter returns that make it
+    up (:func:`~cchc_xlsx.semantics.period_aggregation.against_parts`), each
+    row where the two disagree has a ``cumulative-mismatch`` warning. A period missing
     for a unit is named in its column (status sheet) and every value that
     lacks it has a ``period-incomplete`` warning (yellow cell; the total's note
     says how many units). The returns' own errors and warnings are carried
